@@ -1,0 +1,38 @@
+// Lint: no floating promises anywhere; workflows/ stays deterministic (type-only imports
+// of activities, clients and Node built-ins).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'dns', 'stream', 'timers', 'worker_threads', 'url', 'util'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'deploy/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          ...nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'workflows must be deterministic: no Node built-ins', allowTypeImports: true })),
+          { name: '@kubernetes/client-node', message: 'workflows must not use clients', allowTypeImports: true },
+          { name: 'etcd3', message: 'workflows must not use clients', allowTypeImports: true },
+          { name: '@aws-sdk/client-s3', message: 'workflows must not use clients', allowTypeImports: true },
+          { name: '@temporalio/client', message: 'use @temporalio/workflow inside workflows', allowTypeImports: true },
+        ],
+        patterns: [
+          { group: ['**/activities', '**/activities/*', '**/k8s/client*', '**/client/*'], message: 'workflows import activity types only (import type)', allowTypeImports: true },
+        ],
+      }],
+      'no-console': 'error',
+    },
+  },
+);

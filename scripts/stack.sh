@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The local real-server stack: Temporal dev server, S3 server, and (scripts/stack/node.sh) a Kubernetes node.
+#   scripts/stack.sh up|down|status|env
+# Idempotent: `up` starts only what is not running; servers the user points us at
+# (TEMPORAL_ADDRESS, KUBECONFIG) are used as they are and never started here.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/versions.sh"
+CACHE=${ETCD_OPERATOR_CACHE:-$HOME/.cache/etcd-operator}
+STATE=${ETCD_OPERATOR_STATE:-$HOME/.local/state/etcd-operator}
+mkdir -p "$STATE/pids" "$STATE/logs"
+
+TEMPORAL_PORT=${STACK_TEMPORAL_PORT:-7233}
+TEMPORAL_UI_PORT=${STACK_TEMPORAL_UI_PORT:-8233}
+S3_PORT=${STACK_S3_PORT:-7070}
+S3_BUCKET=${STACK_S3_BUCKET:-etcd-backups}
+S3_REGION=us-east-1
+
+die() { echo "stack: $*" >&2; exit 1; }
+log() { echo "stack: $*" >&2; }
+
+# --- process helpers -------------------------------------------------------
+pid_of() { local f="$STATE/pids/$1.pid"; [[ -f $f ]] && cat "$f" || true; }
+alive() { local p; p=$(pid_of "$1"); [[ -n $p ]] && kill -0 "$p" 2>/dev/null; }
+
+# port_owner <port>: pid listening on 127.0.0.1/any:<port>, empty if free.
+port_owner() {
+  ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
+}
+port_busy() { [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; }
+
+# check_port <port> <component>: fail fast if someone else holds it.
+check_port() {
+  if port_busy "$1"; then
+    local owner; owner=$(port_owner "$1")
+    die "port $1 needed by $2 is already taken by pid ${owner:-?} ($(ps -o comm= -p "${owner:-0}" 2>/dev/null || echo unknown)); stop it or set STACK_${2^^}_PORT"
+  fi
+}
+
+# spawn <name> <cmd...>: detached in its own session so `down` can kill the whole group.
+spawn() {
+  local name=$1; shift
+  setsid "$@" > "$STATE/logs/$name.log" 2>&1 < /dev/null &
+  echo $! > "$STATE/pids/$name.pid"
+}
+
+# wait_for <seconds> <what> <cmd...>: poll until cmd succeeds; never hangs past the deadline.
+wait_for() {
+  local secs=$1 what=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS >= deadline )); then die "$what did not become ready in ${secs}s; see $STATE/logs/"; fi
+    sleep 0.2
+  done
+}
+
+stop() {
+  local name=$1 p; p=$(pid_of "$name")
+  [[ -n $p ]] || return 0
+  if kill -0 "$p" 2>/dev/null; then
+    kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
+  fi
+  rm -f "$STATE/pids/$name.pid"
+  log "stopped $name"
+}
+
+tool() { "$ROOT/scripts/tools.sh" path "$1"; }
+ensure_tool() { [[ -f "$(tool "$1")/../.ok" ]] || "$ROOT/scripts/tools.sh" "$1"; }
+
+# --- Temporal dev server ---------------------------------------------------
+# Search attributes the operator's workflows set (see workflows/search-attributes).
+SEARCH_ATTRIBUTES=(EtcdClusterNamespace=Keyword EtcdClusterName=Keyword EtcdOperation=Keyword)
+
+# A TEMPORAL_ADDRESS other than our own (as printed by `env`) is the user's server.
+temporal_external() { [[ -n ${TEMPORAL_ADDRESS:-} && $TEMPORAL_ADDRESS != "127.0.0.1:$TEMPORAL_PORT" ]]; }
+temporal_healthy() { "$(tool temporal)/temporal" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" 2>/dev/null | grep -q SERVING; }
+
+up_temporal() {
+  if temporal_external; then log "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS given: not starting a dev server"; return; fi
+  ensure_tool temporal
+  if alive temporal && temporal_healthy; then return; fi
+  stop temporal
+  check_port "$TEMPORAL_PORT" temporal
+  check_port "$TEMPORAL_UI_PORT" temporal_ui
+  local args=() sa
+  for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+  mkdir -p "$STATE/temporal"
+  spawn temporal "$(tool temporal)/temporal" server start-dev \
+    --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+    --db-filename "$STATE/temporal/temporal.db" --namespace default --log-level warn "${args[@]}"
+  wait_for 60 "Temporal dev server" temporal_healthy
+  log "Temporal on 127.0.0.1:$TEMPORAL_PORT, UI http://127.0.0.1:$TEMPORAL_UI_PORT"
+}
+
+# --- S3 server (versitygw, POSIX backend) ----------------------------------
+s3_creds() {
+  local f="$STATE/s3/credentials"
+  if [[ ! -f $f ]]; then
+    mkdir -p "$STATE/s3"
+    printf 'S3_ACCESS_KEY=%s\nS3_SECRET_KEY=%s\n' "local$(openssl rand -hex 6)" "$(openssl rand -hex 20)" > "$f"
+    chmod 600 "$f"
+  fi
+  . "$f"
+}
+s3_url() { echo "http://127.0.0.1:$S3_PORT"; }
+s3_curl() { s3_creds; curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$@"; }
+s3_healthy() { [[ $(s3_curl "$(s3_url)/") == 200 ]]; }
+
+up_s3() {
+  ensure_tool versitygw
+  s3_creds
+  if ! (alive s3 && s3_healthy); then
+    stop s3
+    check_port "$S3_PORT" s3
+    mkdir -p "$STATE/s3/data"
+    ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
+      spawn s3 "$(tool versitygw)/versitygw" --port "127.0.0.1:$S3_PORT" posix --nometa "$STATE/s3/data"
+    wait_for 30 "S3 server" s3_healthy
+    log "S3 on $(s3_url)"
+  fi
+  local code; code=$(s3_curl -X PUT "$(s3_url)/$S3_BUCKET")
+  case $code in
+    200|409) ;;
+    *) die "could not create bucket $S3_BUCKET on $(s3_url): HTTP $code" ;;
+  esac
+}
+
+# --- the Kubernetes node lives in its own file -----------------------------
+if [[ -f "$ROOT/scripts/stack/node.sh" ]]; then . "$ROOT/scripts/stack/node.sh"; fi
+declare -F up_node >/dev/null || { up_node() { :; }; down_node() { :; }; status_node() { printf 'null'; }; env_node() { :; }; }
+
+# --- commands ---------------------------------------------------------------
+cmd_up() {
+  local t0=$SECONDS
+  up_temporal
+  up_s3
+  up_node
+  log "stack up in $((SECONDS - t0))s"
+}
+
+cmd_down() {
+  down_node
+  stop s3
+  stop temporal
+}
+
+component_json() {
+  local name=$1 addr=$2 healthy=$3 p; p=$(pid_of "$name")
+  alive "$name" || p=""
+  printf '{"address":"%s","pid":%s,"healthy":%s}' "$addr" "${p:-null}" "$healthy"
+}
+
+cmd_status() {
+  local th=false sh=false
+  if temporal_external; then
+    th=$("$(tool temporal)/temporal" operator cluster health --address "$TEMPORAL_ADDRESS" 2>/dev/null | grep -q SERVING && echo true || echo false)
+    printf '{"components":{"temporal":{"address":"%s","external":true,"healthy":%s},' "$TEMPORAL_ADDRESS" "$th"
+  else
+    alive temporal && temporal_healthy && th=true
+    printf '{"components":{"temporal":%s,' "$(component_json temporal "127.0.0.1:$TEMPORAL_PORT" $th)"
+    printf '"temporalUI":{"address":"http://127.0.0.1:%s"},' "$TEMPORAL_UI_PORT"
+  fi
+  alive s3 && s3_healthy && sh=true
+  printf '"s3":%s,' "$(component_json s3 "$(s3_url)" $sh)"
+  printf '"node":%s},' "$(status_node)"
+  printf '"tools":%s}\n' "$("$ROOT/scripts/tools.sh" list)"
+}
+
+cmd_env() {
+  s3_creds
+  if temporal_external; then echo "export TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"; else echo "export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT"; fi
+  echo "export TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}"
+  echo "export AWS_ENDPOINT_URL_S3=$(s3_url)"
+  echo "export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY"
+  echo "export AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY"
+  echo "export AWS_REGION=$S3_REGION"
+  echo "export BACKUP_BUCKET=$S3_BUCKET"
+  env_node
+  local path="" t
+  for t in temporal etcd36 kube; do path+="$(tool "$t"):"; done
+  echo "export PATH=$path\$PATH"
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  *) die "usage: scripts/stack.sh up|down|status|env" ;;
+esac
