@@ -106,7 +106,7 @@ s3_creds() {
   . "$f"
 }
 s3_url() { echo "http://127.0.0.1:$S3_PORT"; }
-s3_curl() { s3_creds; curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$@"; }
+s3_curl() { s3_creds; curl -sS -o /dev/null -w '%{http_code}' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$@"; }
 s3_healthy() { [[ $(s3_curl "$(s3_url)/") == 200 ]]; }
 
 up_s3() {
@@ -117,13 +117,14 @@ up_s3() {
     check_port "$S3_PORT" s3
     mkdir -p "$STATE/s3/data"
     ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
-      spawn s3 "$(tool versitygw)/versitygw" --port "127.0.0.1:$S3_PORT" posix --nometa "$STATE/s3/data"
+      spawn s3 "$(tool versitygw)/versitygw" --port "127.0.0.1:$S3_PORT" posix "$STATE/s3/data"
     wait_for 30 "S3 server" s3_healthy
     log "S3 on $(s3_url)"
   fi
+  [[ $(s3_curl -I "$(s3_url)/$S3_BUCKET") == 200 ]] && return 0
   local code; code=$(s3_curl -X PUT "$(s3_url)/$S3_BUCKET")
   case $code in
-    200|409) ;;
+    200|409) log "created bucket $S3_BUCKET" ;;
     *) die "could not create bucket $S3_BUCKET on $(s3_url): HTTP $code" ;;
   esac
 }

@@ -46,7 +46,8 @@ wrapper() {
 build_temporal() {
   local out=$1
   # v1.5.x has no local replace, so a plain install works; newer tags need an unpublished cliext module.
-  GOBIN="$out" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  GOBIN="$out" go install -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION#v}" \
+    "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
 }
 
 build_etcd_version() {
@@ -135,7 +136,7 @@ run() {
     kube) build kube "$KUBE_VERSION" build_kube ;;
     provisioner) build local-path-provisioner "$LOCAL_PATH_PROVISIONER_VERSION" build_provisioner ;;
     base) run temporal; run etcd; run versitygw ;;
-    node) run kube; run coredns; run provisioner ;;
+    node) run coredns; run provisioner; run kube ;;
     all) run base; run node ;;
     *) die "unknown target '$1' (use: all base node temporal etcd etcd35 etcd36 versitygw coredns kube provisioner)" ;;
   esac

@@ -43,7 +43,10 @@ for (const [tool, ipPrefix] of [['etcd35', '127.0.0.1'], ['etcd36', '127.0.0.2']
       const c = etcd.client([1, 2, 3]);
       try {
         await c.put('before-join').value('1');
-        const added = await c.cluster.memberAdd({ peerURLs: [etcd.member(4).peerURL], isLearner: true });
+        // etcd refuses membership changes ("unhealthy cluster") until every member has been
+        // connected for a few seconds after start: retry, as the operator's activity does.
+        const added = await waitFor('learner add', () =>
+          c.cluster.memberAdd({ peerURLs: [etcd.member(4).peerURL], isLearner: true }), { timeoutMs: 30_000, intervalMs: 500 });
         assert.equal(added.member.isLearner, true);
         etcd.start(4, [1, 2, 3, 4], 'existing');
         await etcd.waitHealthy(4);

@@ -50,7 +50,12 @@ export class LocalEtcd {
   }
 
   client(indexes: number[]): Etcd3 {
-    return new Etcd3({ hosts: indexes.map((i) => this.member(i).clientURL), dialTimeout: 2000 });
+    // Every call gets a deadline: a call to a member that is starting or gone must fail, not hang.
+    return new Etcd3({
+      hosts: indexes.map((i) => this.member(i).clientURL),
+      dialTimeout: 2000,
+      defaultCallOptions: () => ({ deadline: new Date(Date.now() + 5000) }),
+    });
   }
 
   async waitHealthy(index: number, timeoutMs = 30_000): Promise<void> {

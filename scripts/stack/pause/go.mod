@@ -1,0 +1,3 @@
+module etcd-operator/pause
+
+go 1.25

@@ -1,0 +1,163 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1PodSpec } from '@kubernetes/client-node';
+import type { EtcdClusterSpecInput } from '../../k8s/cluster-spec.ts';
+import { memberPod, optionFlags, type MemberPodInput } from '../../k8s/manifests/member-pod.ts';
+import { OWNER, UID, cluster } from './cluster-fixture.ts';
+
+const IMAGE = 'gcr.io/etcd-development/etcd:v3.6.16';
+const INITIAL = 'db-0=http://db-0.db.prod.svc:2380';
+
+const input = (spec: EtcdClusterSpecInput = {}, over: Partial<MemberPodInput> = {}): MemberPodInput => ({
+  cluster: cluster(spec), member: 'db-0', initialCluster: INITIAL, initialClusterState: 'new', image: IMAGE, ...over,
+});
+const pod = (spec?: EtcdClusterSpecInput, over?: Partial<MemberPodInput>) => memberPod(input(spec, over));
+const container = (spec?: EtcdClusterSpecInput, over?: Partial<MemberPodInput>) => pod(spec, over).spec!.containers[0]!;
+
+describe('memberPod: etcd command line', () => {
+  it('a default spec runs etcd with the member\'s identity and no tuning flags', () => {
+    assert.deepEqual(container().command, [
+      '/usr/local/bin/etcd',
+      '--name=db-0',
+      '--data-dir=/var/lib/etcd/data',
+      '--listen-peer-urls=http://0.0.0.0:2380',
+      '--listen-client-urls=http://0.0.0.0:2379',
+      '--listen-metrics-urls=http://0.0.0.0:2381',
+      '--advertise-client-urls=http://db-0.db.prod.svc:2379',
+      '--initial-advertise-peer-urls=http://db-0.db.prod.svc:2380',
+      `--initial-cluster=${INITIAL}`,
+      '--initial-cluster-state=new',
+      `--initial-cluster-token=${UID}`,
+    ]);
+  });
+  it('a joining member says --initial-cluster-state=existing', () =>
+    assert.ok(container({}, { initialClusterState: 'existing' }).command!.includes('--initial-cluster-state=existing')));
+
+  const options: { name: string; options: EtcdClusterSpecInput['options']; flags: string[] }[] = [
+    { name: 'quotaBackendBytes', options: { quotaBackendBytes: 8589934592 }, flags: ['--quota-backend-bytes=8589934592'] },
+    { name: 'autoCompactionMode + retention', options: { autoCompactionMode: 'periodic', autoCompactionRetention: '1h' }, flags: ['--auto-compaction-mode=periodic', '--auto-compaction-retention=1h'] },
+    { name: 'snapshotCount', options: { snapshotCount: 10000 }, flags: ['--snapshot-count=10000'] },
+    { name: 'heartbeat and election timeout', options: { heartbeatIntervalMs: 200, electionTimeoutMs: 2000 }, flags: ['--heartbeat-interval=200', '--election-timeout=2000'] },
+    {
+      name: 'all options, in a fixed order whatever the spec order',
+      options: { electionTimeoutMs: 1000, heartbeatIntervalMs: 100, snapshotCount: 5, autoCompactionRetention: '5', autoCompactionMode: 'revision', quotaBackendBytes: 0 },
+      flags: ['--quota-backend-bytes=0', '--auto-compaction-mode=revision', '--auto-compaction-retention=5', '--snapshot-count=5', '--heartbeat-interval=100', '--election-timeout=1000'],
+    },
+    { name: 'no options', options: {}, flags: [] },
+  ];
+  for (const c of options) {
+    it(`spec.options ${c.name} -> ${c.flags.join(' ') || 'no flags'}`, () => {
+      assert.deepEqual(optionFlags(cluster({ options: c.options }).spec.options), c.flags);
+      assert.deepEqual(container({ options: c.options }).command!.slice(11), c.flags);
+    });
+  }
+});
+
+describe('memberPod: data volume', () => {
+  const cases: { name: string; spec: EtcdClusterSpecInput; volume: object }[] = [
+    { name: 'the member\'s PVC by default', spec: {}, volume: { name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } } },
+    { name: 'an emptyDir when spec.storage.emptyDir', spec: { storage: { emptyDir: true } }, volume: { name: 'data', emptyDir: {} } },
+  ];
+  for (const c of cases) {
+    it(`uses ${c.name}, mounted at /var/lib/etcd`, () => {
+      const p = pod(c.spec);
+      assert.deepEqual(p.spec!.volumes, [c.volume]);
+      assert.deepEqual(p.spec!.containers[0]!.volumeMounts, [{ name: 'data', mountPath: '/var/lib/etcd' }]);
+    });
+  }
+});
+
+describe('memberPod: scheduling fields pass through', () => {
+  const affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'etcd.operator.dev/cluster': 'db' } } }] } };
+  const tolerations = [{ key: 'dedicated', operator: 'Equal' as const, value: 'etcd', effect: 'NoSchedule' as const }];
+  const tsc = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }];
+  const cases: { field: keyof V1PodSpec; pod: EtcdClusterSpecInput['pod']; want: unknown }[] = [
+    { field: 'nodeSelector', pod: { nodeSelector: { disk: 'ssd' } }, want: { disk: 'ssd' } },
+    { field: 'affinity', pod: { affinity }, want: affinity },
+    { field: 'tolerations', pod: { tolerations }, want: tolerations },
+    { field: 'topologySpreadConstraints', pod: { topologySpreadConstraints: tsc }, want: tsc },
+    { field: 'priorityClassName', pod: { priorityClassName: 'system-cluster-critical' }, want: 'system-cluster-critical' },
+  ];
+  for (const c of cases) {
+    it(`spec.pod.${c.field} lands in the pod spec`, () => assert.deepEqual(pod({ pod: c.pod }).spec![c.field], c.want));
+    it(`no ${c.field} when spec.pod.${c.field} is unset`, () => assert.ok(!(c.field in pod().spec!)));
+  }
+  it('resources pass through, integer quantities as strings', () =>
+    assert.deepEqual(container({ pod: { resources: { requests: { cpu: 1, memory: '1Gi' }, limits: { memory: '2Gi' } } } }).resources,
+      { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '2Gi' } }));
+  it('no resources when none are set', () => assert.ok(!('resources' in container())));
+});
+
+describe('memberPod: identity, metadata and pod settings', () => {
+  it('is named after the member, in the cluster\'s namespace, owned by the cluster', () => {
+    const { metadata } = pod();
+    assert.equal(metadata?.name, 'db-0');
+    assert.equal(metadata?.namespace, 'prod');
+    assert.deepEqual(metadata?.ownerReferences, [OWNER]);
+  });
+  it('gets the member labels plus spec.pod.labels, and the operator\'s labels win a collision', () => {
+    assert.deepEqual(pod({ pod: { labels: { team: 'storage', 'etcd.operator.dev/cluster': 'other' } } }).metadata?.labels, {
+      team: 'storage',
+      'app.kubernetes.io/name': 'etcd',
+      'etcd.operator.dev/cluster': 'db',
+      'app.kubernetes.io/instance': 'db',
+      'app.kubernetes.io/managed-by': 'etcd-operator',
+      'etcd.operator.dev/member': 'db-0',
+    });
+  });
+  it('carries spec.pod.annotations, and none when unset', () => {
+    assert.deepEqual(pod({ pod: { annotations: { 'example.com/x': 'y' } } }).metadata?.annotations, { 'example.com/x': 'y' });
+    assert.ok(!('annotations' in pod().metadata!));
+  });
+  it('has a stable DNS name through hostname + the headless Service subdomain', () => {
+    assert.equal(pod().spec?.hostname, 'db-0');
+    assert.equal(pod().spec?.subdomain, 'db');
+  });
+  const settings: [keyof V1PodSpec, unknown][] = [
+    ['restartPolicy', 'Always'], ['enableServiceLinks', false], ['terminationGracePeriodSeconds', 30],
+  ];
+  for (const [field, want] of settings) it(`${field} is ${String(want)}`, () => assert.equal(pod().spec![field], want));
+  it('is ready for server-side apply: apiVersion v1, kind Pod', () => {
+    assert.equal(pod().apiVersion, 'v1');
+    assert.equal(pod().kind, 'Pod');
+  });
+});
+
+describe('memberPod: the etcd container', () => {
+  it('runs the given image, pulled if not present', () => {
+    assert.equal(container().name, 'etcd');
+    assert.equal(container().image, IMAGE);
+    assert.equal(container().imagePullPolicy, 'IfNotPresent');
+  });
+  it('exposes client, peer and metrics ports', () =>
+    assert.deepEqual(container().ports, [
+      { name: 'client', containerPort: 2379, protocol: 'TCP' },
+      { name: 'peer', containerPort: 2380, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 2381, protocol: 'TCP' },
+    ]));
+  it('is ready when /health on the client port answers', () =>
+    assert.deepEqual(container().readinessProbe, { httpGet: { path: '/health', port: 2379 }, periodSeconds: 5, failureThreshold: 3 }));
+  it('is alive when a serializable /health on the metrics port answers (no restarts on quorum loss)', () =>
+    assert.deepEqual(container().livenessProbe, {
+      httpGet: { path: '/health?serializable=true', port: 2381 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 8,
+    }));
+  it('does not share objects with the spec (builders never alias their input)', () => {
+    const i = input({ pod: { nodeSelector: { disk: 'ssd' }, labels: { a: 'b' } } });
+    const p = memberPod(i);
+    p.spec!.nodeSelector!.disk = 'hdd';
+    p.metadata!.labels!.a = 'c';
+    assert.deepEqual(i.cluster.spec.pod.nodeSelector, { disk: 'ssd' });
+    assert.deepEqual(i.cluster.spec.pod.labels, { a: 'b' });
+  });
+});
+
+describe('memberPod: pass-through objects are copies', () => {
+  it('mutating the pod\'s affinity or spread constraints leaves the spec alone', () => {
+    const i = input({ pod: { affinity: { nodeAffinity: { x: 1 } }, topologySpreadConstraints: [{ maxSkew: 1 }] } });
+    const p = memberPod(i);
+    (p.spec!.affinity as Record<string, unknown>).nodeAffinity = {};
+    (p.spec!.topologySpreadConstraints![0] as unknown as Record<string, unknown>).maxSkew = 2;
+    assert.deepEqual(i.cluster.spec.pod.affinity, { nodeAffinity: { x: 1 } });
+    assert.deepEqual(i.cluster.spec.pod.topologySpreadConstraints, [{ maxSkew: 1 }]);
+  });
+});

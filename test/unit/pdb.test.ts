@@ -1,0 +1,23 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { podDisruptionBudget, quorum } from '../../k8s/manifests/pdb.ts';
+import { OWNER, cluster } from './cluster-fixture.ts';
+
+describe('podDisruptionBudget', () => {
+  const minAvailable: [number, number][] = [[1, 1], [2, 2], [3, 2], [4, 3], [5, 3], [6, 4], [7, 4], [8, 5], [9, 5]];
+  for (const [size, want] of minAvailable) {
+    it(`size ${size} keeps quorum: minAvailable ${want}`, () => {
+      assert.equal(quorum(size), want);
+      assert.equal(podDisruptionBudget(cluster({ size })).spec?.minAvailable, want);
+    });
+  }
+  it('is a policy/v1 PDB named after the cluster, selecting its pods, owned by it', () => {
+    const pdb = podDisruptionBudget(cluster());
+    assert.equal(pdb.apiVersion, 'policy/v1');
+    assert.equal(pdb.kind, 'PodDisruptionBudget');
+    assert.equal(pdb.metadata?.name, 'db');
+    assert.equal(pdb.metadata?.namespace, 'prod');
+    assert.deepEqual(pdb.metadata?.ownerReferences, [OWNER]);
+    assert.deepEqual(pdb.spec?.selector, { matchLabels: { 'app.kubernetes.io/name': 'etcd', 'etcd.operator.dev/cluster': 'db' } });
+  });
+});
