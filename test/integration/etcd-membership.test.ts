@@ -77,7 +77,9 @@ for (const [tool, ipPrefix] of [['etcd35', '127.0.0.1'], ['etcd36', '127.0.0.2']
       try {
         for (let i = 0; i < 50; i++) await c.put(`snap/k${i}`).value(`v${i}`);
         const stream = await c.maintenance.snapshot();
-        await pipeline(async function* () { for await (const chunk of stream) yield chunk.blob; }, createWriteStream(snap));
+        // The typed stream is a Node Readable of ISnapshotResponse messages underneath.
+        const messages = stream as unknown as AsyncIterable<{ blob: Buffer }>;
+        await pipeline(async function* () { for await (const chunk of messages) yield chunk.blob; }, createWriteStream(snap));
       } finally { c.close(); }
 
       const restoreArgs = ['snapshot', 'restore', snap, '--name', 'm9', '--data-dir', etcd.member(9).dataDir,

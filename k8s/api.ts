@@ -1,0 +1,64 @@
+// Names the operator shares with Kubernetes: API group, kinds, labels, ports and the
+// deterministic object names every manifest builder and activity derives from a cluster name.
+
+export const GROUP = 'etcd.operator.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}` as const;
+
+export interface ResourceNames {
+  readonly kind: string;
+  readonly listKind: string;
+  readonly singular: string;
+  readonly plural: string;
+}
+
+const resource = <K extends string>(kind: K): ResourceNames & { readonly kind: K } => {
+  const singular = kind.toLowerCase();
+  return { kind, listKind: `${kind}List`, singular, plural: `${singular}s` };
+};
+
+export const ETCD_CLUSTER = resource('EtcdCluster');
+export const ETCD_BACKUP = resource('EtcdBackup');
+export const ETCD_RESTORE = resource('EtcdRestore');
+export const ETCD_USER = resource('EtcdUser');
+
+/** The single server-side-apply field manager, so every apply owns (and can drop) the same fields. */
+export const FIELD_MANAGER = 'etcd-operator';
+export const FINALIZER = `${GROUP}/cleanup`;
+
+export const LABELS = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  managedBy: 'app.kubernetes.io/managed-by',
+  cluster: `${GROUP}/cluster`,
+  member: `${GROUP}/member`,
+} as const;
+export const APP_NAME = 'etcd';
+export const MANAGED_BY = 'etcd-operator';
+
+export const CLIENT_PORT = 2379;
+export const PEER_PORT = 2380;
+export const METRICS_PORT = 2381;
+
+/** Pod names are `${cluster}-${index}`, the client Service `${cluster}-client`: both must stay valid DNS-1035 labels. */
+export const CLUSTER_NAME_MAX_LENGTH = 63 - '-client'.length;
+export const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why a cluster name cannot be used for the objects derived from it, or undefined when it can. */
+export function clusterNameError(name: string): string | undefined {
+  if (name.length > CLUSTER_NAME_MAX_LENGTH) return `metadata.name must be at most ${CLUSTER_NAME_MAX_LENGTH} characters (it prefixes Service and Pod names)`;
+  if (!DNS1035_LABEL.test(name)) return 'metadata.name must be a DNS-1035 label: lowercase letters, digits and "-", starting with a letter';
+  return undefined;
+}
+
+export const headlessServiceName = (cluster: string): string => cluster;
+export const clientServiceName = (cluster: string): string => `${cluster}-client`;
+export const memberName = (cluster: string, index: number): string => `${cluster}-${index}`;
+export const pvcName = (member: string): string => `data-${member}`;
+export const pdbName = (cluster: string): string => cluster;
+
+// Short `.svc` names: the cluster domain (cluster.local or not) is left to the resolver's search path.
+export const peerURL = (cluster: string, namespace: string, member: string): string =>
+  `http://${member}.${headlessServiceName(cluster)}.${namespace}.svc:${PEER_PORT}`;
+export const clientURL = (cluster: string, namespace: string, member: string): string =>
+  `http://${member}.${headlessServiceName(cluster)}.${namespace}.svc:${CLIENT_PORT}`;

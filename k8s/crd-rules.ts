@@ -1,0 +1,58 @@
+// Admission rules (CEL, x-kubernetes-validations) the OpenAPI schema cannot express: transitions
+// (immutability, no downgrades) and cross-field checks. The zod schema enforces the non-transition
+// ones again inside the operator; transitions need the old object, which only the API server has.
+// Name limits need no CEL: the CRD's metadata.name schema carries them (k8s/crd.ts).
+import { SUPPORTED_MINORS } from './cluster-spec.ts';
+
+export interface CelRule {
+  readonly rule: string;
+  readonly message: string;
+  /** Where the error is reported, relative to the node holding the rule. */
+  readonly fieldPath?: string;
+  readonly reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+}
+
+/** A rule and the schema node it sits on: property names from the CRD's root schema. */
+export interface PlacedCelRule extends CelRule {
+  readonly at: readonly string[];
+}
+
+const major = (v: string) => `int(${v}.split('.')[0])`;
+const minor = (v: string) => `int(${v}.split('.')[1])`;
+
+export const CLUSTER_CEL_RULES: readonly PlacedCelRule[] = [
+  {
+    at: ['spec', 'version'],
+    rule: `[${SUPPORTED_MINORS.map((m) => `'${m}'`).join(', ')}].exists(m, self.startsWith(m + '.'))`,
+    message: `spec.version must be in a supported minor version: ${SUPPORTED_MINORS.join(', ')}`,
+  },
+  {
+    at: ['spec', 'version'],
+    rule: `${major('self')} >= ${major('oldSelf')}`,
+    message: 'spec.version cannot go down a major version (etcd does not support downgrades)',
+  },
+  {
+    at: ['spec', 'version'],
+    rule: `${major('self')} > ${major('oldSelf')} || ${minor('self')} >= ${minor('oldSelf')}`,
+    message: 'spec.version cannot go down a minor version (etcd does not support downgrades)',
+  },
+  {
+    at: ['spec', 'storage'],
+    // Unset -> set is allowed (new PVCs get the class); set -> changed or removed is not.
+    rule: '!has(oldSelf.storageClassName) || (has(self.storageClassName) && self.storageClassName == oldSelf.storageClassName)',
+    message: 'spec.storage.storageClassName cannot change once set',
+    fieldPath: '.storageClassName',
+  },
+  {
+    at: ['spec', 'storage'],
+    rule: '(has(self.emptyDir) && self.emptyDir) == (has(oldSelf.emptyDir) && oldSelf.emptyDir)',
+    message: 'spec.storage.emptyDir is immutable',
+    fieldPath: '.emptyDir',
+  },
+  {
+    at: ['spec', 'options'],
+    rule: '!has(self.electionTimeoutMs) || !has(self.heartbeatIntervalMs) || self.electionTimeoutMs >= 5 * self.heartbeatIntervalMs',
+    message: 'spec.options.electionTimeoutMs must be at least 5 times spec.options.heartbeatIntervalMs',
+    fieldPath: '.electionTimeoutMs',
+  },
+];

@@ -1,0 +1,130 @@
+// One etcd member = one Pod (no StatefulSet: the workflows decide which member exists and when).
+// Stable DNS from hostname + subdomain (the headless Service); data on the member's PVC.
+import type {
+  V1Affinity, V1Container, V1Pod, V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume,
+} from '@kubernetes/client-node';
+import { CLIENT_PORT, METRICS_PORT, PEER_PORT, clientURL, headlessServiceName, peerURL, pvcName } from '../api.ts';
+import type { EtcdClusterSpec } from '../cluster-spec.ts';
+import { memberLabels, ownerReference, type ClusterRef } from './owner.ts';
+
+export const DATA_VOLUME = 'data';
+export const DATA_MOUNT_PATH = '/var/lib/etcd';
+export const DATA_DIR = `${DATA_MOUNT_PATH}/data`;
+export const ETCD_CONTAINER = 'etcd';
+
+export interface MemberPodInput {
+  cluster: ClusterRef;
+  member: string;
+  /** `name=peerURL,...`, see initialCluster(). */
+  initialCluster: string;
+  /** `new` when bootstrapping the cluster, `existing` when joining one (as a learner). */
+  initialClusterState: 'new' | 'existing';
+  image: string;
+}
+
+/** spec.options as etcd flags, in a fixed order; unset options keep etcd's defaults. */
+export function optionFlags(options: EtcdClusterSpec['options']): string[] {
+  const flags: [string, string | number | undefined][] = [
+    ['quota-backend-bytes', options.quotaBackendBytes],
+    ['auto-compaction-mode', options.autoCompactionMode],
+    ['auto-compaction-retention', options.autoCompactionRetention],
+    ['snapshot-count', options.snapshotCount],
+    ['heartbeat-interval', options.heartbeatIntervalMs],
+    ['election-timeout', options.electionTimeoutMs],
+  ];
+  return flags.filter(([, v]) => v !== undefined).map(([k, v]) => `--${k}=${v}`);
+}
+
+export function etcdCommand({ cluster, member, initialCluster, initialClusterState }: MemberPodInput): string[] {
+  return [
+    '/usr/local/bin/etcd',
+    `--name=${member}`,
+    `--data-dir=${DATA_DIR}`,
+    `--listen-peer-urls=http://0.0.0.0:${PEER_PORT}`,
+    `--listen-client-urls=http://0.0.0.0:${CLIENT_PORT}`,
+    `--listen-metrics-urls=http://0.0.0.0:${METRICS_PORT}`,
+    `--advertise-client-urls=${clientURL(cluster.name, cluster.namespace, member)}`,
+    `--initial-advertise-peer-urls=${peerURL(cluster.name, cluster.namespace, member)}`,
+    `--initial-cluster=${initialCluster}`,
+    `--initial-cluster-state=${initialClusterState}`,
+    // The UID keeps a recreated cluster of the same name from joining its predecessor's members.
+    `--initial-cluster-token=${cluster.uid}`,
+    ...optionFlags(cluster.spec.options),
+  ];
+}
+
+// Quantities may be written as integers (`cpu: 2`); the Pod API wants strings.
+const quantities = (m: Record<string, string | number> | undefined) =>
+  m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
+
+function resources(spec: EtcdClusterSpec): V1ResourceRequirements | undefined {
+  const r = spec.pod.resources;
+  if (!r || (!r.requests && !r.limits)) return undefined;
+  return { ...(r.requests && { requests: quantities(r.requests) }), ...(r.limits && { limits: quantities(r.limits) }) };
+}
+
+function dataVolume(spec: EtcdClusterSpec, member: string): V1Volume {
+  return spec.storage.emptyDir
+    ? { name: DATA_VOLUME, emptyDir: {} }
+    : { name: DATA_VOLUME, persistentVolumeClaim: { claimName: pvcName(member) } };
+}
+
+function etcdContainer(input: MemberPodInput): V1Container {
+  const res = resources(input.cluster.spec);
+  return {
+    name: ETCD_CONTAINER,
+    image: input.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: etcdCommand(input),
+    ports: [
+      { name: 'client', containerPort: CLIENT_PORT, protocol: 'TCP' },
+      { name: 'peer', containerPort: PEER_PORT, protocol: 'TCP' },
+      { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+    ],
+    // Ready = part of a cluster with a leader, so the client Service only routes to serving members.
+    readinessProbe: { httpGet: { path: '/health', port: CLIENT_PORT }, periodSeconds: 5, failureThreshold: 3 },
+    // Alive = the local process answers; serializable so a lost quorum does not restart every member.
+    livenessProbe: {
+      httpGet: { path: '/health?serializable=true', port: METRICS_PORT },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 8,
+    },
+    volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH }],
+    ...(res && { resources: res }),
+  };
+}
+
+export function memberPod(input: MemberPodInput): V1Pod {
+  const { cluster, member } = input;
+  const { pod } = cluster.spec;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: member,
+      namespace: cluster.namespace,
+      // The operator's labels last: Service and PDB selectors depend on them.
+      labels: { ...pod.labels, ...memberLabels(cluster.name, member) },
+      ...(pod.annotations && { annotations: { ...pod.annotations } }),
+      ownerReferences: [ownerReference(cluster)],
+    },
+    spec: {
+      hostname: member,
+      subdomain: headlessServiceName(cluster.name),
+      restartPolicy: 'Always',
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 30,
+      containers: [etcdContainer(input)],
+      volumes: [dataVolume(cluster.spec, member)],
+      ...(pod.nodeSelector && { nodeSelector: { ...pod.nodeSelector } }),
+      ...(pod.affinity && { affinity: structuredClone(pod.affinity) as V1Affinity }),
+      ...(pod.tolerations && { tolerations: pod.tolerations.map((t) => ({ ...t })) }),
+      ...(pod.topologySpreadConstraints && {
+        topologySpreadConstraints: structuredClone(pod.topologySpreadConstraints) as unknown as V1TopologySpreadConstraint[],
+      }),
+      ...(pod.priorityClassName && { priorityClassName: pod.priorityClassName }),
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// What every object the operator creates for a cluster carries: the owner reference (so
+// Kubernetes garbage-collects it with the EtcdCluster) and the cluster's labels.
+import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import { API_VERSION, APP_NAME, ETCD_CLUSTER, LABELS, MANAGED_BY } from '../api.ts';
+import type { EtcdClusterSpec } from '../cluster-spec.ts';
+
+/** The cluster as the builders need it: identity plus the validated spec. */
+export interface ClusterRef {
+  name: string;
+  namespace: string;
+  uid: string;
+  spec: EtcdClusterSpec;
+}
+
+export function ownerReference(cluster: Pick<ClusterRef, 'name' | 'uid'>): V1OwnerReference {
+  return {
+    apiVersion: API_VERSION,
+    kind: ETCD_CLUSTER.kind,
+    name: cluster.name,
+    uid: cluster.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Labels that select a cluster's pods: stable for the cluster's life (Service and PDB selectors). */
+export const selectorLabels = (cluster: string): Record<string, string> => ({
+  [LABELS.name]: APP_NAME,
+  [LABELS.cluster]: cluster,
+});
+
+/** Selector labels as the string the scale subresource reads from status.selector. */
+export const selectorString = (cluster: string): string =>
+  Object.entries(selectorLabels(cluster)).map(([k, v]) => `${k}=${v}`).join(',');
+
+export const clusterLabels = (cluster: string): Record<string, string> => ({
+  ...selectorLabels(cluster),
+  [LABELS.instance]: cluster,
+  [LABELS.managedBy]: MANAGED_BY,
+});
+
+export const memberLabels = (cluster: string, member: string): Record<string, string> => ({
+  ...clusterLabels(cluster),
+  [LABELS.member]: member,
+});
+
+/** metadata for an object of this cluster: namespaced, labelled, owned. */
+export function ownedMeta(cluster: ClusterRef, name: string, labels: Record<string, string> = clusterLabels(cluster.name)): V1ObjectMeta {
+  return { name, namespace: cluster.namespace, labels, ownerReferences: [ownerReference(cluster)] };
+}
