@@ -73,7 +73,7 @@ build_images() {
 
 # import_images: load every tarball containerd does not have yet (k8s.io namespace, for the CRI).
 import_images() {
-  local dir; dir=$(images_dir) have
+  local dir have; dir=$(images_dir)
   have=$(ctr_ images ls -q)
   local ref tar
   for pair in "$PAUSE_IMAGE=pause.tar" "$BUSYBOX_IMAGE=busybox.tar" \
