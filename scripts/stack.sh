@@ -190,5 +190,6 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) die "usage: scripts/stack.sh up|down|status|env" ;;
+  list-tools) "$ROOT/scripts/tools.sh" list ;;
+  *) die "usage: scripts/stack.sh up|down|status|env|list-tools" ;;
 esac

@@ -1,0 +1,81 @@
+// Reads the etcd cluster itself: membership, per-member status, and a linearizable read.
+// Members are reached by pod IP, which works from inside the cluster and from the node's host.
+import { ApplicationFailure } from '@temporalio/activity';
+import { Etcd3 } from 'etcd3';
+import { CLIENT_PORT } from '../k8s/api.ts';
+import { selectorString } from '../k8s/manifests/owner.ts';
+import type { ClusterKey, MemberHealth } from '../workflows/types.ts';
+import type { Kube } from './kube-client.ts';
+
+export interface EtcdDeps { kube: Kube; callTimeoutMs?: number }
+
+const hex = (id: string) => BigInt(id).toString(16);
+
+export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
+  const client = (hosts: string[]) => new Etcd3({ hosts, dialTimeout: 2000, defaultCallOptions: () => ({ deadline: new Date(Date.now() + callTimeoutMs) }) });
+
+  async function podEndpoints(key: ClusterKey): Promise<Map<string, string>> {
+    const pods = await kube.listPods(key.namespace, selectorString(key.name));
+    const m = new Map<string, string>();
+    for (const p of pods) if (p.status?.podIP && !p.metadata?.deletionTimestamp) m.set(p.metadata!.name!, `http://${p.status.podIP}:${CLIENT_PORT}`);
+    return m;
+  }
+
+  /** What each member says of itself; unreachable members are listed unhealthy. */
+  async function observe(key: ClusterKey): Promise<MemberHealth[]> {
+    const endpoints = await podEndpoints(key);
+    if (!endpoints.size) return [];
+    const c = client([...endpoints.values()]);
+    try {
+      const { members } = await c.cluster.memberList({ linearizable: true });
+      return await Promise.all(members.map(async (m): Promise<MemberHealth> => {
+        const base = { name: m.name || '', id: hex(m.ID), peerURL: m.peerURLs[0] ?? '', clientURL: m.clientURLs[0] ?? '', learner: Boolean(m.isLearner) };
+        const ep = endpoints.get(m.name);
+        if (!ep) return { ...base, leader: false, healthy: false };
+        const one = client([ep]);
+        try {
+          const s = await one.maintenance.status();
+          return { ...base, leader: s.leader === m.ID, version: s.version, healthy: true };
+        } catch {
+          return { ...base, leader: false, healthy: false };
+        } finally {
+          one.close();
+        }
+      }));
+    } finally {
+      c.close();
+    }
+  }
+
+  return {
+    observeMembers: observe,
+
+    /**
+     * Poll: succeeds when the membership is exactly `expected`, all voters, all healthy, and the
+     * cluster answers a linearizable read; otherwise fails with what is missing (retried).
+     */
+    async checkClusterReady(key: ClusterKey, expected: string[]): Promise<MemberHealth[]> {
+      let members: MemberHealth[];
+      try {
+        members = await observe(key);
+      } catch (err) {
+        throw ApplicationFailure.retryable(`etcd not reachable yet: ${(err as Error).message}`, 'NotYet');
+      }
+      const names = members.map((m) => m.name).sort();
+      const want = [...expected].sort();
+      if (names.join() !== want.join()) throw ApplicationFailure.retryable(`members [${names}] != expected [${want}]`, 'NotYet');
+      const notReady = members.filter((m) => !m.healthy || m.learner);
+      if (notReady.length) throw ApplicationFailure.retryable(`not healthy voters yet: ${notReady.map((m) => m.name)}`, 'NotYet');
+      const eps = await podEndpoints(key);
+      const c = client([...eps.values()]);
+      try {
+        await c.get('etcd-operator/linearizable-probe').string(); // linearizable by default
+      } catch (err) {
+        throw ApplicationFailure.retryable(`linearizable read failed: ${(err as Error).message}`, 'NotYet');
+      } finally {
+        c.close();
+      }
+      return members;
+    },
+  };
+}

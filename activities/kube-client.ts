@@ -1,0 +1,94 @@
+// The operator's one Kubernetes client: server-side apply with one field manager, merge patches
+// (incl. the status subresource), reads, deletes. "Not found"/"already exists" are reported, not thrown,
+// so activities can treat them as the goal reached.
+import {
+  ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
+  type KubernetesObject, type V1Pod, type CoreV1Event,
+} from '@kubernetes/client-node';
+import { ETCD_CLUSTER, FIELD_MANAGER, GROUP, VERSION } from '../k8s/api.ts';
+import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
+
+export const isNotFound = (err: unknown) => err instanceof ApiException && err.code === 404;
+export const isConflict = (err: unknown) => err instanceof ApiException && err.code === 409;
+
+export class Kube {
+  readonly objects: KubernetesObjectApi;
+  readonly core: CoreV1Api;
+  readonly custom: CustomObjectsApi;
+
+  constructor(readonly config: KubeConfig) {
+    this.objects = KubernetesObjectApi.makeApiClient(config);
+    this.core = config.makeApiClient(CoreV1Api);
+    this.custom = config.makeApiClient(CustomObjectsApi);
+  }
+
+  static fromDefault(): Kube {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    return new Kube(kc);
+  }
+
+  /** Server-side apply: absolute desired state, idempotent by construction. */
+  async apply<T extends KubernetesObject>(obj: T): Promise<T> {
+    return this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  }
+
+  /** Deletes; true if it was there. */
+  async delete(obj: KubernetesObject, propagationPolicy = 'Background'): Promise<boolean> {
+    try {
+      await this.objects.delete(obj, undefined, undefined, undefined, undefined, propagationPolicy);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async read<T extends KubernetesObject>(obj: KubernetesObject): Promise<T | undefined> {
+    try {
+      return await this.objects.read(obj as never) as T;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async mergePatch(obj: KubernetesObject, patch: object): Promise<void> {
+    await this.objects.patch({ ...obj, ...patch } as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+  }
+
+  async getCluster(namespace: string, name: string): Promise<EtcdCluster | undefined> {
+    try {
+      return await this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name }) as EtcdCluster;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async patchClusterStatus(namespace: string, name: string, status: object): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name, body: { status } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
+  async patchCluster(namespace: string, name: string, patch: object): Promise<void> {
+    await this.custom.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name, body: patch },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
+    return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
+  }
+
+  async createEvent(event: CoreV1Event): Promise<void> {
+    try {
+      await this.core.createNamespacedEvent({ namespace: event.metadata.namespace!, body: event });
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+}

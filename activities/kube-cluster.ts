@@ -1,0 +1,62 @@
+// Activities on the EtcdCluster object itself: read + validate, finalizer, status, events.
+import { ApplicationFailure } from '@temporalio/activity';
+import { FINALIZER } from '../k8s/api.ts';
+import { imageFor, validateClusterSpec, formatSpecErrors, type EtcdClusterSpec } from '../k8s/cluster-spec.ts';
+import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
+import { clusterRef } from '../k8s/etcd-cluster.ts';
+import type { ClusterRef } from '../k8s/manifests/owner.ts';
+import type { ClusterKey, ClusterSnapshot } from '../workflows/types.ts';
+import type { Kube } from './kube-client.ts';
+
+export interface ClusterDeps { kube: Kube; defaultRepository: string }
+
+/** The cluster object, or undefined if it is gone (or replaced by a namesake with another uid). */
+export async function fetchCluster(kube: Kube, key: ClusterKey): Promise<EtcdCluster | undefined> {
+  const obj = await kube.getCluster(key.namespace, key.name);
+  return obj && obj.metadata.uid === key.uid ? obj : undefined;
+}
+
+/** The cluster and its validated spec; an invalid spec is a non-retryable failure a user can act on. */
+export async function loadCluster(kube: Kube, key: ClusterKey): Promise<{ obj: EtcdCluster; spec: EtcdClusterSpec; ref: ClusterRef } | undefined> {
+  const obj = await fetchCluster(kube, key);
+  if (!obj) return undefined;
+  const v = validateClusterSpec(obj.spec);
+  if (!v.ok) throw ApplicationFailure.nonRetryable(`invalid spec: ${formatSpecErrors(v.errors)}`, 'InvalidSpec');
+  return { obj, spec: v.spec, ref: clusterRef(obj, v.spec) };
+}
+
+export function clusterActivities({ kube, defaultRepository }: ClusterDeps) {
+  return {
+    /** The desired state, validated; undefined when the cluster no longer exists. */
+    async readCluster(key: ClusterKey): Promise<ClusterSnapshot | undefined> {
+      const c = await loadCluster(kube, key);
+      if (!c) return undefined;
+      return {
+        generation: c.obj.metadata.generation ?? 0,
+        size: c.spec.size,
+        version: c.spec.version,
+        image: imageFor(c.spec, defaultRepository),
+        paused: c.spec.paused,
+        retainOnDelete: c.spec.storage.retainOnDelete,
+        deleting: Boolean(c.obj.metadata.deletionTimestamp),
+      };
+    },
+
+    async ensureFinalizer(key: ClusterKey): Promise<void> {
+      const obj = await fetchCluster(kube, key);
+      if (!obj || obj.metadata.finalizers?.includes(FINALIZER)) return;
+      await kube.patchCluster(key.namespace, key.name, {
+        metadata: { finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER], resourceVersion: obj.metadata.resourceVersion },
+      });
+    },
+
+    /** The delete operation's last step: lets Kubernetes remove the object. */
+    async removeFinalizer(key: ClusterKey): Promise<void> {
+      const obj = await fetchCluster(kube, key);
+      if (!obj || !obj.metadata.finalizers?.includes(FINALIZER)) return;
+      await kube.patchCluster(key.namespace, key.name, {
+        metadata: { finalizers: obj.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: obj.metadata.resourceVersion },
+      });
+    },
+  };
+}

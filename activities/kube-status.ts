@@ -1,0 +1,92 @@
+// Activities that write what the operator observed and does into status, and Events.
+import { setCondition, REASONS, type ConditionUpdate } from '../k8s/conditions.ts';
+import type { EtcdClusterStatus, OperationResult } from '../k8s/cluster-status.ts';
+import { selectorString } from '../k8s/manifests/owner.ts';
+import { ETCD_CLUSTER, API_VERSION } from '../k8s/api.ts';
+import type { ClusterKey, MemberHealth, OperationType } from '../workflows/types.ts';
+import type { Kube } from './kube-client.ts';
+import { fetchCluster } from './kube-cluster.ts';
+
+export interface StatusDeps { kube: Kube; now: () => Date }
+
+export interface OperationStep { type: OperationType; workflowId: string; step: string; startedAt: string }
+export interface OperationOutcome { type: OperationType; workflowId: string; result: OperationResult; message: string; generation?: number }
+export interface EventInput { id: string; type: 'Normal' | 'Warning'; reason: string; message: string }
+
+const quorum = (n: number) => Math.floor(n / 2) + 1;
+
+export function statusActivities({ kube, now }: StatusDeps) {
+  async function patch(key: ClusterKey, build: (status: EtcdClusterStatus) => Record<string, unknown>): Promise<void> {
+    const obj = await fetchCluster(kube, key);
+    if (!obj) return;
+    await kube.patchClusterStatus(key.namespace, key.name, build(obj.status ?? {}));
+  }
+
+  return {
+    async reportStep(key: ClusterKey, step: OperationStep): Promise<void> {
+      await patch(key, (s) => ({
+        operation: step,
+        conditions: setCondition(s.conditions, { type: 'Progressing', status: 'True', reason: REASONS.Progressing.OperationRunning, message: `${step.type}: ${step.step}` }, now()),
+      }));
+    },
+
+    async reportOutcome(key: ClusterKey, o: OperationOutcome): Promise<void> {
+      await patch(key, (s) => {
+        let conditions = setCondition(s.conditions, { type: 'Progressing', status: 'False', reason: REASONS.Progressing.Idle, message: `${o.type} ${o.result.toLowerCase()}` }, now());
+        if (o.result === 'Failed') {
+          conditions = setCondition(conditions, { type: 'Degraded', status: 'True', reason: REASONS.Degraded.OperationFailed, message: o.message }, now());
+        }
+        return {
+          operation: null,
+          lastOperation: { type: o.type, workflowId: o.workflowId, result: o.result, message: o.message, finishedAt: now().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+          ...(o.result === 'Succeeded' && o.generation !== undefined && { observedGeneration: o.generation }),
+          conditions,
+        };
+      });
+    },
+
+    /** The spec at this generation needs no operation (or none this operator has yet). */
+    async reportObserved(key: ClusterKey, generation: number): Promise<void> {
+      await patch(key, () => ({ observedGeneration: generation }));
+    },
+
+    /** Members as etcd reports them, and the conditions that follow from them. */
+    async reportMembers(key: ClusterKey, members: MemberHealth[], expectedSize: number): Promise<void> {
+      await patch(key, (s) => {
+        const voters = members.filter((m) => !m.learner);
+        const healthyVoters = voters.filter((m) => m.healthy).length;
+        const available = voters.length > 0 && healthyVoters >= quorum(voters.length);
+        const allHealthy = members.length === expectedSize && members.every((m) => m.healthy);
+        const versions = members.map((m) => m.version).filter((v): v is string => Boolean(v)).sort();
+        const updates: ConditionUpdate[] = [
+          available
+            ? { type: 'Available', status: 'True', reason: REASONS.Available.QuorumHealthy, message: `${healthyVoters}/${voters.length} voters healthy` }
+            : { type: 'Available', status: 'False', reason: REASONS.Available.QuorumLost, message: `${healthyVoters}/${voters.length} voters healthy` },
+          allHealthy
+            ? { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${members.length} members healthy` }
+            : { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MembersUnhealthy, message: `${members.filter((m) => m.healthy).length}/${expectedSize} members healthy` },
+        ];
+        return {
+          members: members.map((m) => ({ ...m, id: m.id })),
+          readyMembers: members.filter((m) => m.healthy).length,
+          ...(versions[0] && { currentVersion: versions[0] }),
+          selector: selectorString(key.name),
+          conditions: updates.reduce((acc, u) => setCondition(acc, u, now()), s.conditions ?? []),
+        };
+      });
+    },
+
+    /** Events get deterministic names (cluster + operation id), so a retried activity records one Event. */
+    async recordEvent(key: ClusterKey, e: EventInput): Promise<void> {
+      const name = `${key.name}.${e.id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253);
+      const t = now().toISOString();
+      await kube.createEvent({
+        metadata: { name, namespace: key.namespace },
+        involvedObject: { apiVersion: API_VERSION, kind: ETCD_CLUSTER.kind, name: key.name, namespace: key.namespace, uid: key.uid },
+        type: e.type, reason: e.reason, message: e.message,
+        source: { component: 'etcd-operator' }, reportingComponent: 'etcd.operator.dev/operator', reportingInstance: 'etcd-operator',
+        firstTimestamp: t as unknown as Date, lastTimestamp: t as unknown as Date, count: 1,
+      });
+    },
+  };
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The CLI entry: TypeScript sources run through tsx's loader.
+import { register } from 'tsx/esm/api';
+register();
+await import('../client/cli.ts');

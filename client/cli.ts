@@ -1,0 +1,98 @@
+// etcdop: the operator's CLI. `run` is the operator itself; the rest inspect and steer the same
+// workflows the Temporal UI shows.
+import { Command } from 'commander';
+import { Kube } from '../activities/kube-client.ts';
+import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
+import { clusterWorkflowId } from '../workflows/ids.ts';
+import { retrySignal } from '../workflows/messages.ts';
+import { connectClient } from './temporal.ts';
+import { describeOperation, listOperations } from './operations.ts';
+
+const program = new Command('etcdop').description('etcd operator whose operations are durable Temporal workflows');
+const print = (json: boolean, data: unknown, text: () => string) => console.log(json ? JSON.stringify(data, null, 2) : text());
+
+async function getCluster(name: string, namespace: string): Promise<EtcdCluster> {
+  const obj = await Kube.fromDefault().getCluster(namespace, name);
+  if (!obj) throw new Error(`EtcdCluster ${namespace}/${name} not found`);
+  return obj;
+}
+
+program.command('run')
+  .description('run the operator: Temporal worker + EtcdCluster watcher')
+  .option('-n, --namespace <ns>', 'watch one namespace only (default: all)')
+  .option('--task-queue <q>', 'Temporal task queue')
+  .action(async (o: { namespace?: string; taskQueue?: string }) => {
+    const { runOperator } = await import('../worker/run.ts');
+    await runOperator(o);
+  });
+
+program.command('status <cluster>')
+  .description('members, conditions and the running operation of a cluster')
+  .option('-n, --namespace <ns>', 'namespace', 'default')
+  .option('-o, --output <fmt>', 'text or json', 'text')
+  .action(async (name: string, o: { namespace: string; output: string }) => {
+    const obj = await getCluster(name, o.namespace);
+    const s = obj.status ?? {};
+    print(o.output === 'json', { name, namespace: o.namespace, spec: obj.spec, status: s }, () => [
+      `EtcdCluster ${o.namespace}/${name}  generation ${obj.metadata.generation} (observed ${s.observedGeneration ?? '-'})`,
+      `  version ${s.currentVersion ?? '-'}, ready ${s.readyMembers ?? 0}/${(obj.spec as { size?: number })?.size ?? '?'}`,
+      '  conditions:',
+      ...(s.conditions ?? []).map((c) => `    ${c.type.padEnd(12)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`),
+      '  members:',
+      ...(s.members ?? []).map((m) => `    ${m.name.padEnd(24)} id=${m.id ?? '-'} ${m.leader ? 'leader' : m.learner ? 'learner' : 'follower'} ${m.healthy ? 'healthy' : 'UNHEALTHY'} ${m.version ?? ''}`),
+      `  operation: ${s.operation ? `${s.operation.type} step=${s.operation.step ?? '-'} workflow=${s.operation.workflowId}` : 'none'}`,
+      `  last: ${s.lastOperation ? `${s.lastOperation.type} ${s.lastOperation.result} ${s.lastOperation.finishedAt} ${s.lastOperation.message ?? ''}` : 'none'}`,
+    ].join('\n'));
+  });
+
+const ops = program.command('ops').description('operations (Temporal workflows) of clusters');
+
+ops.command('list')
+  .option('-c, --cluster <name>', 'only this cluster')
+  .option('-n, --namespace <ns>', 'only this namespace')
+  .option('-o, --output <fmt>', 'text or json', 'text')
+  .action(async (o: { cluster?: string; namespace?: string; output: string }) => {
+    const client = await connectClient();
+    const rows = await listOperations(client, o);
+    print(o.output === 'json', rows, () => rows.map((r) => `${r.status.padEnd(11)} ${r.operation.padEnd(8)} ${r.cluster.padEnd(30)} ${r.startTime}  ${r.workflowId}`).join('\n') || 'no operations');
+    await client.connection.close();
+  });
+
+ops.command('show <workflowId>')
+  .option('-o, --output <fmt>', 'text or json', 'text')
+  .option('-w, --watch', 'follow a running operation until it ends')
+  .action(async (id: string, o: { output: string; watch?: boolean }) => {
+    const client = await connectClient();
+    for (;;) {
+      const d = await describeOperation(client, id);
+      print(o.output === 'json', d, () => [`${d.workflowId}  ${d.type}  ${d.status}`, `  step: ${d.step ?? '-'}`, ...d.activities.map((a) => `  ${a.status.padEnd(9)} ${a.name}${a.attempts > 1 ? ` (attempts: ${a.attempts})` : ''}`)].join('\n'));
+      if (!o.watch || d.status !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    await client.connection.close();
+  });
+
+ops.command('cancel <workflowId>')
+  .description('request cancellation of an operation (its workflow cleans up and reports Cancelled)')
+  .action(async (id: string) => {
+    const client = await connectClient();
+    await client.workflow.getHandle(id).cancel();
+    console.log(`cancellation requested for ${id}`);
+    await client.connection.close();
+  });
+
+ops.command('retry <cluster>')
+  .description('run the last failed operation of a cluster again')
+  .option('-n, --namespace <ns>', 'namespace', 'default')
+  .action(async (name: string, o: { namespace: string }) => {
+    const obj = await getCluster(name, o.namespace);
+    const client = await connectClient();
+    await client.workflow.getHandle(clusterWorkflowId({ uid: obj.metadata.uid! })).signal(retrySignal);
+    console.log(`retry requested for ${o.namespace}/${name}`);
+    await client.connection.close();
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`etcdop: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

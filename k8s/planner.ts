@@ -1,0 +1,29 @@
+// The watcher's level-triggered planner: EtcdCluster object in, what to do out. Pure.
+import { FINALIZER } from './api.ts';
+import { validateClusterSpec, formatSpecErrors } from './cluster-spec.ts';
+import type { EtcdCluster } from './etcd-cluster.ts';
+import { getCondition } from './conditions.ts';
+
+export type Plan =
+  | { kind: 'none'; why: string }
+  | { kind: 'invalid'; generation: number; message: string; alreadyReported: boolean }
+  | { kind: 'delete' }
+  | { kind: 'converge'; generation: number };
+
+export function plan(obj: EtcdCluster): Plan {
+  const generation = obj.metadata.generation ?? 0;
+  if (obj.metadata.deletionTimestamp) {
+    return obj.metadata.finalizers?.includes(FINALIZER) ? { kind: 'delete' } : { kind: 'none', why: 'deleting, not ours to clean up' };
+  }
+  const v = validateClusterSpec(obj.spec);
+  if (!v.ok) {
+    const message = formatSpecErrors(v.errors);
+    const cond = getCondition(obj.status?.conditions, 'SpecValid');
+    const alreadyReported = cond?.status === 'False' && cond.message === message && cond.observedGeneration === generation;
+    return { kind: 'invalid', generation, message, alreadyReported };
+  }
+  if (obj.status?.observedGeneration === generation && getCondition(obj.status?.conditions, 'SpecValid')?.status === 'True') {
+    return { kind: 'none', why: 'generation already observed' };
+  }
+  return { kind: 'converge', generation };
+}

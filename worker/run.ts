@@ -1,0 +1,39 @@
+// `etcdop run`: the operator process, worker + watcher. SIGTERM/SIGINT shut down gracefully;
+// anything in flight resumes from Temporal's history on the next start.
+import pino from 'pino';
+import { Kube } from '../activities/kube-client.ts';
+import { connectClient, temporalAddress, temporalNamespace } from '../client/temporal.ts';
+import { Dispatcher } from '../client/dispatcher.ts';
+import { ClusterWatcher } from '../client/watcher.ts';
+import { TASK_QUEUE } from '../workflows/ids.ts';
+import { createOperatorWorker } from './worker.ts';
+
+export interface RunOptions { namespace?: string; taskQueue?: string }
+
+export async function runOperator(opts: RunOptions): Promise<void> {
+  const log = pino({ name: 'etcd-operator' });
+  const kube = Kube.fromDefault();
+  const taskQueue = opts.taskQueue ?? process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE;
+  const defaultRepository = process.env.ETCD_IMAGE_REPOSITORY ?? 'gcr.io/etcd-development/etcd';
+  const { worker, connection } = await createOperatorWorker({ address: temporalAddress(), namespace: temporalNamespace(), taskQueue, kube, defaultRepository });
+  const client = await connectClient();
+  const watcher = new ClusterWatcher(kube, new Dispatcher(client, kube, taskQueue, log), log, opts.namespace);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    void watcher.stop().finally(() => worker.shutdown());
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  log.info({ temporal: temporalAddress(), taskQueue, defaultRepository }, 'operator starting');
+  const running = worker.run();
+  await watcher.start();
+  await running;
+  await client.connection.close();
+  await connection.close();
+  log.info('operator stopped');
+}

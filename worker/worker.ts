@@ -1,0 +1,36 @@
+// The Temporal worker: operator workflows (bundled from workflows/, or a prebuilt bundle) and
+// activities wired to the Kubernetes client.
+import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Kube } from '../activities/kube-client.ts';
+import { createActivities } from '../activities/index.ts';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Built by `npm run build:workflows`; used when present so production starts without bundling. */
+export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
+
+export interface OperatorWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  kube: Kube;
+  defaultRepository: string;
+}
+
+export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: o.address });
+  const code: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = existsSync(prebuiltBundlePath) && process.env.ETCD_OPERATOR_BUNDLE !== 'source'
+    ? { workflowBundle: { code: readFileSync(prebuiltBundlePath, 'utf8') } }
+    : { workflowsPath };
+  const worker = await Worker.create({
+    connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    ...code,
+    activities: createActivities({ kube: o.kube, defaultRepository: o.defaultRepository }),
+    // Graceful shutdown: running activities get this long to finish before they are cancelled.
+    shutdownGraceTime: '10s',
+  });
+  return { worker, connection };
+}

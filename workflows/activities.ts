@@ -1,0 +1,8 @@
+// The activity proxies, one per option group. Types only from activities/.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { etcdApi, kubeApi, waitPoll } from './activity-options.ts';
+
+export const kube = proxyActivities<Activities>(kubeApi);
+export const etcd = proxyActivities<Activities>(etcdApi);
+export const poll = proxyActivities<Activities>(waitPoll);

@@ -1,0 +1,22 @@
+// Named activity option groups: every activity has a timeout and a bounded retry policy.
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** Kubernetes API calls: short, retried with backoff. */
+export const kubeApi: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidSpec'] },
+};
+
+/** etcd membership and health reads: short attempts, bounded in total. */
+export const etcdApi: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+};
+
+/** Waits: each attempt checks once; retried at a fixed interval until the total bound. */
+export const waitPoll: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '2s', backoffCoefficient: 1, maximumInterval: '2s' },
+};

@@ -1,0 +1,29 @@
+// Create: bootstrap every member at once with a static initial cluster (fastest), then wait
+// until all are healthy voters and the cluster answers a linearizable read.
+import { ApplicationFailure } from '@temporalio/workflow';
+import { kube, poll } from './activities.ts';
+import { operationProgress } from './progress.ts';
+import type { CreateResult, OperationInput } from './types.ts';
+
+export const memberNames = (cluster: string, size: number) => Array.from({ length: size }, (_, i) => `${cluster}-${i}`);
+
+export async function createClusterWorkflow({ key }: OperationInput): Promise<CreateResult> {
+  const progress = operationProgress(key, 'Create');
+  const desired = await kube.readCluster(key);
+  if (!desired) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
+  await kube.recordEvent(key, { id: `create-started-${progress.workflowId.slice(-12)}`, type: 'Normal', reason: 'CreateStarted', message: `Creating ${desired.size} members of etcd ${desired.version} (workflow ${progress.workflowId})` });
+
+  await progress.step('ApplyServices');
+  await kube.applyServices(key);
+
+  const members = memberNames(key.name, desired.size);
+  for (const member of members) {
+    await progress.step(`ApplyMember ${member}`);
+    await kube.applyMember(key, { member, initialMembers: members, state: 'new' });
+  }
+
+  await progress.step('WaitQuorum');
+  const health = await poll.checkClusterReady(key, members);
+  await kube.reportMembers(key, health, desired.size);
+  return { members, generation: desired.generation };
+}

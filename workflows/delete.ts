@@ -1,0 +1,21 @@
+// Delete: member pods, Services and PDB go first, then the volumes (deleted, or kept and released
+// with retainOnDelete), and the finalizer last, so the EtcdCluster disappears only when all is clean.
+import { kube, poll } from './activities.ts';
+import { operationProgress } from './progress.ts';
+import type { OperationInput } from './types.ts';
+
+export interface DeleteResult { podsDeleted: number; volumesDeleted: string[]; volumesKept: string[] }
+
+export async function deleteClusterWorkflow({ key }: OperationInput): Promise<DeleteResult> {
+  const progress = operationProgress(key, 'Delete');
+  const desired = await kube.readCluster(key).catch(() => undefined); // an invalid spec must not block deletion
+  await progress.step('DeleteMembers');
+  const podsDeleted = await kube.deleteClusterObjects(key);
+  await progress.step('WaitPodsGone');
+  await poll.waitPodsGone(key);
+  await progress.step('ReleaseVolumes');
+  const volumes = await kube.releaseVolumes(key, desired?.retainOnDelete ?? false);
+  await progress.step('RemoveFinalizer');
+  await kube.removeFinalizer(key);
+  return { podsDeleted, volumesDeleted: volumes.deleted, volumesKept: volumes.kept };
+}
