@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The main job (README): set up, bring up the local stack unless KUBECONFIG/TEMPORAL_ADDRESS point
+# elsewhere, install the CRDs, create the sample cluster, and run the operator in the foreground.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+bash scripts/setup.sh
+bash scripts/stack.sh up
+eval "$(bash scripts/stack.sh env)"
+kubectl apply --server-side --field-manager=etcd-operator -f deploy/crds/ >/dev/null
+kubectl wait --for=condition=Established crd/etcdclusters.etcd.operator.dev --timeout=60s >/dev/null
+kubectl apply -f examples/etcd-cluster.yaml
+cat <<MSG
+
+  etcd operator starting (Ctrl-C stops it; operations resume on the next start).
+  Temporal UI:     http://127.0.0.1:${STACK_TEMPORAL_UI_PORT:-8233}/namespaces/${TEMPORAL_NAMESPACE}/workflows   (Temporal at $TEMPORAL_ADDRESS)
+  In another shell: eval "\$(npm run -s stack:env)"
+                    kubectl get etcd -w
+                    npx etcdop status example
+                    npx etcdop ops list
+
+MSG
+exec node "$ROOT/bin/etcdop.js" run
