@@ -15,6 +15,8 @@ export class OperatorProcess {
     this.logFile = join(tmpdir(), `etcdop-${namespace}.log`);
   }
 
+  get pid(): number | undefined { return this.proc?.pid; }
+
   static installCrds(): void {
     kubectl(['apply', '--server-side', '--field-manager=etcd-operator', '-f', `${repoRoot}deploy/crds/`]);
     kubectl(['wait', '--for=condition=Established', 'crd/etcdclusters.etcd.operator.dev', '--timeout=60s']);

@@ -1,0 +1,68 @@
+// Operator benchmark on the local stack: `kubectl apply` of an EtcdCluster to Available for sizes
+// 1, 3, 5, each as a ratio to the floor (a plain 3-pod etcd manifest on the same node, same run),
+// and the operator process's RSS while it manages 20 clusters.
+// Usage: node --import tsx bench/operator.ts [--runs N] [--clusters N]
+import { readFileSync } from 'node:fs';
+import { ensureStack } from '../test/support/stack.ts';
+import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
+import { OperatorProcess } from '../test/support/operator.ts';
+import { waitFor } from '../test/support/wait.ts';
+import { measureFloor } from './floor.ts';
+
+const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
+const runs = arg('--runs', 2);
+const clusters = arg('--clusters', 20);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cluster = (name: string, spec: object) => JSON.stringify({ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name }, spec });
+
+interface C { spec: { size: number }; status?: { readyMembers?: number; conditions?: { type: string; status: string }[] } }
+const isAvailable = (c: C) => c.status?.readyMembers === c.spec.size && (c.status?.conditions ?? []).some((x) => x.type === 'Available' && x.status === 'True');
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+ensureStack();
+OperatorProcess.installCrds();
+const { ns, cleanup } = tempNamespace('bench-op');
+const operator = new OperatorProcess(ns);
+operator.start();
+try {
+  const floor: number[] = [];
+  const bySize: Record<number, number[]> = { 1: [], 3: [], 5: [] };
+  for (let r = 0; r < runs; r++) {
+    floor.push(await measureFloor());
+    for (const size of [1, 3, 5]) {
+      const name = `b${size}-${r}`;
+      const t0 = performance.now();
+      kubectl(['apply', '-n', ns, '-f', '-'], cluster(name, { size, storage: { size: '64Mi' } }));
+      await waitFor(`${name} Available`, () => isAvailable(kubectlJson<C>(['get', 'etcdcluster', '-n', ns, name])), { timeoutMs: 300_000, intervalMs: 250 });
+      bySize[size]!.push((performance.now() - t0) / 1000);
+      kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
+    }
+  }
+  const floorMedian = median(floor);
+
+  const idleRss = rssMiB(operator.pid!);
+  const names = Array.from({ length: clusters }, (_, i) => `m${i}`);
+  for (const name of names) kubectl(['apply', '-n', ns, '-f', '-'], cluster(name, { size: 1, storage: { emptyDir: true } }));
+  const t0 = performance.now();
+  await waitFor(`${clusters} clusters Available`, () => kubectlJson<{ items: C[] }>(['get', 'etcdcluster', '-n', ns]).items.filter(isAvailable).length === clusters, { timeoutMs: 900_000, intervalMs: 1000 });
+  const allAvailableSeconds = (performance.now() - t0) / 1000;
+  const rssWithClusters = rssMiB(operator.pid!);
+  for (const name of names) kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=false']);
+  await waitFor('clusters deleted', () => kubectl(['get', 'etcdcluster', '-n', ns, '-o', 'name']).trim() === '', { timeoutMs: 600_000, intervalMs: 1000 });
+
+  const result = {
+    bench: 'operator', runs,
+    floor3PodSeconds: { median: floorMedian, all: floor },
+    applyToAvailableSeconds: Object.fromEntries(Object.entries(bySize).map(([s, xs]) => [s, { median: median(xs), ratioToFloor: median(xs) / floorMedian, all: xs }])),
+    memory: { clusters, operatorRssMiBIdle: idleRss, operatorRssMiBWithClusters: rssWithClusters, allAvailableSeconds },
+  };
+  console.log(JSON.stringify(result, null, 2));
+  console.log('\n| measure | value |\n|---|---|');
+  console.log(`| floor: plain 3-pod etcd apply -> healthy | ${floorMedian.toFixed(2)} s |`);
+  for (const [s, v] of Object.entries(result.applyToAvailableSeconds)) console.log(`| EtcdCluster size ${s}: apply -> Available | ${v.median.toFixed(2)} s (${v.ratioToFloor.toFixed(2)}x floor) |`);
+  console.log(`| operator RSS idle / with ${clusters} clusters | ${idleRss.toFixed(0)} / ${rssWithClusters.toFixed(0)} MiB |`);
+  console.log(`| ${clusters} one-member clusters applied at once -> all Available | ${allAvailableSeconds.toFixed(1)} s |`);
+} finally {
+  await operator.stop();
+  cleanup();
+}
