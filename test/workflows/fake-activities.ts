@@ -1,0 +1,367 @@
+// An in-memory Kubernetes + etcd world behind the operator's activities, for workflow tests.
+// Each fake keeps the real activity's semantics (look before acting, "not found" is success,
+// deterministic names), records every call and every effective write, and can be told to fail:
+// before its effect, or after it (a crash between the side effect and the reply, once).
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import type { Activities } from '../../activities/index.ts';
+import type { MemberPlan } from '../../activities/kube-members.ts';
+import type { EventInput, OperationOutcome, OperationStep } from '../../activities/kube-status.ts';
+import { FINALIZER, clientServiceName, clientURL, headlessServiceName, pdbName, peerURL, pvcName } from '../../k8s/api.ts';
+import type { ClusterKey, ClusterSnapshot, MemberHealth } from '../../workflows/types.ts';
+
+export type ActivityName = keyof Activities;
+type Args<N extends ActivityName> = Parameters<Activities[N]>;
+
+export interface FakePod {
+  name: string;
+  initialMembers: string[];
+  state: MemberPlan['state'];
+  image: string;
+  terminating: boolean;
+  /** waitPodsGone polls a terminating pod survives. */
+  lingerPolls: number;
+}
+
+export interface Call {
+  activity: ActivityName;
+  args: unknown[];
+  attempt: number;
+  workflowId: string;
+  result?: unknown;
+  error?: string;
+}
+
+interface Fault {
+  activity: ActivityName;
+  phase: 'before' | 'after';
+  when: (args: unknown[]) => boolean;
+  remaining: number;
+  error: () => Error;
+}
+
+export interface ClusterSeed {
+  name?: string;
+  namespace?: string;
+  generation?: number;
+  size?: number;
+  version?: string;
+  paused?: boolean;
+  retainOnDelete?: boolean;
+  emptyDir?: boolean;
+}
+
+const injectedCrash = (activity: string) => ApplicationFailure.retryable(`injected crash after ${activity}`, 'InjectedCrash');
+const eventName = (key: ClusterKey, id: string) => `${key.name}.${id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253);
+
+/** One EtcdCluster and everything the operator made for it. */
+export class FakeCluster {
+  readonly key: ClusterKey;
+  generation: number;
+  size: number;
+  version: string;
+  paused: boolean;
+  retainOnDelete: boolean;
+  emptyDir: boolean;
+  /** The object exists in the API server (false once deleted, or never created). */
+  exists = true;
+  /** metadata.deletionTimestamp is set: Kubernetes removes the object when its finalizers are gone. */
+  deleting = false;
+  /** When set, validation fails with this message (readCluster and every load of the spec). */
+  invalidSpec?: string;
+  finalizers: string[] = [];
+  /** Services and the PDB, as `Kind/name`. */
+  readonly objects = new Set<string>();
+  readonly pods = new Map<string, FakePod>();
+  /** PVC name -> still owned by the cluster (ownerReference present). */
+  readonly pvcs = new Map<string, { owned: boolean }>();
+  readonly events = new Map<string, EventInput>();
+  readonly status: { operation?: OperationStep | null; lastOperation?: OperationOutcome; observedGeneration?: number; members?: MemberHealth[] } = {};
+  readonly steps: OperationStep[] = [];
+  readonly outcomes: OperationOutcome[] = [];
+  /** Every call, in order, with its attempt and the calling workflow. */
+  readonly calls: Call[] = [];
+  /** Every effective change to the world, in order: `create Pod/demo-0`, `add finalizer`, ... */
+  readonly writes: string[] = [];
+  /** waitPodsGone polls each deleted pod stays listed (terminating). */
+  podTerminationPolls = 0;
+  private readonly faults: Fault[] = [];
+
+  constructor(seed: ClusterSeed = {}) {
+    this.key = { namespace: seed.namespace ?? 'default', name: seed.name ?? 'demo', uid: randomUUID() };
+    this.generation = seed.generation ?? 1;
+    this.size = seed.size ?? 3;
+    this.version = seed.version ?? '3.6.16';
+    this.paused = seed.paused ?? false;
+    this.retainOnDelete = seed.retainOnDelete ?? false;
+    this.emptyDir = seed.emptyDir ?? false;
+  }
+
+  get image(): string { return `gcr.io/etcd-development/etcd:v${this.version}`; }
+
+  // --- test controls --------------------------------------------------------------------------
+
+  /** The activity performs its side effect, then fails once (retryable), as if the worker died before replying. */
+  crashAfter<N extends ActivityName>(activity: N, when?: (...args: Args<N>) => boolean): this {
+    this.faults.push({ activity, phase: 'after', when: (a) => when?.(...(a as Args<N>)) ?? true, remaining: 1, error: () => injectedCrash(activity) });
+    return this;
+  }
+
+  /** The activity throws `error()` instead of running, for its next `times` calls. */
+  failBefore<N extends ActivityName>(activity: N, error: () => Error, times = 1): this {
+    this.faults.push({ activity, phase: 'before', when: () => true, remaining: times, error });
+    return this;
+  }
+
+  /** A cluster Create already built: finalizer, Services, PDB, and a running pod + PVC per member. */
+  seedRunning(): this {
+    this.finalizers.push(FINALIZER);
+    for (const o of this.serviceObjects()) this.objects.add(o);
+    const members = this.memberNames();
+    for (const name of members) {
+      this.pods.set(name, { name, initialMembers: members, state: 'new', image: this.image, terminating: false, lingerPolls: 0 });
+      if (!this.emptyDir) this.pvcs.set(pvcName(name), { owned: true });
+    }
+    return this;
+  }
+
+  memberNames(): string[] { return Array.from({ length: this.size }, (_, i) => `${this.key.name}-${i}`); }
+  serviceObjects(): string[] {
+    return [`Service/${headlessServiceName(this.key.name)}`, `Service/${clientServiceName(this.key.name)}`, `PodDisruptionBudget/${pdbName(this.key.name)}`];
+  }
+  callsOf(activity: ActivityName): Call[] { return this.calls.filter((c) => c.activity === activity); }
+  count(write: string): number { return this.writes.filter((w) => w === write).length; }
+
+  // --- the fault hooks the activities run through -----------------------------------------
+
+  fault(activity: ActivityName, phase: Fault['phase'], args: unknown[]): void {
+    const f = this.faults.find((x) => x.activity === activity && x.phase === phase && x.remaining > 0 && x.when(args));
+    if (!f) return;
+    f.remaining -= 1;
+    throw f.error();
+  }
+
+  // --- the API server and etcd, as the real activities see them -------------------------
+
+  /** loadCluster: the object and its validated spec, or a non-retryable failure. */
+  load(): void {
+    if (!this.exists) throw ApplicationFailure.nonRetryable(`EtcdCluster ${this.key.namespace}/${this.key.name} no longer exists`, 'ClusterGone');
+    this.validate();
+  }
+
+  validate(): void {
+    if (this.invalidSpec) throw ApplicationFailure.nonRetryable(this.invalidSpec, 'InvalidSpec');
+  }
+
+  /** Server-side apply of a Service/PDB/PVC: created when absent, unchanged otherwise. */
+  apply(object: string): void {
+    if (this.objects.has(object)) return;
+    this.objects.add(object);
+    this.writes.push(`create ${object}`);
+  }
+
+  deleteObject(object: string): void {
+    if (this.objects.delete(object)) this.writes.push(`delete ${object}`);
+  }
+
+  /** Pods matching the cluster's selector; a terminating pod is listed until its linger polls run out. */
+  listPods(): FakePod[] {
+    for (const p of [...this.pods.values()]) if (p.terminating && p.lingerPolls <= 0) this.pods.delete(p.name);
+    return [...this.pods.values()];
+  }
+
+  /** What etcd reports: every running pod is a healthy voter; the first is the leader. */
+  health(): MemberHealth[] {
+    return this.listPods().filter((p) => !p.terminating).map((p, i): MemberHealth => ({
+      name: p.name, id: (0x1000 + i).toString(16), peerURL: peerURL(this.key.name, this.key.namespace, p.name),
+      clientURL: clientURL(this.key.name, this.key.namespace, p.name), leader: i === 0, learner: false, version: this.version, healthy: true,
+    }));
+  }
+
+  patchStatus(activity: ActivityName, patch: Partial<FakeCluster['status']>): void {
+    if (!this.exists) return; // the real patch skips a cluster that is gone
+    Object.assign(this.status, patch);
+    this.writes.push(`status ${activity}`);
+  }
+}
+
+/** Every fake cluster of a test file, by uid; the worker's activities find theirs by the key. */
+export class FakeWorld {
+  private readonly clusters = new Map<string, FakeCluster>();
+
+  add(seed?: ClusterSeed): FakeCluster {
+    const c = new FakeCluster(seed);
+    this.clusters.set(c.key.uid, c);
+    return c;
+  }
+
+  get(key: ClusterKey): FakeCluster {
+    const c = this.clusters.get(key.uid);
+    if (!c) throw ApplicationFailure.nonRetryable(`no fake cluster with uid ${key.uid}`, 'TestSetup');
+    return c;
+  }
+}
+
+export function createFakeActivities(world: FakeWorld): Activities {
+  /** Runs one activity against its cluster: records the call, applies injected faults around the effect. */
+  async function run<N extends ActivityName, T>(activity: N, key: ClusterKey, args: unknown[], effect: (c: FakeCluster) => T): Promise<T> {
+    const c = world.get(key);
+    const { attempt, workflowExecution } = Context.current().info;
+    const call: Call = { activity, args: structuredClone(args), attempt, workflowId: workflowExecution?.workflowId ?? '' };
+    c.calls.push(call);
+    try {
+      c.fault(activity, 'before', args);
+      const result = effect(c);
+      call.result = structuredClone(result);
+      c.fault(activity, 'after', args);
+      return result;
+    } catch (err) {
+      call.error = (err as Error).message;
+      throw err;
+    }
+  }
+
+  return {
+    async readCluster(key: ClusterKey): Promise<ClusterSnapshot | undefined> {
+      return run('readCluster', key, [key], (c) => {
+        if (!c.exists) return undefined;
+        c.validate();
+        return { generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, deleting: c.deleting };
+      });
+    },
+
+    async ensureFinalizer(key: ClusterKey): Promise<void> {
+      return run('ensureFinalizer', key, [key], (c) => {
+        if (!c.exists || c.finalizers.includes(FINALIZER)) return;
+        c.finalizers.push(FINALIZER);
+        c.writes.push('add finalizer');
+      });
+    },
+
+    async removeFinalizer(key: ClusterKey): Promise<void> {
+      return run('removeFinalizer', key, [key], (c) => {
+        if (!c.exists || !c.finalizers.includes(FINALIZER)) return;
+        c.finalizers = c.finalizers.filter((f) => f !== FINALIZER);
+        c.writes.push('remove finalizer');
+        if (c.deleting && !c.finalizers.length) {
+          c.exists = false; // Kubernetes completes the deletion
+          c.writes.push('delete EtcdCluster');
+        }
+      });
+    },
+
+    async reportStep(key: ClusterKey, step: OperationStep): Promise<void> {
+      return run('reportStep', key, [key, step], (c) => {
+        if (c.exists) c.steps.push(step);
+        c.patchStatus('reportStep', { operation: step });
+      });
+    },
+
+    async reportOutcome(key: ClusterKey, o: OperationOutcome): Promise<void> {
+      return run('reportOutcome', key, [key, o], (c) => {
+        c.outcomes.push(o); // recorded even when the cluster is gone: the workflow's last word
+        c.patchStatus('reportOutcome', {
+          operation: null, lastOperation: o,
+          ...(o.result === 'Succeeded' && o.generation !== undefined && { observedGeneration: o.generation }),
+        });
+      });
+    },
+
+    async reportObserved(key: ClusterKey, generation: number): Promise<void> {
+      return run('reportObserved', key, [key, generation], (c) => c.patchStatus('reportObserved', { observedGeneration: generation }));
+    },
+
+    async reportMembers(key: ClusterKey, members: MemberHealth[], expectedSize: number): Promise<void> {
+      return run('reportMembers', key, [key, members, expectedSize], (c) => c.patchStatus('reportMembers', { members }));
+    },
+
+    /** Deterministic Event names: a second create of the same name is a conflict, ignored. */
+    async recordEvent(key: ClusterKey, e: EventInput): Promise<void> {
+      return run('recordEvent', key, [key, e], (c) => {
+        const name = eventName(key, e.id);
+        if (c.events.has(name)) return;
+        c.events.set(name, e);
+        c.writes.push(`create Event/${name}`);
+      });
+    },
+
+    async applyServices(key: ClusterKey): Promise<void> {
+      return run('applyServices', key, [key], (c) => {
+        c.load();
+        for (const o of c.serviceObjects()) c.apply(o);
+      });
+    },
+
+    /** PVC applied, then the pod looked up: an existing (not terminating) pod is left as it is. */
+    async applyMember(key: ClusterKey, plan: MemberPlan): Promise<'created' | 'exists'> {
+      return run('applyMember', key, [key, plan], (c): 'created' | 'exists' => {
+        c.load();
+        if (!c.emptyDir && !c.pvcs.has(pvcName(plan.member))) {
+          c.pvcs.set(pvcName(plan.member), { owned: true });
+          c.writes.push(`create PersistentVolumeClaim/${pvcName(plan.member)}`);
+        }
+        const existing = c.pods.get(plan.member);
+        if (existing && !existing.terminating) return 'exists';
+        c.pods.set(plan.member, { name: plan.member, initialMembers: [...plan.initialMembers], state: plan.state, image: c.image, terminating: false, lingerPolls: 0 });
+        c.writes.push(`create Pod/${plan.member}`);
+        return 'created';
+      });
+    },
+
+    async deleteClusterObjects(key: ClusterKey): Promise<number> {
+      return run('deleteClusterObjects', key, [key], (c) => {
+        const pods = c.listPods();
+        for (const p of pods) {
+          if (p.terminating) continue; // deleting a terminating pod again changes nothing
+          p.terminating = true;
+          p.lingerPolls = c.podTerminationPolls;
+          c.writes.push(`delete Pod/${p.name}`);
+        }
+        for (const o of c.serviceObjects()) c.deleteObject(o);
+        return pods.length;
+      });
+    },
+
+    async waitPodsGone(key: ClusterKey): Promise<void> {
+      return run('waitPodsGone', key, [key], (c) => {
+        const left = c.listPods();
+        for (const p of left) if (p.terminating) p.lingerPolls -= 1;
+        if (left.length) throw ApplicationFailure.retryable(`${left.length} member pods still terminating`, 'NotYet');
+      });
+    },
+
+    async releaseVolumes(key: ClusterKey, retain: boolean): Promise<{ deleted: string[]; kept: string[] }> {
+      return run('releaseVolumes', key, [key, retain], (c) => {
+        const out = { deleted: [] as string[], kept: [] as string[] };
+        for (const [name, pvc] of [...c.pvcs]) {
+          if (retain) {
+            if (pvc.owned) c.writes.push(`release PersistentVolumeClaim/${name}`);
+            pvc.owned = false;
+            out.kept.push(name);
+          } else {
+            c.pvcs.delete(name);
+            c.writes.push(`delete PersistentVolumeClaim/${name}`);
+            out.deleted.push(name);
+          }
+        }
+        return out;
+      });
+    },
+
+    async observeMembers(key: ClusterKey): Promise<MemberHealth[]> {
+      return run('observeMembers', key, [key], (c) => c.health());
+    },
+
+    /** Succeeds when the membership is exactly `expected` (all healthy voters here); otherwise retryable NotYet. */
+    async checkClusterReady(key: ClusterKey, expected: string[]): Promise<MemberHealth[]> {
+      return run('checkClusterReady', key, [key, expected], (c) => {
+        const members = c.health();
+        const names = members.map((m) => m.name).sort();
+        const want = [...expected].sort();
+        if (names.join() !== want.join()) throw ApplicationFailure.retryable(`members [${names}] != expected [${want}]`, 'NotYet');
+        return members;
+      });
+    },
+  } satisfies Activities;
+}
