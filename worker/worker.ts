@@ -7,7 +7,8 @@ import type { Kube } from '../activities/kube-client.ts';
 import { createActivities } from '../activities/index.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-/** Built by `npm run build:workflows`; used when present so production starts without bundling. */
+/** Built by `npm run build:workflows`. A worker uses a prebuilt bundle only when
+ * ETCD_OPERATOR_WORKFLOW_BUNDLE names it (production), so a stale bundle never runs in development. */
 export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
 export interface OperatorWorkerOptions {
@@ -20,8 +21,10 @@ export interface OperatorWorkerOptions {
 
 export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: o.address });
-  const code: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = existsSync(prebuiltBundlePath) && process.env.ETCD_OPERATOR_BUNDLE !== 'source'
-    ? { workflowBundle: { code: readFileSync(prebuiltBundlePath, 'utf8') } }
+  const bundle = process.env.ETCD_OPERATOR_WORKFLOW_BUNDLE;
+  if (bundle && !existsSync(bundle)) throw new Error(`ETCD_OPERATOR_WORKFLOW_BUNDLE=${bundle} does not exist: run npm run build:workflows`);
+  const code: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = bundle
+    ? { workflowBundle: { code: readFileSync(bundle, 'utf8') } }
     : { workflowsPath };
   const worker = await Worker.create({
     connection,
