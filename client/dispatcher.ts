@@ -1,6 +1,7 @@
 // Turns planner output into workflow starts/signals (signal-with-start: idempotent, so relists
 // and duplicate events are harmless) and invalid specs into a condition + Event, with no workflow.
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { V1Pod } from '@kubernetes/client-node';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Kube } from '../activities/kube-client.ts';
@@ -9,7 +10,7 @@ import { REASONS, setCondition } from '../k8s/conditions.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import { plan } from '../k8s/planner.ts';
 import { clusterWorkflowId } from '../workflows/ids.ts';
-import { deleteRequestedSignal, specChangedSignal } from '../workflows/messages.ts';
+import { deleteRequestedSignal, membersChangedSignal, specChangedSignal } from '../workflows/messages.ts';
 import { clusterSearchAttributes } from '../workflows/search-attributes.ts';
 import type { ClusterKey } from '../workflows/types.ts';
 
@@ -45,6 +46,25 @@ export class Dispatcher {
   }
 
   forget(uid: string): void { this.signalled.delete(uid); }
+
+  /** pod uid -> last readiness seen, so only readiness flips and deletions reach the workflow. */
+  private readonly podReady = new Map<string, boolean>();
+
+  /** A member pod changed: its cluster's workflow refreshes the members' status. */
+  async podChanged(pod: V1Pod, deleted = false): Promise<void> {
+    const owner = pod.metadata?.ownerReferences?.find((o) => o.kind === ETCD_CLUSTER.kind && o.apiVersion === API_VERSION);
+    const podUid = pod.metadata?.uid;
+    if (!owner || !podUid) return;
+    const ready = !deleted && Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    if (deleted) this.podReady.delete(podUid);
+    else if (this.podReady.get(podUid) === ready) return;
+    else this.podReady.set(podUid, ready);
+    try {
+      await this.client.workflow.getHandle(clusterWorkflowId({ uid: owner.uid })).signal(membersChangedSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
 
   private async signalWithStart(key: ClusterKey, signal: typeof specChangedSignal | typeof deleteRequestedSignal, args: unknown[]): Promise<void> {
     await this.client.workflow.signalWithStart('etcdClusterWorkflow', {

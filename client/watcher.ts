@@ -1,16 +1,16 @@
 // Informer on EtcdCluster objects (all namespaces, or one): every add/update/relist goes through
 // the planner. Watch errors restart the informer with backoff; they never end the process.
-import { makeInformer, type Informer, type KubernetesObject } from '@kubernetes/client-node';
+import { makeInformer, type Informer, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Kube } from '../activities/kube-client.ts';
-import { ETCD_CLUSTER, GROUP, VERSION } from '../k8s/api.ts';
+import { ETCD_CLUSTER, GROUP, LABELS, MANAGED_BY, VERSION } from '../k8s/api.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 export class ClusterWatcher {
   private informer?: Informer<KubernetesObject>;
+  private podInformer?: Informer<V1Pod>;
   private stopped = false;
-  private backoffMs = 1000;
 
   constructor(private readonly kube: Kube, private readonly dispatcher: Dispatcher, private readonly log: Logger, private readonly namespace?: string) {}
 
@@ -26,16 +26,39 @@ export class ClusterWatcher {
     informer.on('add', onObject);
     informer.on('update', onObject);
     informer.on('delete', (obj) => { if (obj.metadata?.uid) this.dispatcher.forget(obj.metadata.uid); });
-    informer.on('connect', () => { this.backoffMs = 1000; });
-    informer.on('error', (err) => {
-      if (this.stopped) return;
-      this.log.warn({ err: String(err), retryInMs: this.backoffMs }, 'watch failed; restarting');
-      setTimeout(() => { if (!this.stopped) informer.start().catch((e) => this.log.warn({ err: String(e) }, 'informer restart failed')); }, this.backoffMs);
-      this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
-    });
+    this.restartOnError(informer, 'etcdclusters');
     this.informer = informer;
     await informer.start();
+    await this.watchPods();
     this.log.info({ namespace: this.namespace ?? '(all)' }, 'watching EtcdClusters');
+  }
+
+  /** Member pods (for status now, failover later): readiness flips and deletions. */
+  private async watchPods(): Promise<void> {
+    const selector = `${LABELS.managedBy}=${MANAGED_BY}`;
+    const path = this.namespace ? `/api/v1/namespaces/${this.namespace}/pods` : '/api/v1/pods';
+    const list = () => (this.namespace
+      ? this.kube.core.listNamespacedPod({ namespace: this.namespace, labelSelector: selector })
+      : this.kube.core.listPodForAllNamespaces({ labelSelector: selector })) as never;
+    const informer = makeInformer<V1Pod>(this.kube.config, path, list, selector);
+    const safe = (p: Promise<void>) => { p.catch((err) => this.log.warn({ err: String(err) }, 'pod dispatch failed')); };
+    informer.on('add', (pod) => safe(this.dispatcher.podChanged(pod)));
+    informer.on('update', (pod) => safe(this.dispatcher.podChanged(pod)));
+    informer.on('delete', (pod) => safe(this.dispatcher.podChanged(pod, true)));
+    this.restartOnError(informer, 'pods');
+    this.podInformer = informer;
+    await informer.start();
+  }
+
+  private restartOnError(informer: Informer<V1Pod> | Informer<KubernetesObject>, what: string): void {
+    let backoffMs = 1000;
+    informer.on('connect', () => { backoffMs = 1000; });
+    informer.on('error', (err: unknown) => {
+      if (this.stopped) return;
+      this.log.warn({ what, err: String(err), retryInMs: backoffMs }, 'watch failed; restarting');
+      setTimeout(() => { if (!this.stopped) informer.start().catch((e: unknown) => this.log.warn({ what, err: String(e) }, 'informer restart failed')); }, backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 30_000);
+    });
   }
 
   private async dispatch(obj: EtcdCluster): Promise<void> {
@@ -50,5 +73,6 @@ export class ClusterWatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.informer?.stop();
+    await this.podInformer?.stop();
   }
 }

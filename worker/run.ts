@@ -24,7 +24,8 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    void watcher.stop().finally(() => worker.shutdown());
+    // The SDK also reacts to SIGTERM/SIGINT by draining the worker; only ask if it has not yet.
+    void watcher.stop().finally(() => { if (worker.getState() === 'RUNNING') worker.shutdown(); });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,9 +1,9 @@
 // Named activity option groups: every activity has a timeout and a bounded retry policy.
 import type { ActivityOptions } from '@temporalio/workflow';
 
-/** Kubernetes API calls: short, retried with backoff. */
+/** Kubernetes API calls: short (a worker that dies mid-call is retried after 10s), retried with backoff. */
 export const kubeApi: ActivityOptions = {
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidSpec'] },
 };
 

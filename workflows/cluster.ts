@@ -4,11 +4,11 @@ import {
   ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild,
   log, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { kube } from './activities.ts';
+import { etcd, kube } from './activities.ts';
 import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { operationWorkflowId } from './ids.ts';
-import { deleteRequestedSignal, retrySignal, specChangedSignal, stateQuery } from './messages.ts';
+import { deleteRequestedSignal, membersChangedSignal, retrySignal, specChangedSignal, stateQuery } from './messages.ts';
 import { clusterSearchAttributes } from './search-attributes.ts';
 import type { ClusterWorkflowInput, ClusterWorkflowState, OperationType } from './types.ts';
 
@@ -25,10 +25,12 @@ export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkfl
   let failedGeneration = -1;
   let retryRequested = false;
   let pausedReported = false;
+  let observeRequested = false;
 
   setHandler(specChangedSignal, ({ generation }) => { state.seenGeneration = Math.max(state.seenGeneration, generation); });
   setHandler(deleteRequestedSignal, () => { state.deleteRequested = true; });
   setHandler(retrySignal, () => { retryRequested = true; });
+  setHandler(membersChangedSignal, () => { observeRequested = true; });
   setHandler(stateQuery, () => state);
 
   async function runOperation(type: OperationType, generation: number): Promise<boolean> {
@@ -62,7 +64,7 @@ export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkfl
   await kube.ensureFinalizer(key); // first: nothing is created before deletion can be intercepted
 
   for (;;) {
-    await condition(() => state.deleteRequested || pending() || workflowInfo().continueAsNewSuggested);
+    await condition(() => state.deleteRequested || pending() || observeRequested || workflowInfo().continueAsNewSuggested);
     if (state.deleteRequested) {
       // Deletion is retried until it succeeds: a half-deleted cluster must not stay behind.
       while (!(await runOperation('Delete', state.seenGeneration))) {
@@ -71,7 +73,18 @@ export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkfl
       }
       return;
     }
-    if (!pending()) {
+    if (!pending() && observeRequested) {
+      // Between operations: status follows the members (a dead pod shows as Degraded at once).
+      observeRequested = false;
+      const desired = state.created ? await kube.readCluster(key).catch(() => undefined) : undefined;
+      if (desired) {
+        // etcd not answering at all is itself the observation: no healthy member.
+        const members = await etcd.observeMembers(key).catch(() => []);
+        await kube.reportMembers(key, members, desired.size);
+      }
+      continue;
+    }
+    if (!pending()) { // only a continue-as-new suggestion gets here
       await condition(allHandlersFinished);
       await continueAsNew<typeof etcdClusterWorkflow>({ key, state });
     }

@@ -6,6 +6,8 @@ import type { ClusterWorkflowState } from './types.ts';
 export const specChangedSignal = defineSignal<[{ generation: number }]>('specChanged');
 /** The EtcdCluster has a deletionTimestamp: run the delete operation, then end. */
 export const deleteRequestedSignal = defineSignal('deleteRequested');
+/** A member pod changed (watcher): observe the members and refresh status. */
+export const membersChangedSignal = defineSignal('membersChanged');
 /** Run the last failed operation again (CLI `ops retry`). */
 export const retrySignal = defineSignal('retry');
 export const stateQuery = defineQuery<ClusterWorkflowState>('state');

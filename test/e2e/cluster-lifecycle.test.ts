@@ -97,4 +97,15 @@ describe('EtcdCluster lifecycle on the local stack', () => {
     const pods = kubectl(['get', 'pods', '-n', ns, '-l', 'etcd.operator.dev/cluster=crash', '-o', 'name']).split('\n').filter(Boolean);
     assert.equal(pods.length, 3);
   });
+
+  it('a member pod that dies shows at once: Degraded with quorum still Available', async () => {
+    kubectl(['delete', 'pod', '-n', ns, 'crash-1', '--wait=true']);
+    const c = await waitFor('Degraded=True', () => {
+      const x = getCluster(ns, 'crash');
+      return x.status?.conditions?.some((k) => k.type === 'Degraded' && k.status === 'True') && x;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    assert.equal(c.status!.readyMembers, 2);
+    assert.ok(available(c), 'two of three voters keep quorum');
+    assert.equal(c.status!.members!.find((m) => m.name === 'crash-1')?.healthy, false);
+  });
 });
