@@ -12,7 +12,7 @@ import { deleteRequestedSignal, membersChangedSignal, retrySignal, specChangedSi
 import { clusterSearchAttributes } from './search-attributes.ts';
 import type { ClusterWorkflowInput, ClusterWorkflowState, OperationType } from './types.ts';
 
-const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0 });
+const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0, failedGeneration: -1 });
 
 const message = (err: unknown): string => {
   let e = err as { message?: string; cause?: unknown } | undefined;
@@ -21,8 +21,8 @@ const message = (err: unknown): string => {
 };
 
 export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkflowInput): Promise<void> {
-  const state = carried ?? initialState();
-  let failedGeneration = -1;
+  // Everything that decides what runs next lives in state, so continue-as-new carries it.
+  const state = { ...initialState(), ...carried };
   let retryRequested = false;
   let pausedReported = false;
   let observeRequested = false;
@@ -59,7 +59,7 @@ export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkfl
     }
   }
 
-  const pending = () => state.seenGeneration > state.doneGeneration && (state.seenGeneration > failedGeneration || retryRequested);
+  const pending = () => state.seenGeneration > state.doneGeneration && (state.seenGeneration > state.failedGeneration || retryRequested);
 
   await kube.ensureFinalizer(key); // first: nothing is created before deletion can be intercepted
 
@@ -95,7 +95,7 @@ export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkfl
       desired = await kube.readCluster(key);
     } catch (err) {
       // Invalid specs are caught by the watcher first; one that slips through waits for the next edit.
-      failedGeneration = state.seenGeneration;
+      state.failedGeneration = state.seenGeneration;
       state.lastError = message(err);
       continue;
     }
@@ -110,7 +110,7 @@ export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkfl
     pausedReported = false;
 
     if (!state.created) {
-      if (!(await runOperation('Create', desired.generation))) { failedGeneration = state.seenGeneration; continue; }
+      if (!(await runOperation('Create', desired.generation))) { state.failedGeneration = state.seenGeneration; continue; }
       state.created = true;
     }
     // Resize, upgrade and the other operations land here as they are built; until then a spec

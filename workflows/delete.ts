@@ -8,13 +8,14 @@ export interface DeleteResult { podsDeleted: number; volumesDeleted: string[]; v
 
 export async function deleteClusterWorkflow({ key }: OperationInput): Promise<DeleteResult> {
   const progress = operationProgress(key, 'Delete');
-  const desired = await kube.readCluster(key).catch(() => undefined); // an invalid spec must not block deletion
+  // An unreadable (e.g. invalid) spec must not block deletion, nor cost data: retainOnDelete unknown -> keep.
+  const retain = await kube.readCluster(key).then((desired) => desired?.retainOnDelete ?? false, () => true);
   await progress.step('DeleteMembers');
   const podsDeleted = await kube.deleteClusterObjects(key);
   await progress.step('WaitPodsGone');
   await poll.waitPodsGone(key);
   await progress.step('ReleaseVolumes');
-  const volumes = await kube.releaseVolumes(key, desired?.retainOnDelete ?? false);
+  const volumes = await kube.releaseVolumes(key, retain);
   await progress.step('RemoveFinalizer');
   await kube.removeFinalizer(key);
   return { podsDeleted, volumesDeleted: volumes.deleted, volumesKept: volumes.kept };

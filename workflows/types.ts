@@ -25,6 +25,8 @@ export interface ClusterWorkflowState {
   deleteRequested: boolean;
   /** How many operations ran (part of child workflow IDs, so a retry is a new, visible run). */
   operations: number;
+  /** Generation whose operation failed: not tried again until a newer one or a retry signal. */
+  failedGeneration: number;
   current?: { type: OperationType; workflowId: string; step?: string };
   lastError?: string;
 }

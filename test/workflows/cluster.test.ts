@@ -1,0 +1,193 @@
+// etcdClusterWorkflow on the real dev server with fake activities: driven like the watcher and
+// the CLI drive it (signal-with-start, signals, the state query), running Create and Delete as
+// child workflows with deterministic IDs.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { etcdClusterWorkflow } from '../../workflows/cluster.ts';
+import { clusterWorkflowId, operationWorkflowId } from '../../workflows/ids.ts';
+import { deleteRequestedSignal, membersChangedSignal, retrySignal, specChangedSignal, stateQuery } from '../../workflows/messages.ts';
+import { EtcdClusterName, EtcdOperation, clusterSearchAttributes } from '../../workflows/search-attributes.ts';
+import type { OperationType } from '../../workflows/types.ts';
+import { waitFor } from '../support/wait.ts';
+import type { ClusterSeed, FakeCluster } from './fake-activities.ts';
+import { startHarness, within, type Harness } from './harness.ts';
+
+let h: Harness;
+before(async () => { h = await startHarness('cluster'); });
+after(async () => { await h?.close(); });
+
+const TIMEOUT = { timeout: 90_000 };
+type ClusterHandle = WorkflowHandle<typeof etcdClusterWorkflow>;
+type HistoryEvent = NonNullable<Awaited<ReturnType<ClusterHandle['fetchHistory']>>['events']>[number];
+
+/** What the watcher does for a new generation: signal-with-start, joining a running workflow. */
+async function specChanged(c: FakeCluster, generation: number): Promise<ClusterHandle> {
+  return h.track(await h.client.workflow.signalWithStart(etcdClusterWorkflow, {
+    workflowId: clusterWorkflowId(c.key), taskQueue: h.taskQueue, args: [{ key: c.key }],
+    signal: specChangedSignal, signalArgs: [{ generation }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: clusterSearchAttributes(c.key, 'Cluster'),
+  }));
+}
+
+const opId = (c: FakeCluster, type: OperationType, seq: number) => operationWorkflowId(c.key, type, seq);
+
+function outcome(c: FakeCluster, workflowId: string) {
+  return waitFor(`outcome of ${workflowId}`, () => c.outcomes.find((o) => o.workflowId === workflowId), { timeoutMs: 45_000 });
+}
+
+/** The cluster workflow is idle at this generation (reportObserved done, nothing pending). */
+async function idleAt(handle: ClusterHandle, generation: number): Promise<void> {
+  await waitFor(`generation ${generation} done`, async () => {
+    const s = await handle.query(stateQuery);
+    return s.doneGeneration === generation && !s.current;
+  });
+}
+
+/** The history after the nth signal of this name, once a workflow task has handled it. */
+async function afterSignalHandled(handle: ClusterHandle, signalName: string, nth: number): Promise<HistoryEvent[]> {
+  return waitFor(`${signalName} #${nth} handled`, async () => {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const at = events.flatMap((e, i) => (e.workflowExecutionSignaledEventAttributes?.signalName === signalName ? [i] : []))[nth - 1];
+    if (at === undefined) return undefined;
+    const rest = events.slice(at + 1);
+    return rest.some((e) => e.workflowTaskCompletedEventAttributes) ? rest : undefined;
+  });
+}
+
+const childStarted = (e: HistoryEvent) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? undefined;
+const activityScheduled = (e: HistoryEvent) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined;
+
+async function childExists(workflowId: string): Promise<boolean> {
+  try {
+    await h.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** A cluster whose Create has run and whose workflow is idle at generation 1. */
+async function created(seed?: ClusterSeed): Promise<{ c: FakeCluster; handle: ClusterHandle }> {
+  const c = h.world.add({ size: 3, ...seed });
+  const handle = await specChanged(c, 1);
+  assert.equal((await outcome(c, opId(c, 'Create', 1))).result, 'Succeeded');
+  await idleAt(handle, 1);
+  return { c, handle };
+}
+
+describe('etcdClusterWorkflow', () => {
+  it('specChanged at generation 1 ensures the finalizer first, then runs Create as child create-1 and reports Succeeded', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    const createId = `etcdcluster-${c.key.uid}/create-1`;
+    assert.equal(c.calls[0]?.activity, 'ensureFinalizer');
+    assert.equal(c.writes[0], 'add finalizer', 'nothing is created before the finalizer');
+    assert.deepEqual(c.outcomes, [{ type: 'Create', workflowId: createId, result: 'Succeeded', message: 'Create finished', generation: 1 }]);
+    assert.equal(c.status.observedGeneration, 1);
+    assert.equal(c.events.get(`demo.create-1-ok`)?.reason, 'CreateSucceeded');
+    // The Create child did the work, under its business-key ID and search attributes.
+    assert.deepEqual([...c.pods.keys()].sort(), ['demo-0', 'demo-1', 'demo-2']);
+    assert.ok(c.callsOf('applyMember').every((x) => x.workflowId === createId));
+    const child = await h.client.workflow.getHandle(createId).describe();
+    assert.equal(child.status.name, 'COMPLETED');
+    assert.equal(child.typedSearchAttributes.get(EtcdOperation), 'Create');
+    assert.equal(child.typedSearchAttributes.get(EtcdClusterName), 'demo');
+    assert.deepEqual(await handle.query(stateQuery), { created: true, seenGeneration: 1, doneGeneration: 1, deleteRequested: false, operations: 1, failedGeneration: -1 });
+  });
+
+  it('a repeated specChanged for a generation already done starts no second Create', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    await specChanged(c, 1);
+    const after = await afterSignalHandled(handle, specChangedSignal.name, 2);
+    assert.deepEqual(after.map(childStarted).filter(Boolean), []);
+    assert.deepEqual(after.map(activityScheduled).filter(Boolean), []);
+    assert.equal((await handle.query(stateQuery)).operations, 1);
+    assert.equal(await childExists(opId(c, 'Create', 2)), false);
+    assert.equal(c.callsOf('applyServices').length, 1);
+  });
+
+  it('deleteRequested after Create runs Delete as child delete-2, removes the finalizer last, and the workflow completes', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    c.deleting = true; // kubectl delete: deletionTimestamp set, the finalizer holds the object
+    await handle.signal(deleteRequestedSignal);
+    await within(45_000, 'cluster workflow', handle.result());
+    const deleteId = opId(c, 'Delete', 2);
+    assert.deepEqual(c.outcomes.map((o) => [o.type, o.workflowId, o.result]), [
+      ['Create', opId(c, 'Create', 1), 'Succeeded'],
+      ['Delete', deleteId, 'Succeeded'],
+    ]);
+    assert.ok(c.callsOf('removeFinalizer').every((x) => x.workflowId === deleteId));
+    assert.deepEqual(c.writes.filter((w) => !w.startsWith('status ') && !w.startsWith('create Event/')).slice(-2), ['remove finalizer', 'delete EtcdCluster']);
+    assert.equal(c.exists, false);
+    assert.deepEqual([...c.pods.keys()], []);
+    assert.deepEqual([...c.objects], []);
+  });
+
+  it('membersChanged between operations reports the members etcd now has, without starting an operation', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    c.pods.delete('demo-1'); // a member pod vanished
+    await handle.signal(membersChangedSignal);
+    await waitFor('members reported', () => c.status.members?.length === 2);
+    assert.deepEqual(c.status.members?.map((m) => m.name), ['demo-0', 'demo-2']);
+    assert.deepEqual(c.callsOf('reportMembers').at(-1)?.args[2], 3, 'against the desired size');
+    assert.ok(c.callsOf('observeMembers').every((x) => x.workflowId === clusterWorkflowId(c.key)));
+    assert.equal((await handle.query(stateQuery)).operations, 1);
+  });
+
+  it('a paused spec starts no Create: the generation is acknowledged with a Paused event', TIMEOUT, async () => {
+    const c = h.world.add({ size: 3, paused: true });
+    const handle = await specChanged(c, 1);
+    await waitFor('Paused event', () => c.events.get('demo.paused-1'));
+    await idleAt(handle, 1);
+    const s = await handle.query(stateQuery);
+    assert.deepEqual([s.created, s.operations], [false, 0]);
+    assert.equal(await childExists(opId(c, 'Create', 1)), false);
+    assert.deepEqual(c.calls.filter((x) => x.workflowId !== clusterWorkflowId(c.key)), [], 'no operation workflow ran an activity');
+    assert.deepEqual(c.pods.size, 0);
+  });
+
+  it('a Create failing with a non-retryable error reports Failed; the retry signal runs create-2, which succeeds', TIMEOUT, async () => {
+    const c = h.world.add({ size: 3 });
+    const spec = 'invalid spec: spec.version: etcd 3.4 is not supported; supported minor versions: 3.5, 3.6';
+    c.failBefore('applyServices', () => ApplicationFailure.nonRetryable(spec, 'InvalidSpec'));
+    const handle = await specChanged(c, 1);
+
+    const failed = await outcome(c, opId(c, 'Create', 1));
+    assert.deepEqual(failed, { type: 'Create', workflowId: opId(c, 'Create', 1), result: 'Failed', message: spec });
+    const warning = await waitFor('CreateFailed event', () => c.events.get('demo.create-1-failed'));
+    assert.deepEqual([warning.type, warning.reason], ['Warning', 'CreateFailed']);
+    assert.match(warning.message, /etcdop ops retry demo -n default/);
+    assert.equal((await handle.query(stateQuery)).lastError, spec);
+
+    await handle.signal(retrySignal);
+    assert.equal((await outcome(c, opId(c, 'Create', 2))).result, 'Succeeded');
+    await idleAt(handle, 1);
+    const s = await handle.query(stateQuery);
+    assert.deepEqual([s.created, s.operations, s.lastError], [true, 2, undefined]);
+    // create-2 started because of the retry signal, not on its own.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const retryAt = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === retrySignal.name);
+    const create2At = events.findIndex((e) => childStarted(e) === opId(c, 'Create', 2));
+    assert.ok(retryAt >= 0 && retryAt < create2At, 'create-2 follows the retry signal');
+    for (const m of ['demo-0', 'demo-1', 'demo-2']) assert.equal(c.count(`create Pod/${m}`), 1);
+  });
+
+  it('an invalid spec starts no Create; the next generation with a valid spec runs it', TIMEOUT, async () => {
+    const c = h.world.add({ size: 3 });
+    const spec = 'invalid spec: spec.size: must be an integer from 1 to 9';
+    c.invalidSpec = spec;
+    const handle = await specChanged(c, 1);
+    await waitFor('spec error recorded', async () => (await handle.query(stateQuery)).lastError === spec);
+    assert.equal((await handle.query(stateQuery)).operations, 0);
+    assert.equal(await childExists(opId(c, 'Create', 1)), false);
+
+    c.invalidSpec = undefined; // the user fixes the spec: a new generation
+    c.generation = 2;
+    await specChanged(c, 2);
+    assert.deepEqual(await outcome(c, opId(c, 'Create', 1)), { type: 'Create', workflowId: opId(c, 'Create', 1), result: 'Succeeded', message: 'Create finished', generation: 2 });
+    await idleAt(handle, 2);
+  });
+});
