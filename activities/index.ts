@@ -3,6 +3,7 @@ import { clusterActivities } from './kube-cluster.ts';
 import { statusActivities } from './kube-status.ts';
 import { memberActivities } from './kube-members.ts';
 import { etcdActivities } from './etcd-health.ts';
+import { endpointActivities } from './kube-endpoints.ts';
 import type { Kube } from './kube-client.ts';
 
 export interface ActivityDeps {
@@ -18,6 +19,7 @@ export function createActivities({ kube, defaultRepository, now = () => new Date
     ...statusActivities({ kube, now }),
     ...memberActivities({ kube, defaultRepository }),
     ...etcdActivities({ kube }),
+    ...endpointActivities({ kube }),
   };
 }
 

@@ -2,8 +2,8 @@
 // (incl. the status subresource), reads, deletes. "Not found"/"already exists" are reported, not thrown,
 // so activities can treat them as the goal reached.
 import {
-  ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
-  type KubernetesObject, type V1Pod, type CoreV1Event,
+  ApiException, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions,
+  type KubernetesObject, type V1Pod, type CoreV1Event, type V1EndpointSlice,
 } from '@kubernetes/client-node';
 import { ETCD_CLUSTER, FIELD_MANAGER, GROUP, VERSION } from '../k8s/api.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
@@ -15,11 +15,13 @@ export class Kube {
   readonly objects: KubernetesObjectApi;
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
+  readonly discovery: DiscoveryV1Api;
 
   constructor(readonly config: KubeConfig) {
     this.objects = KubernetesObjectApi.makeApiClient(config);
     this.core = config.makeApiClient(CoreV1Api);
     this.custom = config.makeApiClient(CustomObjectsApi);
+    this.discovery = config.makeApiClient(DiscoveryV1Api);
   }
 
   static fromDefault(): Kube {
@@ -82,6 +84,10 @@ export class Kube {
 
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
     return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
+  }
+
+  async listEndpointSlices(namespace: string, serviceName: string): Promise<V1EndpointSlice[]> {
+    return (await this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${serviceName}` })).items;
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {

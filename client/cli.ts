@@ -1,10 +1,11 @@
 // etcdop: the operator's CLI. `run` is the operator itself; the rest inspect and steer the same
 // workflows the Temporal UI shows.
 import { Command } from 'commander';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Kube } from '../activities/kube-client.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import { clusterWorkflowId } from '../workflows/ids.ts';
-import { retrySignal } from '../workflows/messages.ts';
+import { retryUpdate } from '../workflows/messages.ts';
 import { connectClient } from './temporal.ts';
 import { describeOperation, listOperations } from './operations.ts';
 
@@ -87,12 +88,14 @@ ops.command('retry <cluster>')
   .action(async (name: string, o: { namespace: string }) => {
     const obj = await getCluster(name, o.namespace);
     const client = await connectClient();
-    await client.workflow.getHandle(clusterWorkflowId({ uid: obj.metadata.uid! })).signal(retrySignal);
-    console.log(`retry requested for ${o.namespace}/${name}`);
+    const { retrying } = await client.workflow.getHandle(clusterWorkflowId({ uid: obj.metadata.uid! })).executeUpdate(retryUpdate);
+    console.log(`retrying the failed operation of ${o.namespace}/${name}: ${retrying}`);
     await client.connection.close();
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`etcdop: ${err instanceof Error ? err.message : String(err)}`);
+  // A rejected update carries the workflow's own reason as its cause.
+  const reason = err instanceof WorkflowUpdateFailedError && err.cause instanceof Error ? err.cause : err;
+  console.error(`etcdop: ${reason instanceof Error ? reason.message : String(reason)}`);
   process.exit(1);
 });

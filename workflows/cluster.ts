@@ -8,7 +8,7 @@ import { etcd, kube } from './activities.ts';
 import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { operationWorkflowId } from './ids.ts';
-import { deleteRequestedSignal, membersChangedSignal, retrySignal, specChangedSignal, stateQuery } from './messages.ts';
+import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
 import { clusterSearchAttributes } from './search-attributes.ts';
 import type { ClusterWorkflowInput, ClusterWorkflowState, OperationType } from './types.ts';
 
@@ -30,6 +30,11 @@ export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkfl
   setHandler(specChangedSignal, ({ generation }) => { state.seenGeneration = Math.max(state.seenGeneration, generation); });
   setHandler(deleteRequestedSignal, () => { state.deleteRequested = true; });
   setHandler(retrySignal, () => { retryRequested = true; });
+  setHandler(retryUpdate, () => { retryRequested = true; return { retrying: state.lastError ?? '' }; }, {
+    validator: () => {
+      if (state.lastError === undefined) throw new Error('nothing to retry: the last operation did not fail');
+    },
+  });
   setHandler(membersChangedSignal, () => { observeRequested = true; });
   setHandler(stateQuery, () => state);
 

@@ -1,6 +1,7 @@
 // Create: bootstrap every member at once with a static initial cluster (fastest), then wait
-// until all are healthy voters and the cluster answers a linearizable read.
-import { ApplicationFailure } from '@temporalio/workflow';
+// until all are healthy voters, the cluster answers a linearizable read, and the client Service
+// routes to every member.
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { kube, poll } from './activities.ts';
 import { operationProgress } from './progress.ts';
 import type { CreateResult, OperationInput } from './types.ts';
@@ -24,6 +25,11 @@ export async function createClusterWorkflow({ key }: OperationInput): Promise<Cr
 
   await progress.step('WaitQuorum');
   const health = await poll.checkClusterReady(key, members);
+  // Available promises that clients can connect, so wait for the client Service to route to every member.
+  if (patched('wait-client-endpoints')) {
+    await progress.step('WaitClientService');
+    await poll.checkClientEndpoints(key, members);
+  }
   await kube.reportMembers(key, health, desired.size);
   return { members, generation: desired.generation };
 }

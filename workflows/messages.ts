@@ -1,5 +1,5 @@
 // Signals, queries and updates of the per-cluster workflow; the watcher and the CLI import these.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterWorkflowState } from './types.ts';
 
 /** The watcher saw a spec at this generation: converge to it. */
@@ -10,6 +10,11 @@ export const deleteRequestedSignal = defineSignal('deleteRequested');
 export const membersChangedSignal = defineSignal('membersChanged');
 /** Run the last failed operation again (CLI `ops retry`). */
 export const retrySignal = defineSignal('retry');
+/**
+ * The CLI's retry: like the signal, but its validator rejects the request (nothing is written to
+ * history) when no operation failed, and the caller learns which failure is being retried.
+ */
+export const retryUpdate = defineUpdate<{ retrying: string }>('retryFailedOperation');
 export const stateQuery = defineQuery<ClusterWorkflowState>('state');
 /** The current step of an operation workflow. */
 export const stepQuery = defineQuery<string>('step');

@@ -49,9 +49,15 @@ describe('EtcdCluster lifecycle on the local stack', () => {
     assert.equal(c.status!.observedGeneration, c.metadata.generation);
 
     const ip = kubectlJson<{ spec: { clusterIP: string } }>(['get', 'svc', '-n', ns, 'alpha-client']).spec.clusterIP;
-    const client = new Etcd3({ hosts: `http://${ip}:2379`, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 5000) }) });
+    const connect = () => new Etcd3({ hosts: `http://${ip}:2379`, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 5000) }) });
+    // kube-proxy programs the Service a moment after its endpoints turn ready; a fresh client per
+    // try, so the etcd3 client's circuit breaker does not hold on to an early refusal.
+    const client = await waitFor('first write through the client Service', async () => {
+      const c = connect();
+      try { await c.put('app/k0').value('v0'); return c; } catch (err) { c.close(); throw err; }
+    }, { timeoutMs: 20_000, intervalMs: 500 });
     try {
-      for (let i = 0; i < 20; i++) await client.put(`app/k${i}`).value(`v${i}`);
+      for (let i = 1; i < 20; i++) await client.put(`app/k${i}`).value(`v${i}`);
       assert.equal(await client.get('app/k7').string(), 'v7');
       assert.equal((await client.getAll().prefix('app/').keys()).length, 20);
     } finally { client.close(); }

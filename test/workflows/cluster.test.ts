@@ -7,7 +7,7 @@ import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type WorkflowHandle } 
 import { ApplicationFailure } from '@temporalio/common';
 import { etcdClusterWorkflow } from '../../workflows/cluster.ts';
 import { clusterWorkflowId, operationWorkflowId } from '../../workflows/ids.ts';
-import { deleteRequestedSignal, membersChangedSignal, retrySignal, specChangedSignal, stateQuery } from '../../workflows/messages.ts';
+import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from '../../workflows/messages.ts';
 import { EtcdClusterName, EtcdOperation, clusterSearchAttributes } from '../../workflows/search-attributes.ts';
 import type { OperationType } from '../../workflows/types.ts';
 import { waitFor } from '../support/wait.ts';
@@ -173,6 +173,21 @@ describe('etcdClusterWorkflow', () => {
     const create2At = events.findIndex((e) => childStarted(e) === opId(c, 'Create', 2));
     assert.ok(retryAt >= 0 && retryAt < create2At, 'create-2 follows the retry signal');
     for (const m of ['demo-0', 'demo-1', 'demo-2']) assert.equal(c.count(`create Pod/${m}`), 1);
+  });
+
+  it('the retry update is rejected while nothing has failed, and after a failed Create answers with the failure and runs create-2', TIMEOUT, async () => {
+    const c = h.world.add({ size: 1 });
+    c.failBefore('applyServices', () => ApplicationFailure.nonRetryable('boom: services', 'Boom'));
+    const handle = await specChanged(c, 1);
+    await outcome(c, opId(c, 'Create', 1));
+    const { retrying } = await handle.executeUpdate(retryUpdate);
+    assert.equal(retrying, 'boom: services');
+    assert.equal((await outcome(c, opId(c, 'Create', 2))).result, 'Succeeded');
+    await idleAt(handle, 1);
+    await assert.rejects(handle.executeUpdate(retryUpdate), (err: Error) => /nothing to retry: the last operation did not fail/.test(String((err.cause as Error | undefined)?.message)));
+    // A rejected update leaves no trace in history; the accepted one does.
+    const updates = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    assert.equal(updates.length, 1);
   });
 
   it('an invalid spec starts no Create; the next generation with a valid spec runs it', TIMEOUT, async () => {

@@ -46,12 +46,13 @@ describe('create', () => {
     assertBootstrapped(c, result);
     assert.equal(c.callsOf('applyServices').length, 1);
     assert.deepEqual(c.callsOf('applyMember').map((x) => x.result), ['created', 'created', 'created']);
-    assert.deepEqual(c.steps.map((s) => s.step), ['ApplyServices', 'ApplyMember demo-0', 'ApplyMember demo-1', 'ApplyMember demo-2', 'WaitQuorum']);
+    assert.deepEqual(c.steps.map((s) => s.step), ['ApplyServices', 'ApplyMember demo-0', 'ApplyMember demo-1', 'ApplyMember demo-2', 'WaitQuorum', 'WaitClientService']);
     assert.deepEqual([...c.events.values()].map((e) => e.reason), ['CreateStarted']);
     // Nothing is created before the services, and readiness is reported only after quorum.
     const order = c.calls.map((x) => x.activity);
     assert.ok(order.indexOf('applyServices') < order.indexOf('applyMember'));
-    assert.ok(order.indexOf('checkClusterReady') < order.indexOf('reportMembers'));
+    assert.ok(order.indexOf('checkClusterReady') < order.indexOf('checkClientEndpoints'));
+    assert.ok(order.indexOf('checkClientEndpoints') < order.indexOf('reportMembers'));
   });
 
   // A crash between an activity's side effect and its reply: the retry must not duplicate the effect.
@@ -71,9 +72,9 @@ describe('create', () => {
     {
       activity: 'reportStep', name: 'create of 3 members survives reportStep failing after patching status: the step is rewritten, the services applied once',
       check: (c) => {
-        assert.deepEqual([...new Set(c.steps.map((s) => s.step))], ['ApplyServices', 'ApplyMember demo-0', 'ApplyMember demo-1', 'ApplyMember demo-2', 'WaitQuorum']);
+        assert.deepEqual([...new Set(c.steps.map((s) => s.step))], ['ApplyServices', 'ApplyMember demo-0', 'ApplyMember demo-1', 'ApplyMember demo-2', 'WaitQuorum', 'WaitClientService']);
         assert.equal(c.callsOf('applyServices').length, 1);
-        assert.equal(c.status.operation?.step, 'WaitQuorum');
+        assert.equal(c.status.operation?.step, 'WaitClientService');
       },
     },
     {
@@ -87,6 +88,10 @@ describe('create', () => {
     {
       activity: 'checkClusterReady', name: 'create of 3 members survives checkClusterReady failing after a ready answer: it checks again and completes',
       check: (c) => assert.equal(c.callsOf('checkClusterReady').length, 2),
+    },
+    {
+      activity: 'checkClientEndpoints', name: 'create of 3 members survives checkClientEndpoints failing after seeing every endpoint: it looks again and completes',
+      check: (c) => assert.equal(c.callsOf('checkClientEndpoints').length, 2),
     },
     {
       activity: 'reportMembers', name: 'create of 3 members survives reportMembers failing after patching status: members reported, pods created once',

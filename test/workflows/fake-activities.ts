@@ -363,5 +363,15 @@ export function createFakeActivities(world: FakeWorld): Activities {
         return members;
       });
     },
+
+    /** Every expected member whose pod is running (not terminating) counts as a ready endpoint. */
+    async checkClientEndpoints(key: ClusterKey, expected: string[]): Promise<string[]> {
+      return run('checkClientEndpoints', key, [key, expected], (c) => {
+        const ready = [...c.pods.values()].filter((p) => !p.terminating).map((p) => p.name);
+        const missing = expected.filter((m) => !ready.includes(m));
+        if (missing.length) throw ApplicationFailure.retryable(`not ready endpoints yet: ${missing}`, 'NotYet');
+        return ready.sort();
+      });
+    },
   } satisfies Activities;
 }
