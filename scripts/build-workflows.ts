@@ -1,5 +1,5 @@
 // Prebuilds the workflow bundle (dist/workflow-bundle.js) so a production worker starts without
-// running webpack; worker/worker.ts uses it when present.
+// running webpack; worker/worker.ts loads it when ETCD_OPERATOR_WORKFLOW_BUNDLE names it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { prebuiltBundlePath, workflowsPath } from '../worker/worker.ts';

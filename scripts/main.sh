@@ -20,4 +20,7 @@ cat <<MSG
                     npx etcdop ops list
 
 MSG
+# Production mode: the worker loads the prebuilt workflow bundle instead of running webpack.
+npx tsx scripts/build-workflows.ts
+export ETCD_OPERATOR_WORKFLOW_BUNDLE="$ROOT/dist/workflow-bundle.js"
 exec node "$ROOT/bin/etcdop.js" run
