@@ -14,8 +14,12 @@ const clusterYaml = (name: string, spec: Record<string, unknown>) => JSON.string
 const getCluster = (ns: string, name: string) => kubectlJson<Cluster>(['get', 'etcdcluster', '-n', ns, name]);
 const available = (c: Cluster) => c.status?.conditions?.some((x) => x.type === 'Available' && x.status === 'True') ?? false;
 
+/** Available, all members ready, and the operation that got there finished (generation observed). */
 async function waitAvailable(ns: string, name: string, timeoutMs = 180_000): Promise<Cluster> {
-  return waitFor(`${name} Available`, () => { const c = getCluster(ns, name); return available(c) && c.status?.readyMembers === c.spec.size && c; }, { timeoutMs, intervalMs: 1000 });
+  return waitFor(`${name} Available`, () => {
+    const c = getCluster(ns, name);
+    return available(c) && c.status?.readyMembers === c.spec.size && c.status?.observedGeneration === c.metadata.generation && c;
+  }, { timeoutMs, intervalMs: 1000 });
 }
 
 function objectsLeft(ns: string, name: string): string[] {
