@@ -1,8 +1,9 @@
 // The activity proxies, one per option group. Types only from activities/.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { etcdApi, kubeApi, waitPoll } from './activity-options.ts';
+import { etcdApi, kubeApi, kubeApiUntilDone, waitPoll } from './activity-options.ts';
 
 export const kube = proxyActivities<Activities>(kubeApi);
+export const kubeUntilDone = proxyActivities<Activities>(kubeApiUntilDone);
 export const etcd = proxyActivities<Activities>(etcdApi);
 export const poll = proxyActivities<Activities>(waitPoll);

@@ -7,6 +7,16 @@ export const kubeApi: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidSpec'] },
 };
 
+/**
+ * Kubernetes API calls of the long-lived cluster workflow: retried until they succeed (an API
+ * outage delays it; the pending attempt and its last error show in the Temporal UI), because
+ * failing that workflow would leave the cluster unmanaged.
+ */
+export const kubeApiUntilDone: ActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidSpec'] },
+};
+
 /** etcd membership and health reads: short attempts, bounded in total. */
 export const etcdApi: ActivityOptions = {
   startToCloseTimeout: '20s',
