@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Kube } from '../activities/kube-client.ts';
 import { createActivities } from '../activities/index.ts';
+import { failpointInterceptors, parseFailpoints } from './failpoints.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Built by `npm run build:workflows`. A worker uses a prebuilt bundle only when
@@ -26,12 +27,15 @@ export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ 
   const code: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = bundle
     ? { workflowBundle: { code: readFileSync(bundle, 'utf8') } }
     : { workflowsPath };
+  const failpoints = parseFailpoints(process.env.ETCD_OPERATOR_FAILPOINTS);
+  if (failpoints.length) process.stderr.write(`WARNING: failpoints armed (test only): ${process.env.ETCD_OPERATOR_FAILPOINTS}\n`);
   const worker = await Worker.create({
     connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...code,
     activities: createActivities({ kube: o.kube, defaultRepository: o.defaultRepository }),
+    interceptors: { activity: failpointInterceptors(failpoints) },
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',
   });

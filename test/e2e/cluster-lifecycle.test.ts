@@ -5,26 +5,9 @@ import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { ensureStack } from '../support/stack.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
+import { available, clusterYaml, getCluster, objectsLeft, waitAvailable } from '../support/clusters.ts';
 import { OperatorProcess } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
-
-interface Cluster { metadata: { generation: number; uid: string }; spec: { size: number }; status?: { observedGeneration?: number; readyMembers?: number; conditions?: { type: string; status: string }[]; members?: { name: string; learner: boolean; healthy: boolean; id: string }[]; operation?: { step?: string } } }
-
-const clusterYaml = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name }, spec });
-const getCluster = (ns: string, name: string) => kubectlJson<Cluster>(['get', 'etcdcluster', '-n', ns, name]);
-const available = (c: Cluster) => c.status?.conditions?.some((x) => x.type === 'Available' && x.status === 'True') ?? false;
-
-/** Available, all members ready, and the operation that got there finished (generation observed). */
-async function waitAvailable(ns: string, name: string, timeoutMs = 180_000): Promise<Cluster> {
-  return waitFor(`${name} Available`, () => {
-    const c = getCluster(ns, name);
-    return available(c) && c.status?.readyMembers === c.spec.size && c.status?.observedGeneration === c.metadata.generation && c;
-  }, { timeoutMs, intervalMs: 1000 });
-}
-
-function objectsLeft(ns: string, name: string): string[] {
-  return kubectl(['get', 'pods,services,pdb,pvc', '-n', ns, '-l', `etcd.operator.dev/cluster=${name}`, '-o', 'name']).split('\n').filter(Boolean);
-}
 
 describe('EtcdCluster lifecycle on the local stack', () => {
   let ns: string;

@@ -22,11 +22,20 @@ export class OperatorProcess {
     kubectl(['wait', '--for=condition=Established', 'crd/etcdclusters.etcd.operator.dev', '--timeout=60s']);
   }
 
-  start(): void {
+  /** `env` adds to this process's environment, e.g. ETCD_OPERATOR_FAILPOINTS for one run. */
+  start(env: Record<string, string> = {}): void {
     const log = openSync(this.logFile, 'a');
     this.proc = spawn(process.execPath, [`${repoRoot}bin/etcdop.js`, 'run', '--namespace', this.namespace, '--task-queue', this.taskQueue], {
-      stdio: ['ignore', log, log], env: process.env,
+      stdio: ['ignore', log, log], env: { ...process.env, ...env },
     });
+  }
+
+  /** Resolves with the signal (or exit code) when the process ends by itself. */
+  exited(): Promise<string> {
+    const p = this.proc;
+    if (!p) return Promise.reject(new Error('operator not started'));
+    if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(String(p.signalCode ?? p.exitCode));
+    return new Promise((resolve) => p.once('exit', (code, signal) => resolve(String(signal ?? code))));
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

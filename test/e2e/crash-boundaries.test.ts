@@ -1,0 +1,101 @@
+// The operator process SIGKILLed at each activity boundary of create and delete on the local stack:
+// a failpoint kills it right after an activity did its work and before Temporal heard of it, then
+// a plain operator takes over. Create must end Available with exactly the requested members and no
+// pod re-created; delete must leave nothing behind.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { prebuiltBundlePath } from '../../worker/worker.ts';
+import { ensureStack, repoRoot } from '../support/stack.ts';
+import { kubectl, tempNamespace } from '../support/kube.ts';
+import { clusterYaml, objectsLeft, podUids, waitAvailable } from '../support/clusters.ts';
+import { OperatorProcess } from '../support/operator.ts';
+import { waitFor } from '../support/wait.ts';
+
+const SIZE = 3;
+// Counting only this process's successful completions: readCluster #1 is the cluster workflow's,
+// #2 the create's; reportStep #3 is "ApplyMember <name>-1".
+const createBoundaries = [
+  'ensureFinalizer', 'readCluster#2', 'recordEvent', 'reportStep#3', 'applyServices', 'applyMember#1', 'applyMember#2',
+  'checkClusterReady', 'checkClientEndpoints', 'reportMembers', 'reportOutcome',
+];
+const deleteBoundaries = ['deleteClusterObjects', 'waitPodsGone', 'releaseVolumes', 'removeFinalizer'];
+
+const slug = (b: string) => b.toLowerCase().replace('#', '-');
+const eventCount = (ns: string, name: string, reason: string) =>
+  kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'name']).split('\n').filter(Boolean).length;
+
+async function killedWithin(operator: OperatorProcess, ms: number, what: string): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`failpoint ${what} did not fire within ${ms}ms (log: ${operator.logFile})`)), ms); });
+  try { return await Promise.race([operator.exited(), timeout]); } finally { clearTimeout(timer); }
+}
+
+describe('operator killed at every activity boundary of create and delete', () => {
+  let ns: string;
+  let cleanup: () => void;
+  let operator: OperatorProcess;
+  const bundle = { ETCD_OPERATOR_WORKFLOW_BUNDLE: prebuiltBundlePath };
+  const armed = (failpoint: string) => ({ ...bundle, ETCD_OPERATOR_FAILPOINTS: `crash-after:${failpoint}` });
+
+  before(() => {
+    ensureStack();
+    OperatorProcess.installCrds();
+    execFileSync('npx', ['tsx', 'scripts/build-workflows.ts'], { cwd: repoRoot, stdio: 'ignore' });
+    ({ ns, cleanup } = tempNamespace('e2e-crash'));
+    operator = new OperatorProcess(ns);
+  });
+  after(async () => {
+    await operator.stop();
+    operator.start(bundle); // a leftover cluster is deleted by a plain operator
+    for (const c of kubectl(['get', 'etcdcluster', '-n', ns, '-o', 'name']).split('\n').filter(Boolean)) kubectl(['delete', '-n', ns, c, '--wait=true', '--timeout=120s']);
+    await operator.stop();
+    cleanup();
+  });
+
+  for (const boundary of createBoundaries) {
+    it(`create of ${SIZE} survives a SIGKILL right after ${boundary}: Available with exactly ${SIZE} members, no pod re-created, one CreateStarted`, async () => {
+      const name = `c-${slug(boundary)}`;
+      await operator.stop(); // an earlier failed case may have left one running
+      operator.start(armed(boundary));
+      kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: SIZE }));
+      assert.equal(await killedWithin(operator, 120_000, boundary), 'SIGKILL');
+      const podsAtCrash = podUids(ns, name);
+
+      operator.start(bundle);
+      const c = await waitAvailable(ns, name);
+      const want = Array.from({ length: SIZE }, (_, i) => `${name}-${i}`);
+      assert.deepEqual(c.status!.members!.map((m) => m.name).sort(), want);
+      assert.ok(c.status!.members!.every((m) => m.healthy && !m.learner), 'all healthy voters');
+      assert.equal(new Set(c.status!.members!.map((m) => m.id)).size, SIZE, 'no duplicate member');
+      const pods = podUids(ns, name);
+      assert.deepEqual([...pods.keys()].sort(), want);
+      for (const [pod, uid] of podsAtCrash) assert.equal(pods.get(pod), uid, `${pod} existed at the crash and was not re-created`);
+      assert.equal(eventCount(ns, name, 'CreateStarted'), 1);
+
+      kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=120s']);
+      assert.deepEqual(objectsLeft(ns, name), []);
+      await operator.stop();
+    });
+  }
+
+  for (const boundary of deleteBoundaries) {
+    it(`delete of ${SIZE} members survives a SIGKILL right after ${boundary}: the EtcdCluster goes and nothing is left`, async () => {
+      const name = `d-${slug(boundary)}`;
+      await operator.stop();
+      operator.start(bundle);
+      kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: SIZE }));
+      await waitAvailable(ns, name);
+      await operator.stop();
+
+      operator.start(armed(boundary));
+      kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=false']);
+      assert.equal(await killedWithin(operator, 120_000, boundary), 'SIGKILL');
+
+      operator.start(bundle);
+      await waitFor(`${name} gone`, () => kubectl(['get', 'etcdcluster', '-n', ns, '--ignore-not-found', name, '-o', 'name']).trim() === '', { timeoutMs: 120_000, intervalMs: 1000 });
+      assert.deepEqual(objectsLeft(ns, name), []);
+      await operator.stop();
+    });
+  }
+});

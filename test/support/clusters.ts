@@ -1,0 +1,36 @@
+// EtcdCluster helpers for e2e tests: apply, read, wait for Available, list what is left.
+import { kubectl, kubectlJson } from './kube.ts';
+import { waitFor } from './wait.ts';
+
+export interface Member { name: string; learner: boolean; healthy: boolean; id: string }
+export interface Cluster {
+  metadata: { generation: number; uid: string };
+  spec: { size: number };
+  status?: {
+    observedGeneration?: number; readyMembers?: number;
+    conditions?: { type: string; status: string }[]; members?: Member[]; operation?: { step?: string };
+  };
+}
+
+export const clusterYaml = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name }, spec });
+export const getCluster = (ns: string, name: string) => kubectlJson<Cluster>(['get', 'etcdcluster', '-n', ns, name]);
+export const available = (c: Cluster) => c.status?.conditions?.some((x) => x.type === 'Available' && x.status === 'True') ?? false;
+
+/** Available, all members ready, and the operation that got there finished (generation observed). */
+export async function waitAvailable(ns: string, name: string, timeoutMs = 180_000): Promise<Cluster> {
+  return waitFor(`${name} Available`, () => {
+    const c = getCluster(ns, name);
+    return available(c) && c.status?.readyMembers === c.spec.size && c.status?.observedGeneration === c.metadata.generation && c;
+  }, { timeoutMs, intervalMs: 1000 });
+}
+
+/** The cluster's pods, Services, PDB and PVCs still in the namespace. */
+export function objectsLeft(ns: string, name: string): string[] {
+  return kubectl(['get', 'pods,services,pdb,pvc', '-n', ns, '-l', `etcd.operator.dev/cluster=${name}`, '-o', 'name']).split('\n').filter(Boolean);
+}
+
+/** Pod name -> UID of the cluster's pods. */
+export function podUids(ns: string, name: string): Map<string, string> {
+  const pods = kubectlJson<{ items: { metadata: { name: string; uid: string } }[] }>(['get', 'pods', '-n', ns, '-l', `etcd.operator.dev/cluster=${name}`]);
+  return new Map(pods.items.map((p) => [p.metadata.name, p.metadata.uid]));
+}
