@@ -1,0 +1,66 @@
+// The operator run with only deploy/rbac/operator.yaml's permissions (a ServiceAccount token, not
+// the admin kubeconfig): a cluster is created to Available and deleted, and the API never says 403.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureStack, repoRoot } from '../support/stack.ts';
+import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
+import { clusterYaml, objectsLeft, waitAvailable } from '../support/clusters.ts';
+import { OperatorProcess } from '../support/operator.ts';
+
+interface KubeconfigView { clusters: { name: string; cluster: { server: string; 'certificate-authority-data': string } }[] }
+
+/** A kubeconfig for the operator's ServiceAccount: the admin's cluster entry, the SA's token. */
+function serviceAccountKubeconfig(): string {
+  const { clusters: [c] } = kubectlJson<KubeconfigView>(['config', 'view', '--raw', '--minify']);
+  const token = kubectl(['create', 'token', 'etcd-operator', '-n', 'etcd-operator-system', '--duration=1h']).trim();
+  const path = join(tmpdir(), `etcd-operator-sa-${process.pid}.kubeconfig`);
+  writeFileSync(path, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'operator',
+    clusters: [{ name: c!.name, cluster: c!.cluster }],
+    users: [{ name: 'etcd-operator', user: { token } }],
+    contexts: [{ name: 'operator', context: { cluster: c!.name, user: 'etcd-operator' } }],
+  }), { mode: 0o600 });
+  return path;
+}
+
+describe('operator with its least-privilege RBAC', () => {
+  let ns: string;
+  let cleanup: () => void;
+  let operator: OperatorProcess;
+
+  before(() => {
+    ensureStack();
+    OperatorProcess.installCrds();
+    kubectl(['apply', '-f', `${repoRoot}deploy/rbac/operator.yaml`]);
+    ({ ns, cleanup } = tempNamespace('e2e-rbac'));
+    operator = new OperatorProcess(ns);
+    operator.start({ KUBECONFIG: serviceAccountKubeconfig() });
+  });
+  after(async () => {
+    kubectl(['delete', 'etcdcluster', '--all', '-n', ns, '--wait=true', '--timeout=120s']);
+    await operator.stop();
+    cleanup();
+  });
+
+  it('the ServiceAccount may not do what the role leaves out', () => {
+    // `can-i` answers on stdout and exits 1 for "no".
+    const can = (verb: string, what: string) => spawnSync('kubectl', ['auth', 'can-i', verb, what, '-n', ns, '--as=system:serviceaccount:etcd-operator-system:etcd-operator'], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(can('create', 'pods'), 'yes');
+    assert.equal(can('get', 'secrets'), 'no');
+    assert.equal(can('delete', 'etcdclusters.etcd.operator.dev'), 'no');
+  });
+
+  it('creates a 3-member cluster to Available and deletes it with nothing left, and is never forbidden', async () => {
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('rbac', { size: 3 }));
+    const c = await waitAvailable(ns, 'rbac');
+    assert.equal(c.status!.members!.length, 3);
+    kubectl(['delete', 'etcdcluster', '-n', ns, 'rbac', '--wait=true', '--timeout=120s']);
+    assert.deepEqual(objectsLeft(ns, 'rbac'), []);
+    const log = readFileSync(operator.logFile, 'utf8');
+    assert.doesNotMatch(log, /forbidden|\b403\b/i, `operator log ${operator.logFile}`);
+  });
+});
