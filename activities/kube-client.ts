@@ -10,6 +10,7 @@ import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 
 export const isNotFound = (err: unknown) => err instanceof ApiException && err.code === 404;
 export const isConflict = (err: unknown) => err instanceof ApiException && err.code === 409;
+export const isNamespaceTerminating = (err: unknown) => err instanceof ApiException && err.code === 403 && /because it is being terminated/.test(String(err.body));
 
 export class Kube {
   readonly objects: KubernetesObjectApi;
@@ -27,6 +28,10 @@ export class Kube {
   static fromDefault(): Kube {
     const kc = new KubeConfig();
     kc.loadFromDefault();
+    // With no kubeconfig and no in-cluster account the library falls back to http://localhost:8080.
+    if (kc.getCurrentCluster()?.server === 'http://localhost:8080') {
+      throw new Error('no Kubernetes configuration found: set KUBECONFIG (for the local stack: eval "$(npm run -s stack:env)")');
+    }
     return new Kube(kc);
   }
 
@@ -90,11 +95,13 @@ export class Kube {
     return (await this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${serviceName}` })).items;
   }
 
+  /** Creates an Event; already there (a retry), or a namespace gone or terminating, is success: no one can read it. */
   async createEvent(event: CoreV1Event): Promise<void> {
     try {
       await this.core.createNamespacedEvent({ namespace: event.metadata.namespace!, body: event });
     } catch (err) {
-      if (!isConflict(err)) throw err;
+      if (isConflict(err) || isNotFound(err) || isNamespaceTerminating(err)) return;
+      throw err;
     }
   }
 }

@@ -67,7 +67,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
             : { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MembersUnhealthy, message: `${members.filter((m) => m.healthy).length}/${expectedSize} members healthy` },
         ];
         return {
-          members: members.map((m) => ({ ...m, id: m.id })),
+          members: [...members].sort((a, b) => a.name.localeCompare(b.name)),
           readyMembers: members.filter((m) => m.healthy).length,
           ...(versions[0] && { currentVersion: versions[0] }),
           selector: selectorString(key.name),

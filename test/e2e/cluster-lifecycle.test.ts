@@ -23,6 +23,7 @@ describe('EtcdCluster lifecycle on the local stack', () => {
   });
   after(async () => {
     for (const c of kubectl(['get', 'etcdcluster', '-n', ns, '-o', 'name']).split('\n').filter(Boolean)) kubectl(['delete', '-n', ns, c, '--wait=true', '--timeout=120s']);
+    await operator.drain();
     await operator.stop();
     cleanup();
   });

@@ -49,6 +49,7 @@ describe('operator killed at every activity boundary of create and delete', () =
     await operator.stop();
     operator.start(bundle); // a leftover cluster is deleted by a plain operator
     for (const c of kubectl(['get', 'etcdcluster', '-n', ns, '-o', 'name']).split('\n').filter(Boolean)) kubectl(['delete', '-n', ns, c, '--wait=true', '--timeout=120s']);
+    await operator.drain();
     await operator.stop();
     cleanup();
   });
@@ -75,6 +76,7 @@ describe('operator killed at every activity boundary of create and delete', () =
 
       kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=120s']);
       assert.deepEqual(objectsLeft(ns, name), []);
+      await operator.drain(); // create and delete both finish, the cluster workflow too
       await operator.stop();
     });
   }
@@ -95,6 +97,7 @@ describe('operator killed at every activity boundary of create and delete', () =
       operator.start(bundle);
       await waitFor(`${name} gone`, () => kubectl(['get', 'etcdcluster', '-n', ns, '--ignore-not-found', name, '-o', 'name']).trim() === '', { timeoutMs: 120_000, intervalMs: 1000 });
       assert.deepEqual(objectsLeft(ns, name), []);
+      await operator.drain();
       await operator.stop();
     });
   }

@@ -42,6 +42,7 @@ describe('operator with its least-privilege RBAC', () => {
   });
   after(async () => {
     kubectl(['delete', 'etcdcluster', '--all', '-n', ns, '--wait=true', '--timeout=120s']);
+    await operator.drain();
     await operator.stop();
     cleanup();
   });

@@ -5,7 +5,9 @@ import { openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './stack.ts';
+import { Client, Connection } from '@temporalio/client';
 import { kubectl } from './kube.ts';
+import { waitFor } from './wait.ts';
 
 export class OperatorProcess {
   private proc?: ChildProcess;
@@ -36,6 +38,26 @@ export class OperatorProcess {
     if (!p) return Promise.reject(new Error('operator not started'));
     if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(String(p.signalCode ?? p.exitCode));
     return new Promise((resolve) => p.once('exit', (code, signal) => resolve(String(signal ?? code))));
+  }
+
+  /**
+   * Waits until no workflow of this operator's task queue is running: once its clusters are
+   * deleted, every cluster workflow must finish by itself (none may retry forever).
+   */
+  async drain(timeoutMs = 90_000): Promise<void> {
+    const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+    try {
+      const client = new Client({ connection });
+      const query = `TaskQueue = '${this.taskQueue}' AND ExecutionStatus = 'Running'`;
+      let running: string[] = [];
+      await waitFor(`workflows of ${this.taskQueue} finished`, async () => {
+        running = [];
+        for await (const w of client.workflow.list({ query })) running.push(w.workflowId);
+        return running.length === 0;
+      }, { timeoutMs, intervalMs: 500 }).catch((err: Error) => { throw new Error(`${err.message}; still running: ${running.join(', ')} (log: ${this.logFile})`); });
+    } finally {
+      await connection.close();
+    }
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
