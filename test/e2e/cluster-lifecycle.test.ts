@@ -1,32 +1,18 @@
 // The operator on the real local stack: EtcdCluster create -> Available, keys through the client
 // Service, `kubectl scale`, delete (with and without retainOnDelete), and a SIGKILLed worker mid-create.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
-import { ensureStack } from '../support/stack.ts';
-import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
+import { kubectl, kubectlJson } from '../support/kube.ts';
 import { available, clusterYaml, getCluster, objectsLeft, waitAvailable } from '../support/clusters.ts';
-import { OperatorProcess } from '../support/operator.ts';
+import { useOperatorNamespace, type OperatorProcess } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
 
 describe('EtcdCluster lifecycle on the local stack', () => {
+  const suite = useOperatorNamespace('e2e-life');
   let ns: string;
-  let cleanup: () => void;
   let operator: OperatorProcess;
-
-  before(() => {
-    ensureStack();
-    OperatorProcess.installCrds();
-    ({ ns, cleanup } = tempNamespace('e2e-life'));
-    operator = new OperatorProcess(ns);
-    operator.start();
-  });
-  after(async () => {
-    for (const c of kubectl(['get', 'etcdcluster', '-n', ns, '-o', 'name']).split('\n').filter(Boolean)) kubectl(['delete', '-n', ns, c, '--wait=true', '--timeout=120s']);
-    await operator.drain();
-    await operator.stop();
-    cleanup();
-  });
+  before(() => ({ ns, operator } = suite));
 
   it('creates a 3-member cluster that becomes Available and serves keys through the client Service', async () => {
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('alpha', { size: 3 }));

@@ -1,15 +1,15 @@
 // The operator run with only deploy/rbac/operator.yaml's permissions (a ServiceAccount token, not
 // the admin kubeconfig): a cluster is created to Available and deleted, and the API never says 403.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureStack, repoRoot } from '../support/stack.ts';
-import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
+import { repoRoot } from '../support/stack.ts';
+import { kubectl, kubectlJson } from '../support/kube.ts';
 import { clusterYaml, objectsLeft, waitAvailable } from '../support/clusters.ts';
-import { OperatorProcess } from '../support/operator.ts';
+import { useOperatorNamespace, type OperatorProcess } from '../support/operator.ts';
 
 interface KubeconfigView { clusters: { name: string; cluster: { server: string; 'certificate-authority-data': string } }[] }
 
@@ -28,24 +28,15 @@ function serviceAccountKubeconfig(): string {
 }
 
 describe('operator with its least-privilege RBAC', () => {
+  const suite = useOperatorNamespace('e2e-rbac', {
+    env: () => {
+      kubectl(['apply', '-f', `${repoRoot}deploy/rbac/operator.yaml`]);
+      return { KUBECONFIG: serviceAccountKubeconfig() };
+    },
+  });
   let ns: string;
-  let cleanup: () => void;
   let operator: OperatorProcess;
-
-  before(() => {
-    ensureStack();
-    OperatorProcess.installCrds();
-    kubectl(['apply', '-f', `${repoRoot}deploy/rbac/operator.yaml`]);
-    ({ ns, cleanup } = tempNamespace('e2e-rbac'));
-    operator = new OperatorProcess(ns);
-    operator.start({ KUBECONFIG: serviceAccountKubeconfig() });
-  });
-  after(async () => {
-    kubectl(['delete', 'etcdcluster', '--all', '-n', ns, '--wait=true', '--timeout=120s']);
-    await operator.drain();
-    await operator.stop();
-    cleanup();
-  });
+  before(() => ({ ns, operator } = suite));
 
   it('the ServiceAccount may not do what the role leaves out', () => {
     // `can-i` answers on stdout and exits 1 for "no".

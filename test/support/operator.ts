@@ -1,12 +1,13 @@
 // The operator as a real process (bin/etcdop.js run), scoped to one namespace and its own task
 // queue so test runs never race another operator; killable with SIGKILL and restartable.
+import { before, after } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './stack.ts';
 import { Client, Connection } from '@temporalio/client';
-import { kubectl } from './kube.ts';
+import { ensureStack, repoRoot } from './stack.ts';
+import { kubectl, tempNamespace } from './kube.ts';
 import { waitFor } from './wait.ts';
 
 export class OperatorProcess {
@@ -75,4 +76,28 @@ export class OperatorProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * Registers the hooks of a suite that runs against its own namespace and operator: before, the
+ * stack, the CRDs and a started operator; after, every EtcdCluster deleted, every workflow of the
+ * operator finished, the namespace removed. The returned object is filled in by the before hook.
+ */
+export function useOperatorNamespace(prefix: string, o: { env?: () => Record<string, string> } = {}): { ns: string; operator: OperatorProcess } {
+  const ctx = {} as { ns: string; operator: OperatorProcess };
+  let cleanup = () => {};
+  before(() => {
+    ensureStack();
+    OperatorProcess.installCrds();
+    ({ ns: ctx.ns, cleanup } = tempNamespace(prefix));
+    ctx.operator = new OperatorProcess(ctx.ns);
+    ctx.operator.start(o.env?.());
+  });
+  after(async () => {
+    kubectl(['delete', 'etcdcluster', '--all', '-n', ctx.ns, '--wait=true', '--timeout=120s']);
+    await ctx.operator.drain();
+    await ctx.operator.stop();
+    cleanup();
+  });
+  return ctx;
 }
