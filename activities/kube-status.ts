@@ -2,6 +2,7 @@
 import { setCondition, REASONS, type ConditionUpdate } from '../k8s/conditions.ts';
 import type { EtcdClusterStatus, OperationResult } from '../k8s/cluster-status.ts';
 import { selectorString } from '../k8s/manifests/owner.ts';
+import { quorum } from '../k8s/manifests/pdb.ts';
 import { ETCD_CLUSTER, API_VERSION } from '../k8s/api.ts';
 import type { ClusterKey, MemberHealth, OperationType } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
@@ -12,8 +13,6 @@ export interface StatusDeps { kube: Kube; now: () => Date }
 export interface OperationStep { type: OperationType; workflowId: string; step: string; startedAt: string }
 export interface OperationOutcome { type: OperationType; workflowId: string; result: OperationResult; message: string; generation?: number }
 export interface EventInput { id: string; type: 'Normal' | 'Warning'; reason: string; message: string }
-
-const quorum = (n: number) => Math.floor(n / 2) + 1;
 
 export function statusActivities({ kube, now }: StatusDeps) {
   async function patch(key: ClusterKey, build: (status: EtcdClusterStatus) => Record<string, unknown>): Promise<void> {

@@ -2,10 +2,8 @@
 // 1, 3, 5, each as a ratio to the floor (a plain 3-pod etcd manifest on the same node, same run),
 // and the operator process's RSS while it manages 20 clusters.
 // Usage: node --import tsx bench/operator.ts [--runs N] [--clusters N]
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { prebuiltBundlePath } from '../worker/worker.ts';
-import { ensureStack, repoRoot } from '../test/support/stack.ts';
+import { ensureStack } from '../test/support/stack.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
@@ -23,8 +21,7 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 
 ensureStack();
 // Measured as it runs in production: from the prebuilt workflow bundle, no webpack at startup.
-execFileSync('npx', ['tsx', 'scripts/build-workflows.ts'], { cwd: repoRoot, stdio: 'inherit' });
-process.env.ETCD_OPERATOR_WORKFLOW_BUNDLE = prebuiltBundlePath;
+Object.assign(process.env, OperatorProcess.prebuiltBundleEnv());
 OperatorProcess.installCrds();
 const { ns, cleanup } = tempNamespace('bench-op');
 const operator = new OperatorProcess(ns);

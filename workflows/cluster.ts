@@ -4,7 +4,7 @@ import {
   ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild,
   log, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { etcd, kubeUntilDone as kube } from './activities.ts';
+import { etcd, kubeUntilDone as kube } from './activity-proxies.ts';
 import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { operationWorkflowId } from './ids.ts';

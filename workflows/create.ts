@@ -2,7 +2,7 @@
 // until all are healthy voters, the cluster answers a linearizable read, and the client Service
 // routes to every member.
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import { kube, poll } from './activities.ts';
+import { kube, poll } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
 import type { CreateResult, OperationInput } from './types.ts';
 

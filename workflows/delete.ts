@@ -1,6 +1,6 @@
 // Delete: member pods, Services and PDB go first, then the volumes (deleted, or kept and released
 // with retainOnDelete), and the finalizer last, so the EtcdCluster disappears only when all is clean.
-import { kube, poll } from './activities.ts';
+import { kube, poll } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
 import type { OperationInput } from './types.ts';
 

@@ -1,7 +1,7 @@
 // Step reporting shared by operations: the current step is queryable and written to status,
 // so `kubectl get etcd`, the CLI and the Temporal UI agree on where an operation is.
 import { setHandler, workflowInfo } from '@temporalio/workflow';
-import { kube } from './activities.ts';
+import { kube } from './activity-proxies.ts';
 import { stepQuery } from './messages.ts';
 import type { ClusterKey, OperationType } from './types.ts';
 

@@ -4,13 +4,11 @@
 // pod re-created; delete must leave nothing behind.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { prebuiltBundlePath } from '../../worker/worker.ts';
-import { ensureStack, repoRoot } from '../support/stack.ts';
+import { ensureStack } from '../support/stack.ts';
 import { kubectl, tempNamespace } from '../support/kube.ts';
 import { clusterYaml, objectsLeft, podUids, waitAvailable } from '../support/clusters.ts';
 import { OperatorProcess } from '../support/operator.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor, within } from '../support/wait.ts';
 
 const SIZE = 3;
 // Counting only this process's successful completions: readCluster #1 is the cluster workflow's,
@@ -25,23 +23,17 @@ const slug = (b: string) => b.toLowerCase().replace('#', '-');
 const eventCount = (ns: string, name: string, reason: string) =>
   kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'name']).split('\n').filter(Boolean).length;
 
-async function killedWithin(operator: OperatorProcess, ms: number, what: string): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`failpoint ${what} did not fire within ${ms}ms (log: ${operator.logFile})`)), ms); });
-  try { return await Promise.race([operator.exited(), timeout]); } finally { clearTimeout(timer); }
-}
-
 describe('operator killed at every activity boundary of create and delete', () => {
   let ns: string;
   let cleanup: () => void;
   let operator: OperatorProcess;
-  const bundle = { ETCD_OPERATOR_WORKFLOW_BUNDLE: prebuiltBundlePath };
+  let bundle: Record<string, string>;
   const armed = (failpoint: string) => ({ ...bundle, ETCD_OPERATOR_FAILPOINTS: `crash-after:${failpoint}` });
 
   before(() => {
     ensureStack();
     OperatorProcess.installCrds();
-    execFileSync('npx', ['tsx', 'scripts/build-workflows.ts'], { cwd: repoRoot, stdio: 'ignore' });
+    bundle = OperatorProcess.prebuiltBundleEnv();
     ({ ns, cleanup } = tempNamespace('e2e-crash'));
     operator = new OperatorProcess(ns);
   });
@@ -60,7 +52,7 @@ describe('operator killed at every activity boundary of create and delete', () =
       await operator.stop(); // an earlier failed case may have left one running
       operator.start(armed(boundary));
       kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: SIZE }));
-      assert.equal(await killedWithin(operator, 120_000, boundary), 'SIGKILL');
+      assert.equal(await within(120_000, `failpoint ${boundary} (log: ${operator.logFile})`, operator.exited()), 'SIGKILL');
       const podsAtCrash = podUids(ns, name);
 
       operator.start(bundle);
@@ -92,7 +84,7 @@ describe('operator killed at every activity boundary of create and delete', () =
 
       operator.start(armed(boundary));
       kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=false']);
-      assert.equal(await killedWithin(operator, 120_000, boundary), 'SIGKILL');
+      assert.equal(await within(120_000, `failpoint ${boundary} (log: ${operator.logFile})`, operator.exited()), 'SIGKILL');
 
       operator.start(bundle);
       await waitFor(`${name} gone`, () => kubectl(['get', 'etcdcluster', '-n', ns, '--ignore-not-found', name, '-o', 'name']).trim() === '', { timeoutMs: 120_000, intervalMs: 1000 });

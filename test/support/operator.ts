@@ -1,11 +1,12 @@
 // The operator as a real process (bin/etcdop.js run), scoped to one namespace and its own task
 // queue so test runs never race another operator; killable with SIGKILL and restartable.
 import { before, after } from 'node:test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { prebuiltBundlePath } from '../../worker/worker.ts';
 import { ensureStack, repoRoot } from './stack.ts';
 import { kubectl, tempNamespace } from './kube.ts';
 import { waitFor } from './wait.ts';
@@ -23,6 +24,12 @@ export class OperatorProcess {
   static installCrds(): void {
     kubectl(['apply', '--server-side', '--field-manager=etcd-operator', '-f', `${repoRoot}deploy/crds/`]);
     kubectl(['wait', '--for=condition=Established', 'crd/etcdclusters.etcd.operator.dev', '--timeout=60s']);
+  }
+
+  /** Builds the workflow bundle and returns the environment that makes an operator load it, as in production. */
+  static prebuiltBundleEnv(): Record<string, string> {
+    execFileSync('npx', ['tsx', 'scripts/build-workflows.ts'], { cwd: repoRoot, stdio: 'ignore' });
+    return { ETCD_OPERATOR_WORKFLOW_BUNDLE: prebuiltBundlePath };
   }
 
   /** `env` adds to this process's environment, e.g. ETCD_OPERATOR_FAILPOINTS for one run. */

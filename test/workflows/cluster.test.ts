@@ -10,9 +10,9 @@ import { clusterWorkflowId, operationWorkflowId } from '../../workflows/ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from '../../workflows/messages.ts';
 import { EtcdClusterName, EtcdOperation, clusterSearchAttributes } from '../../workflows/search-attributes.ts';
 import type { OperationType } from '../../workflows/types.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor, within } from '../support/wait.ts';
 import type { ClusterSeed, FakeCluster } from './fake-activities.ts';
-import { startHarness, within, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 before(async () => { h = await startHarness('cluster'); });

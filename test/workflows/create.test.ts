@@ -8,7 +8,8 @@ import { createClusterWorkflow } from '../../workflows/create.ts';
 import { operationWorkflowId } from '../../workflows/ids.ts';
 import type { CreateResult } from '../../workflows/types.ts';
 import type { ActivityName, FakeCluster } from './fake-activities.ts';
-import { startHarness, within, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
+import { within } from '../support/wait.ts';
 
 let h: Harness;
 before(async () => { h = await startHarness('create'); });

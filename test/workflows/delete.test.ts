@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { deleteClusterWorkflow, type DeleteResult } from '../../workflows/delete.ts';
 import { operationWorkflowId } from '../../workflows/ids.ts';
 import type { ActivityName, ClusterSeed, FakeCluster } from './fake-activities.ts';
-import { startHarness, within, type Harness } from './harness.ts';
+import { startHarness, type Harness } from './harness.ts';
+import { within } from '../support/wait.ts';
 
 let h: Harness;
 before(async () => { h = await startHarness('delete'); });

@@ -1,4 +1,4 @@
-// The activity proxies, one per option group. Types only from activities/.
+// The activity proxies (workflow-side stubs), one per option group. Only types come from activities/.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { etcdApi, kubeApi, kubeApiUntilDone, waitPoll } from './activity-options.ts';
