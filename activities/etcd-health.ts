@@ -1,25 +1,15 @@
 // Reads the etcd cluster itself: membership, per-member status, and a linearizable read.
 // Members are reached by pod IP, which works from inside the cluster and from the node's host.
 import { ApplicationFailure } from '@temporalio/activity';
-import { Etcd3 } from 'etcd3';
-import { CLIENT_PORT } from '../k8s/api.ts';
-import { selectorString } from '../k8s/manifests/owner.ts';
+import { etcdClient, hexId as hex, memberEndpoints } from './etcd-client.ts';
 import type { ClusterKey, MemberHealth } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
 
 export interface EtcdDeps { kube: Kube; callTimeoutMs?: number }
 
-const hex = (id: string) => BigInt(id).toString(16);
-
 export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
-  const client = (hosts: string[]) => new Etcd3({ hosts, dialTimeout: 2000, defaultCallOptions: () => ({ deadline: new Date(Date.now() + callTimeoutMs) }) });
-
-  async function podEndpoints(key: ClusterKey): Promise<Map<string, string>> {
-    const pods = await kube.listPods(key.namespace, selectorString(key.name));
-    const m = new Map<string, string>();
-    for (const p of pods) if (p.status?.podIP && !p.metadata?.deletionTimestamp) m.set(p.metadata!.name!, `http://${p.status.podIP}:${CLIENT_PORT}`);
-    return m;
-  }
+  const client = (hosts: string[]) => etcdClient(hosts, callTimeoutMs);
+  const podEndpoints = (key: ClusterKey) => memberEndpoints(kube, key);
 
   /** What each member says of itself; unreachable members are listed unhealthy. */
   async function observe(key: ClusterKey): Promise<MemberHealth[]> {

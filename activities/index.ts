@@ -4,6 +4,9 @@ import { statusActivities } from './kube-status.ts';
 import { memberActivities } from './kube-members.ts';
 import { etcdActivities } from './etcd-health.ts';
 import { endpointActivities } from './kube-endpoints.ts';
+import { observeActivities } from './cluster-observe.ts';
+import { membershipActivities } from './etcd-membership.ts';
+import { withKubeErrors } from './kube-errors.ts';
 import type { Kube } from './kube-client.ts';
 
 export interface ActivityDeps {
@@ -14,13 +17,15 @@ export interface ActivityDeps {
 }
 
 export function createActivities({ kube, defaultRepository, now = () => new Date() }: ActivityDeps) {
-  return {
+  return withKubeErrors({
     ...clusterActivities({ kube, defaultRepository }),
     ...statusActivities({ kube, now }),
     ...memberActivities({ kube, defaultRepository }),
     ...etcdActivities({ kube }),
     ...endpointActivities({ kube }),
-  };
+    ...observeActivities({ kube, callTimeoutMs: 2000 }),
+    ...membershipActivities({ kube }),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

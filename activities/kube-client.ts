@@ -73,11 +73,27 @@ export class Kube {
     }
   }
 
-  async patchClusterStatus(namespace: string, name: string, status: object): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name, body: { status } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+  /**
+   * Read-modify-write of the status with the read's resourceVersion as a precondition: a concurrent
+   * writer makes the patch fail with 409 and it is computed again from the newer object, so no
+   * writer overwrites another's fields. Skips a cluster that is gone or replaced by a namesake.
+   */
+  async updateClusterStatus(namespace: string, name: string, uid: string, build: (obj: EtcdCluster) => object | undefined): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const obj = await this.getCluster(namespace, name);
+      if (!obj || obj.metadata.uid !== uid) return;
+      const status = build(obj);
+      if (!status) return;
+      try {
+        await this.custom.patchNamespacedCustomObjectStatus(
+          { group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name, body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+        return;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 10) throw err;
+      }
+    }
   }
 
   async patchCluster(namespace: string, name: string, patch: object): Promise<void> {

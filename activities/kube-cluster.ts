@@ -38,6 +38,7 @@ export function clusterActivities({ kube, defaultRepository }: ClusterDeps) {
         image: imageFor(c.spec, defaultRepository),
         paused: c.spec.paused,
         retainOnDelete: c.spec.storage.retainOnDelete,
+        emptyDir: c.spec.storage.emptyDir,
         deleting: Boolean(c.obj.metadata.deletionTimestamp),
       };
     },

@@ -1,16 +1,17 @@
 // Activities that create and remove the Kubernetes side of a cluster: Services, PDB, and one
 // Pod + PVC per member. Each is one idempotent step; names are deterministic.
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
-import { clientServiceName, headlessServiceName, pdbName, pvcName } from '../k8s/api.ts';
+import { BOOTSTRAPPED_ANNOTATION, LABELS, clientServiceName, headlessServiceName, pdbName, pvcName } from '../k8s/api.ts';
 import { imageFor } from '../k8s/cluster-spec.ts';
 import { initialCluster } from '../k8s/manifests/initial-cluster.ts';
 import { memberPod } from '../k8s/manifests/member-pod.ts';
 import { memberPVC } from '../k8s/manifests/member-pvc.ts';
-import { selectorString } from '../k8s/manifests/owner.ts';
+import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { podDisruptionBudget } from '../k8s/manifests/pdb.ts';
 import { clientService, headlessService } from '../k8s/manifests/services.ts';
 import type { ClusterKey } from '../workflows/types.ts';
+import { clusterPods } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
 
@@ -21,6 +22,8 @@ export interface MemberPlan {
   /** Every member of the initial cluster (bootstrap) or the current membership plus this one (join). */
   initialMembers: string[];
   state: 'new' | 'existing';
+  /** Restart of a member on its own data: the volume must exist (a new, empty one would make it rejoin without its data). */
+  requireVolume?: boolean;
 }
 
 const header = (apiVersion: string, kind: string, namespace: string, name: string): KubernetesObject => ({ apiVersion, kind, metadata: { namespace, name } });
@@ -40,16 +43,43 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       await kube.apply(podDisruptionBudget(ref));
     },
 
+
+    /** The PodDisruptionBudget for the voters etcd has now (it follows every membership change). */
+    async applyDisruptionBudget(key: ClusterKey, voters: number): Promise<void> {
+      const { ref } = await load(key);
+      await kube.apply(podDisruptionBudget(ref, Math.max(1, voters)));
+    },
+
     /**
      * Creates the member's PVC and Pod. A Pod that already exists is left as it is: its flags
      * only matter at first start, and etcd ignores them once its data dir holds data, so a retry
-     * can never re-bootstrap a member.
+     * can never re-bootstrap a member. A failed (evicted, completed) pod is deleted first. Only
+     * Create, before the cluster ever formed, may start a member as `new`.
      */
     async applyMember(key: ClusterKey, plan: MemberPlan): Promise<'created' | 'exists'> {
-      const { ref, spec } = await load(key);
-      if (!spec.storage.emptyDir) await kube.apply(memberPVC(ref, plan.member));
+      const { obj, ref, spec } = await load(key);
+      if (plan.state === 'new' && obj.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true') {
+        throw ApplicationFailure.nonRetryable(`${plan.member} cannot start as a new cluster member: the cluster bootstrapped already`, 'AlreadyBootstrapped');
+      }
+      if (!spec.storage.emptyDir) {
+        const claim = await kube.read<V1PersistentVolumeClaim>(header('v1', 'PersistentVolumeClaim', key.namespace, pvcName(plan.member)));
+        if (claim && !belongsTo(claim.metadata, key.uid)) {
+          throw ApplicationFailure.nonRetryable(`PersistentVolumeClaim ${pvcName(plan.member)} belongs to another cluster: delete it or rename this one`, 'VolumeConflict');
+        }
+        if (!claim && plan.requireVolume) throw ApplicationFailure.nonRetryable(`the volume of ${plan.member} is gone: the member must be replaced, not restarted`, 'VolumeGone');
+        if (claim?.metadata?.deletionTimestamp) throw ApplicationFailure.retryable(`the volume of ${plan.member} is being deleted`, 'NotYet');
+        await kube.apply(memberPVC(ref, plan.member));
+      }
       const existing = await kube.read<V1Pod>(header('v1', 'Pod', key.namespace, plan.member));
-      if (existing && !existing.metadata?.deletionTimestamp) return 'exists';
+      if (existing && !belongsTo(existing.metadata, key.uid)) {
+        throw ApplicationFailure.nonRetryable(`Pod ${plan.member} belongs to another cluster`, 'PodConflict');
+      }
+      if (existing?.metadata?.deletionTimestamp) throw ApplicationFailure.retryable(`pod ${plan.member} is still terminating`, 'NotYet');
+      if (existing && (existing.status?.phase === 'Failed' || existing.status?.phase === 'Succeeded')) {
+        await kube.delete(header('v1', 'Pod', key.namespace, plan.member));
+        throw ApplicationFailure.retryable(`pod ${plan.member} had ${existing.status.phase}: deleted, creating it again`, 'NotYet');
+      }
+      if (existing) return 'exists';
       await kube.apply(memberPod({
         cluster: ref,
         member: plan.member,
@@ -60,25 +90,57 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       return 'created';
     },
 
-    /** Deletes every member pod, the Services and the PDB; "not found" is success. */
+    /** Deletes a removed member's pod (this cluster's only); gone already is success. */
+    async deleteMemberPod(key: ClusterKey, member: string): Promise<boolean> {
+      const pod = await kube.read<V1Pod>(header('v1', 'Pod', key.namespace, member));
+      if (!pod || !belongsTo(pod.metadata, key.uid)) return false;
+      return kube.delete(header('v1', 'Pod', key.namespace, member));
+    },
+
+    /** Poll: the member's pod is gone. */
+    async waitMemberPodGone(key: ClusterKey, member: string): Promise<void> {
+      const pod = await kube.read<V1Pod>(header('v1', 'Pod', key.namespace, member));
+      if (pod && belongsTo(pod.metadata, key.uid)) throw ApplicationFailure.retryable(`pod ${member} still terminating`, 'NotYet');
+    },
+
+    /**
+     * A removed member's volume: deleted, or with `retain` kept, released from the cluster and
+     * marked as a removed member's (never a member's data again, its name never reused).
+     */
+    async releaseMemberVolume(key: ClusterKey, member: string, retain: boolean): Promise<'deleted' | 'kept' | 'absent'> {
+      const h = header('v1', 'PersistentVolumeClaim', key.namespace, pvcName(member));
+      const claim = await kube.read<V1PersistentVolumeClaim>(h);
+      if (!claim || !belongsTo(claim.metadata, key.uid)) return 'absent';
+      if (!retain) return (await kube.delete(h)) ? 'deleted' : 'absent';
+      await kube.mergePatch(h, { metadata: { name: h.metadata!.name, namespace: key.namespace, ownerReferences: null, labels: { [LABELS.removed]: 'true' } } });
+      return 'kept';
+    },
+
+    /** Deletes every member pod, the Services and the PDB of this cluster's uid; "not found" is success. */
     async deleteClusterObjects(key: ClusterKey): Promise<number> {
-      const pods = await kube.listPods(key.namespace, selectorString(key.name));
+      const pods = await clusterPods(kube, key);
       for (const p of pods) await kube.delete(header('v1', 'Pod', key.namespace, p.metadata!.name!));
-      await kube.delete(header('v1', 'Service', key.namespace, headlessServiceName(key.name)));
-      await kube.delete(header('v1', 'Service', key.namespace, clientServiceName(key.name)));
-      await kube.delete(header('policy/v1', 'PodDisruptionBudget', key.namespace, pdbName(key.name)));
+      for (const h of [
+        header('v1', 'Service', key.namespace, headlessServiceName(key.name)),
+        header('v1', 'Service', key.namespace, clientServiceName(key.name)),
+        header('policy/v1', 'PodDisruptionBudget', key.namespace, pdbName(key.name)),
+      ]) {
+        const o = await kube.read(h);
+        if (o && belongsTo(o.metadata, key.uid)) await kube.delete(h);
+      }
       return pods.length;
     },
 
     /** Poll: fails (to be retried) while member pods still exist. */
     async waitPodsGone(key: ClusterKey): Promise<void> {
-      const left = await kube.listPods(key.namespace, selectorString(key.name));
+      const left = await clusterPods(kube, key);
       if (left.length) throw ApplicationFailure.retryable(`${left.length} member pods still terminating`, 'NotYet');
     },
 
-    /** PVCs: deleted, or (retainOnDelete) kept and released from the cluster's ownership. */
+    /** This cluster's PVCs (by uid: a namesake's kept volumes are not ours): deleted, or (retainOnDelete) kept and released. */
     async releaseVolumes(key: ClusterKey, retain: boolean): Promise<{ deleted: string[]; kept: string[] }> {
-      const pvcs = (await kube.core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selectorString(key.name) })).items;
+      const pvcs = (await kube.core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selectorString(key.name) })).items
+        .filter((v) => belongsTo(v.metadata, key.uid));
       const out = { deleted: [] as string[], kept: [] as string[] };
       for (const pvc of pvcs) {
         const name = pvc.metadata!.name!;

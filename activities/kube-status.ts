@@ -3,29 +3,26 @@ import { setCondition, REASONS, type ConditionUpdate } from '../k8s/conditions.t
 import type { EtcdClusterStatus, OperationResult } from '../k8s/cluster-status.ts';
 import { selectorString } from '../k8s/manifests/owner.ts';
 import { quorum } from '../k8s/manifests/pdb.ts';
+import { lowestVersion } from '../k8s/cluster-spec.ts';
 import { ETCD_CLUSTER, API_VERSION } from '../k8s/api.ts';
-import type { ClusterKey, MemberHealth, OperationType } from '../workflows/types.ts';
+import type { ClusterKey, ClusterObservation, MemberHealth, OperationType } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
-import { fetchCluster } from './kube-cluster.ts';
 
 export interface StatusDeps { kube: Kube; now: () => Date }
 
-export interface OperationStep { type: OperationType; workflowId: string; step: string; startedAt: string }
+export interface OperationStep { type: OperationType; workflowId: string; step: string; startedAt: string; reason?: string }
 export interface OperationOutcome { type: OperationType; workflowId: string; result: OperationResult; message: string; generation?: number }
 export interface EventInput { id: string; type: 'Normal' | 'Warning'; reason: string; message: string }
 
 export function statusActivities({ kube, now }: StatusDeps) {
-  async function patch(key: ClusterKey, build: (status: EtcdClusterStatus) => Record<string, unknown>): Promise<void> {
-    const obj = await fetchCluster(kube, key);
-    if (!obj) return;
-    await kube.patchClusterStatus(key.namespace, key.name, build(obj.status ?? {}));
-  }
+  const patch = (key: ClusterKey, build: (status: EtcdClusterStatus) => Record<string, unknown>): Promise<void> =>
+    kube.updateClusterStatus(key.namespace, key.name, key.uid, (obj) => build(obj.status ?? {}));
 
   return {
     async reportStep(key: ClusterKey, step: OperationStep): Promise<void> {
       await patch(key, (s) => ({
         operation: step,
-        conditions: setCondition(s.conditions, { type: 'Progressing', status: 'True', reason: REASONS.Progressing.OperationRunning, message: `${step.type}: ${step.step}` }, now()),
+        conditions: setCondition(s.conditions, { type: 'Progressing', status: 'True', reason: REASONS.Progressing.OperationRunning, message: `${step.type}: ${step.step}${step.reason ? ` (${step.reason})` : ''}` }, now()),
       }));
     },
 
@@ -56,7 +53,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
         const healthyVoters = voters.filter((m) => m.healthy).length;
         const available = voters.length > 0 && healthyVoters >= quorum(voters.length);
         const allHealthy = members.length === expectedSize && members.every((m) => m.healthy);
-        const versions = members.map((m) => m.version).filter((v): v is string => Boolean(v)).sort();
+        const lowest = lowestVersion(members.map((m) => m.version).filter((v): v is string => Boolean(v)));
         const updates: ConditionUpdate[] = [
           available
             ? { type: 'Available', status: 'True', reason: REASONS.Available.QuorumHealthy, message: `${healthyVoters}/${voters.length} voters healthy` }
@@ -68,7 +65,39 @@ export function statusActivities({ kube, now }: StatusDeps) {
         return {
           members: [...members].sort((a, b) => a.name.localeCompare(b.name)),
           readyMembers: members.filter((m) => m.healthy).length,
-          ...(versions[0] && { currentVersion: versions[0] }),
+          ...(lowest && { currentVersion: lowest }),
+          selector: selectorString(key.name),
+          conditions: updates.reduce((acc, u) => setCondition(acc, u, now()), s.conditions ?? []),
+        };
+      });
+    },
+
+    /**
+     * The reconcile loop's observation and verdict: members as etcd reports them, Available from
+     * quorum, Degraded with the planner's reason when a member is down or quorum is lost.
+     */
+    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; converged: boolean }): Promise<void> {
+      await patch(key, (s) => {
+        const voters = o.members.filter((m) => !m.learner);
+        const healthyVoters = voters.filter((m) => m.healthy).length;
+        const available = o.quorum && voters.length > 0 && healthyVoters >= quorum(voters.length);
+        const allHealthy = o.members.length === expectedSize && o.members.every((m) => m.healthy && !m.learner);
+        const lowest = lowestVersion(o.members.map((m) => m.version).filter((v): v is string => Boolean(v)));
+        const degraded: ConditionUpdate = verdict.quorumLost
+          ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.QuorumLost, message: verdict.reason }
+          : allHealthy
+            ? { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${o.members.length} members healthy` }
+            : { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MemberRepair, message: `${o.members.filter((m) => m.healthy).length}/${expectedSize} members healthy: ${verdict.reason}` };
+        const updates: ConditionUpdate[] = [
+          available
+            ? { type: 'Available', status: 'True', reason: REASONS.Available.QuorumHealthy, message: `${healthyVoters}/${voters.length} voters healthy` }
+            : { type: 'Available', status: 'False', reason: REASONS.Available.QuorumLost, message: `${healthyVoters}/${voters.length} voters healthy` },
+          degraded,
+        ];
+        return {
+          members: o.members.map((m) => ({ name: m.name, id: m.id, peerURL: m.peerURL, leader: m.leader, learner: m.learner, healthy: m.healthy, ...(m.version && { version: m.version }) })),
+          readyMembers: o.members.filter((m) => m.healthy && !m.learner).length,
+          ...(lowest && { currentVersion: lowest }),
           selector: selectorString(key.name),
           conditions: updates.reduce((acc, u) => setCondition(acc, u, now()), s.conditions ?? []),
         };

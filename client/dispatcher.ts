@@ -29,7 +29,7 @@ export class Dispatcher {
       case 'none':
         return;
       case 'invalid':
-        if (!p.alreadyReported) await this.reportInvalid(obj, key, p.generation, p.message);
+        if (!p.alreadyReported) await this.reportInvalid(key, p.generation, p.message);
         return;
       case 'delete':
         if (this.signalled.get(uid) === 'delete') return;
@@ -56,14 +56,15 @@ export class Dispatcher {
     const podUid = pod.metadata?.uid;
     if (!owner || !podUid) return;
     const ready = !deleted && Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    if (deleted) this.podReady.delete(podUid);
-    else if (this.podReady.get(podUid) === ready) return;
-    else this.podReady.set(podUid, ready);
+    if (!deleted && this.podReady.get(podUid) === ready) return;
     try {
       await this.client.workflow.getHandle(clusterWorkflowId({ uid: owner.uid })).signal(membersChangedSignal);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
+    // Recorded only once the workflow has heard of it: a failed signal is sent again on the next event or resync.
+    if (deleted) this.podReady.delete(podUid);
+    else this.podReady.set(podUid, ready);
   }
 
   private async signalWithStart(key: ClusterKey, signal: typeof specChangedSignal | typeof deleteRequestedSignal, args: unknown[]): Promise<void> {
@@ -81,14 +82,16 @@ export class Dispatcher {
   private async markSpecValid(obj: EtcdCluster, key: ClusterKey, generation: number): Promise<void> {
     const cond = obj.status?.conditions?.find((c) => c.type === 'SpecValid');
     if (cond?.status === 'True' && cond.observedGeneration === generation) return;
-    const conditions = setCondition(obj.status?.conditions, { type: 'SpecValid', status: 'True', reason: REASONS.SpecValid.Valid, observedGeneration: generation }, new Date());
-    await this.kube.patchClusterStatus(key.namespace, key.name, { conditions });
+    await this.kube.updateClusterStatus(key.namespace, key.name, key.uid, (fresh) => ({
+      conditions: setCondition(fresh.status?.conditions, { type: 'SpecValid', status: 'True', reason: REASONS.SpecValid.Valid, observedGeneration: generation }, new Date()),
+    }));
   }
 
-  private async reportInvalid(obj: EtcdCluster, key: ClusterKey, generation: number, message: string): Promise<void> {
+  private async reportInvalid(key: ClusterKey, generation: number, message: string): Promise<void> {
     this.log.warn({ cluster: `${key.namespace}/${key.name}`, generation, message }, 'invalid spec: no operation started');
-    const conditions = setCondition(obj.status?.conditions, { type: 'SpecValid', status: 'False', reason: REASONS.SpecValid.InvalidSpec, message, observedGeneration: generation }, new Date());
-    await this.kube.patchClusterStatus(key.namespace, key.name, { conditions });
+    await this.kube.updateClusterStatus(key.namespace, key.name, key.uid, (fresh) => ({
+      conditions: setCondition(fresh.status?.conditions, { type: 'SpecValid', status: 'False', reason: REASONS.SpecValid.InvalidSpec, message, observedGeneration: generation }, new Date()),
+    }));
     const t = new Date().toISOString();
     await this.kube.createEvent({
       metadata: { name: `${key.name}.invalid-spec-${generation}`, namespace: key.namespace },

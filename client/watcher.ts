@@ -1,6 +1,6 @@
 // Informer on EtcdCluster objects (all namespaces, or one): every add/update/relist goes through
 // the planner. Watch errors restart the informer with backoff; they never end the process.
-import { makeInformer, type Informer, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { makeInformer, type Informer, type KubernetesObject, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Kube } from '../activities/kube-client.ts';
 import { ETCD_CLUSTER, GROUP, LABELS, MANAGED_BY, VERSION } from '../k8s/api.ts';
@@ -8,11 +8,13 @@ import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 export class ClusterWatcher {
-  private informer?: Informer<KubernetesObject>;
-  private podInformer?: Informer<V1Pod>;
+  private informer?: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  private podInformer?: Informer<V1Pod> & ObjectCache<V1Pod>;
   private stopped = false;
+  private resyncTimer?: NodeJS.Timeout;
 
-  constructor(private readonly kube: Kube, private readonly dispatcher: Dispatcher, private readonly log: Logger, private readonly namespace?: string) {}
+  /** resyncMs: every object is planned again this often, so a dispatch that failed (Temporal down) is retried. */
+  constructor(private readonly kube: Kube, private readonly dispatcher: Dispatcher, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {}
 
   async start(): Promise<void> {
     const path = this.namespace
@@ -30,7 +32,19 @@ export class ClusterWatcher {
     this.informer = informer;
     await informer.start();
     await this.watchPods();
+    this.scheduleResync();
     this.log.info({ namespace: this.namespace ?? '(all)' }, 'watching EtcdClusters');
+  }
+
+  /** Level-triggered resync: the informer's cache planned again (and member pods re-signalled) on a timer. */
+  private scheduleResync(): void {
+    this.resyncTimer = setTimeout(() => {
+      if (this.stopped) return;
+      for (const obj of this.informer?.list() ?? []) void this.dispatch(obj as EtcdCluster);
+      for (const pod of this.podInformer?.list() ?? []) this.dispatcher.podChanged(pod).catch((err: unknown) => this.log.warn({ err: String(err) }, 'pod resync failed'));
+      this.scheduleResync();
+    }, this.resyncMs);
+    this.resyncTimer.unref();
   }
 
   /** Member pods (for status now, failover later): readiness flips and deletions. */
@@ -72,6 +86,7 @@ export class ClusterWatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.resyncTimer);
     await this.informer?.stop();
     await this.podInformer?.stop();
   }

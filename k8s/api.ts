@@ -32,7 +32,13 @@ export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
   cluster: `${GROUP}/cluster`,
   member: `${GROUP}/member`,
+  /** The owning cluster's uid: selects a cluster's pods and volumes, even kept ones without an owner reference. */
+  clusterUid: `${GROUP}/cluster-uid`,
+  /** On a volume kept (retainOnDelete) after its member was removed: not a member's data any more. */
+  removed: `${GROUP}/removed-member`,
 } as const;
+/** On the EtcdCluster once its first members formed a cluster: from then on no member starts as `new`. */
+export const BOOTSTRAPPED_ANNOTATION = `${GROUP}/bootstrapped`;
 export const APP_NAME = 'etcd';
 export const MANAGED_BY = 'etcd-operator';
 

@@ -41,6 +41,7 @@ export const OperationStatusSchema = z.object({
   type: z.string().min(1).max(63).describe('Operation kind, e.g. Create, Scale, Upgrade.'),
   workflowId: z.string().min(1).max(1024).describe('Temporal workflow ID running the operation.'),
   step: z.string().max(256).optional().describe('Current step of the operation.'),
+  reason: z.string().max(1024).optional().describe('Why the operator started it, e.g. "member db-1 lost its data: its volume is gone".'),
   startedAt: time().describe('When the operation started.'),
 });
 export type OperationStatus = z.output<typeof OperationStatusSchema>;

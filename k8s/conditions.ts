@@ -17,6 +17,8 @@ export const REASONS = {
     AllMembersHealthy: 'AllMembersHealthy',
     MembersUnhealthy: 'MembersUnhealthy',
     OperationFailed: 'OperationFailed',
+    QuorumLost: 'QuorumLost', // a majority of voters is down: nothing destructive happens, see the message
+    MemberRepair: 'MemberRepair', // a member is down or lost its data and is being (or waits to be) repaired
   },
   SpecValid: {
     Valid: 'Valid',

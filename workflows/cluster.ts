@@ -1,16 +1,36 @@
-// The long-lived workflow of one EtcdCluster: receives spec changes (watcher) and requests (CLI),
-// runs one operation at a time as a child workflow with a deterministic ID, and ends after Delete.
+// The long-lived workflow of one EtcdCluster: a reconcile loop. Observe (etcd + Pods + PVCs) ->
+// plan (pure, workflows/reconcile-planner.ts) -> run the one chosen operation as a child workflow
+// with a deterministic ID -> observe again, until the cluster matches its spec. Signals (spec
+// changed, members changed, delete, retry) are handled between steps; the loop never blocks on a
+// cluster that does not answer.
 import {
-  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild,
-  log, setHandler, workflowInfo,
+  CancellationScope, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild,
+  isCancellation, log, patched, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { etcd, kubeUntilDone as kube } from './activity-proxies.ts';
+import type { Duration } from '@temporalio/common';
+import { kubeUntilDone as kube, observe } from './activity-proxies.ts';
+import { legacyClusterLoop } from './cluster-legacy.ts';
 import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { operationWorkflowId } from './ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
+import { memberIndex, planNext, type Decision, type MemberChange } from './reconcile-planner.ts';
+import { replaceMemberWorkflow } from './replace-member.ts';
+import { restartMemberWorkflow } from './restart-member.ts';
+import { scaleClusterWorkflow } from './scale.ts';
 import { clusterSearchAttributes } from './search-attributes.ts';
-import type { ClusterWorkflowInput, ClusterWorkflowState, OperationType } from './types.ts';
+import type { ClusterWorkflowInput, ClusterWorkflowState, MemberOperationInput, OperationInput, OperationType } from './types.ts';
+
+/** Idle re-observation: catches whatever a lost signal would have told. */
+const RESYNC: Duration = '30 seconds';
+/** Re-observation while something settles (a member starting) or cannot be fixed safely (no quorum). */
+const SETTLE: Duration = '5 seconds';
+const QUORUM_LOST: Duration = '10 seconds';
+/** After a failed operation the same step waits 30s, 1m, 2m, ... at most 10m (or a retry / new generation). */
+const HOLD_BASE_MS = 30_000;
+const HOLD_MAX_MS = 10 * 60_000;
+/** A cancelled operation waits for `etcdop ops retry` or a new generation. */
+const HOLD_FOREVER = Number.MAX_SAFE_INTEGER;
 
 const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0, failedGeneration: -1 });
 
@@ -20,12 +40,20 @@ const message = (err: unknown): string => {
   return e?.message ?? String(err);
 };
 
-export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkflowInput): Promise<void> {
+const changeKey = (c: MemberChange | undefined): string => (c ? `${c.type}:${'action' in c ? c.action : ''}:${c.member}` : 'Create');
+
+type Outcome = 'ok' | 'failed' | 'cancelled';
+
+export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<void> {
+  // Runs started before the reconcile loop replay the loop they started with.
+  if (!patched('reconcile-loop')) return legacyClusterLoop(input);
+  const { key } = input;
   // Everything that decides what runs next lives in state, so continue-as-new carries it.
-  const state = { ...initialState(), ...carried };
+  const state: ClusterWorkflowState = { ...initialState(), ...input.state };
+  let wake = false;
   let retryRequested = false;
+  let plannedGeneration = 0;
   let pausedReported = false;
-  let observeRequested = false;
 
   setHandler(specChangedSignal, ({ generation }) => { state.seenGeneration = Math.max(state.seenGeneration, generation); });
   setHandler(deleteRequestedSignal, () => { state.deleteRequested = true; });
@@ -35,92 +63,171 @@ export async function etcdClusterWorkflow({ key, state: carried }: ClusterWorkfl
       if (state.lastError === undefined) throw new Error('nothing to retry: the last operation did not fail');
     },
   });
-  setHandler(membersChangedSignal, () => { observeRequested = true; });
+  setHandler(membersChangedSignal, () => { wake = true; });
   setHandler(stateQuery, () => state);
 
-  async function runOperation(type: OperationType, generation: number): Promise<boolean> {
+  /** Waits until something may have changed: a signal, a newer generation, or the timeout. */
+  const idle = (timeout: Duration | number) =>
+    condition(() => state.deleteRequested || wake || retryRequested || state.seenGeneration > plannedGeneration || workflowInfo().continueAsNewSuggested, timeout);
+
+  /** Status and Events must not stop the loop: a permanent failure (e.g. RBAC) is logged and the loop goes on. */
+  const tolerate = async (what: string, p: Promise<unknown>) => {
+    try { await p; } catch (err) { log.warn(`${what} failed`, { error: message(err) }); }
+  };
+
+  async function runOperation(type: OperationType, generation: number, args: OperationInput | MemberOperationInput): Promise<Outcome> {
     state.operations += 1;
     const workflowId = operationWorkflowId(key, type, state.operations);
     state.current = { type, workflowId };
+    const seq = `${type.toLowerCase()}-${state.operations}`;
+    const reason = 'reason' in args ? args.reason : undefined;
+    if (reason) await tolerate('event', kube.recordEvent(key, { id: `${seq}-started`, type: 'Normal', reason: `${type}Started`, message: `${reason} (workflow ${workflowId})` }));
+    // Deleting the cluster cancels whatever runs (the delete cleans up after it).
+    const scope = new CancellationScope();
+    let finished = false;
+    if (type !== 'Delete') void condition(() => finished || state.deleteRequested).then(() => { if (!finished) scope.cancel(); });
     try {
-      const child = type === 'Create' ? createClusterWorkflow : deleteClusterWorkflow;
-      await executeChild(child, {
-        workflowId, args: [{ key }],
+      const child = { Create: createClusterWorkflow, Delete: deleteClusterWorkflow, Scale: scaleClusterWorkflow, RestartMember: restartMemberWorkflow, ReplaceMember: replaceMemberWorkflow }[type];
+      await scope.run(() => executeChild(child as (a: typeof args) => Promise<unknown>, {
+        workflowId, args: [args],
         typedSearchAttributes: clusterSearchAttributes(key, type),
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      });
+      }));
       state.lastError = undefined;
-      await kube.reportOutcome(key, { type, workflowId, result: 'Succeeded', message: `${type} finished`, generation });
-      await kube.recordEvent(key, { id: `${type.toLowerCase()}-${state.operations}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${type} finished (workflow ${workflowId})` });
-      return true;
+      await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Succeeded', message: reason ? `${type} finished: ${reason}` : `${type} finished`, ...(type === 'Create' && { generation }) }));
+      await tolerate('event', kube.recordEvent(key, { id: `${seq}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${type} finished (workflow ${workflowId})` }));
+      return 'ok';
     } catch (err) {
+      if (isCancellation(err)) {
+        await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Cancelled', message: `${type} cancelled` }));
+        await tolerate('event', kube.recordEvent(key, { id: `${seq}-cancelled`, type: 'Normal', reason: `${type}Cancelled`, message: `${type} cancelled (workflow ${workflowId}); resume with: etcdop ops retry ${key.name} -n ${key.namespace}` }));
+        state.lastError = `${type} was cancelled`;
+        return 'cancelled';
+      }
       state.lastError = message(err);
       log.warn('operation failed', { type, workflowId, error: state.lastError });
-      await kube.reportOutcome(key, { type, workflowId, result: 'Failed', message: state.lastError });
-      await kube.recordEvent(key, { id: `${type.toLowerCase()}-${state.operations}-failed`, type: 'Warning', reason: `${type}Failed`, message: `${state.lastError} (workflow ${workflowId}; retry with: etcdop ops retry ${key.name} -n ${key.namespace})` });
-      return false;
+      await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Failed', message: state.lastError }));
+      await tolerate('event', kube.recordEvent(key, { id: `${seq}-failed`, type: 'Warning', reason: `${type}Failed`, message: `${state.lastError} (workflow ${workflowId}; retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }));
+      return 'failed';
     } finally {
+      finished = true;
       state.current = undefined;
     }
   }
 
-  const pending = () => state.seenGeneration > state.doneGeneration && (state.seenGeneration > state.failedGeneration || retryRequested);
+  /** Runs the operation unless the same one failed lately; a failure holds it back with a growing delay. */
+  async function operate(change: MemberChange | undefined, generation: number, args: OperationInput | MemberOperationInput): Promise<void> {
+    const opKey = changeKey(change);
+    const held = state.failedOp;
+    if (held && held.key === opKey && !retryRequested && state.seenGeneration <= held.generation && Date.now() < held.until) {
+      await idle(held.until - Date.now());
+      return;
+    }
+    retryRequested = false;
+    const outcome = await runOperation(change?.type ?? 'Create', generation, args);
+    if (outcome === 'ok') {
+      state.failedOp = undefined;
+      state.failures = 0;
+      return;
+    }
+    state.failures = (state.failures ?? 0) + 1;
+    state.failedGeneration = generation;
+    const until = outcome === 'cancelled' ? HOLD_FOREVER : Date.now() + Math.min(HOLD_MAX_MS, HOLD_BASE_MS * 2 ** (state.failures - 1));
+    state.failedOp = { key: opKey, generation, until };
+  }
+
+  async function deleteCluster(): Promise<void> {
+    // Deletion is retried until it succeeds: a half-deleted cluster must not stay behind.
+    while ((await runOperation('Delete', state.seenGeneration, { key })) !== 'ok') {
+      await condition(() => retryRequested || workflowInfo().continueAsNewSuggested, '1 minute');
+      retryRequested = false;
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof etcdClusterWorkflow>({ key, state });
+      }
+    }
+  }
+
+  async function report(desired: { size: number }, obs: Awaited<ReturnType<typeof observe.observeCluster>>, decision: Decision): Promise<void> {
+    await tolerate('status', kube.reportObservation(key, obs, desired.size, {
+      reason: decision.reason, quorumLost: decision.kind === 'wait' && decision.quorumLost, converged: decision.kind === 'converged',
+    }));
+  }
 
   await kube.ensureFinalizer(key); // first: nothing is created before deletion can be intercepted
 
   for (;;) {
-    await condition(() => state.deleteRequested || pending() || observeRequested || workflowInfo().continueAsNewSuggested);
-    if (state.deleteRequested) {
-      // Deletion is retried until it succeeds: a half-deleted cluster must not stay behind.
-      while (!(await runOperation('Delete', state.seenGeneration))) {
-        await condition(() => retryRequested, '1 minute');
-        retryRequested = false;
-      }
-      return;
-    }
-    if (!pending() && observeRequested) {
-      // Between operations: status follows the members (a dead pod shows as Degraded at once).
-      observeRequested = false;
-      const desired = state.created ? await kube.readCluster(key).catch(() => undefined) : undefined;
-      if (desired) {
-        // etcd not answering at all is itself the observation: no healthy member.
-        const members = await etcd.observeMembers(key).catch(() => []);
-        await kube.reportMembers(key, members, desired.size);
-      }
-      continue;
-    }
-    if (!pending()) { // only a continue-as-new suggestion gets here
+    if (state.deleteRequested) return deleteCluster();
+    if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof etcdClusterWorkflow>({ key, state });
     }
-    retryRequested = false;
+    wake = false;
 
     let desired;
     try {
       desired = await kube.readCluster(key);
     } catch (err) {
-      // Invalid specs are caught by the watcher first; one that slips through waits for the next edit.
-      state.failedGeneration = state.seenGeneration;
+      // An invalid spec: the watcher reports it (SpecValid=False); wait for the next edit.
       state.lastError = message(err);
+      plannedGeneration = state.seenGeneration;
+      await idle(RESYNC);
       continue;
     }
     if (!desired) return; // gone without a delete signal: nothing left to manage
     if (desired.deleting) { state.deleteRequested = true; continue; }
+    plannedGeneration = Math.max(desired.generation, state.seenGeneration);
     if (desired.paused) {
-      if (!pausedReported) await kube.recordEvent(key, { id: `paused-${desired.generation}`, type: 'Normal', reason: 'Paused', message: 'spec.paused is true: no new operations start' });
+      if (!pausedReported) await tolerate('event', kube.recordEvent(key, { id: `paused-${desired.generation}`, type: 'Normal', reason: 'Paused', message: 'spec.paused is true: no new operations start' }));
       pausedReported = true;
-      state.doneGeneration = desired.generation;
+      state.doneGeneration = Math.max(state.doneGeneration, desired.generation);
+      await idle(RESYNC);
       continue;
     }
     pausedReported = false;
 
+    const obs = await observe.observeCluster(key);
     if (!state.created) {
-      if (!(await runOperation('Create', desired.generation))) { state.failedGeneration = state.seenGeneration; continue; }
-      state.created = true;
+      // A fresh workflow (terminated, reset) over a cluster that has members adopts it: Create
+      // (which starts members as `new`) runs only for a cluster that never had any.
+      if (obs.bootstrapped || obs.members.length || obs.pods.length || obs.volumes.length) {
+        log.info('adopting an existing cluster', { members: obs.members.length, pods: obs.pods.length });
+        state.created = true;
+      } else {
+        await operate(undefined, desired.generation, { key });
+        if (!state.failedOp) {
+          state.created = true;
+          state.doneGeneration = Math.max(state.doneGeneration, desired.generation);
+          await kube.markBootstrapped(key);
+        }
+        continue;
+      }
     }
-    // Resize, upgrade and the other operations land here as they are built; until then a spec
-    // change is acknowledged (observedGeneration) and reported, not silently dropped.
-    await kube.reportObserved(key, desired.generation);
-    state.doneGeneration = Math.max(desired.generation, state.doneGeneration);
+    if (!obs.bootstrapped && obs.quorum) await kube.markBootstrapped(key);
+
+    state.highestMemberIndex = Math.max(state.highestMemberIndex ?? -1, obs.highestIndex);
+    const decision = planNext(key.name, desired, { ...obs, highestIndex: state.highestMemberIndex });
+    state.lastDecision = decision.reason;
+    await report(desired, obs, decision);
+
+    if (decision.kind === 'converged') {
+      state.failedOp = undefined;
+      state.failures = 0;
+      if (state.doneGeneration < desired.generation) {
+        await tolerate('status', kube.reportObserved(key, desired.generation));
+        state.doneGeneration = desired.generation;
+      }
+      await idle(RESYNC);
+      continue;
+    }
+    if (decision.kind === 'wait') {
+      await idle(decision.quorumLost ? QUORUM_LOST : SETTLE);
+      continue;
+    }
+    const { change } = decision;
+    // A new name is never handed out twice, even if the operation that used it fails.
+    const added = change.type === 'ReplaceMember' ? change.replacement : change.type === 'Scale' && change.action === 'add' ? change.member : undefined;
+    if (added) state.highestMemberIndex = Math.max(state.highestMemberIndex, memberIndex(key.name, added) ?? -1);
+    await operate(change, desired.generation, { key, change, reason: decision.reason, members: obs.members.map((m) => m.name) });
   }
 }

@@ -8,8 +8,8 @@ export interface DeleteResult { podsDeleted: number; volumesDeleted: string[]; v
 
 export async function deleteClusterWorkflow({ key }: OperationInput): Promise<DeleteResult> {
   const progress = operationProgress(key, 'Delete');
-  // An unreadable (e.g. invalid) spec must not block deletion, nor cost data: retainOnDelete unknown -> keep.
-  const retain = await kube.readCluster(key).then((desired) => desired?.retainOnDelete ?? false, () => true);
+  // An unreadable (e.g. invalid) spec must not block deletion, nor cost data: retainOnDelete unknown (unreadable or the object already gone) -> keep.
+  const retain = await kube.readCluster(key).then((desired) => desired?.retainOnDelete ?? true, () => true);
   await progress.step('DeleteMembers');
   const podsDeleted = await kube.deleteClusterObjects(key);
   await progress.step('WaitPodsGone');

@@ -2,3 +2,6 @@
 export { etcdClusterWorkflow } from './cluster.ts';
 export { createClusterWorkflow } from './create.ts';
 export { deleteClusterWorkflow } from './delete.ts';
+export { scaleClusterWorkflow } from './scale.ts';
+export { restartMemberWorkflow } from './restart-member.ts';
+export { replaceMemberWorkflow } from './replace-member.ts';

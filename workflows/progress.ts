@@ -5,16 +5,24 @@ import { kube } from './activity-proxies.ts';
 import { stepQuery } from './messages.ts';
 import type { ClusterKey, OperationType } from './types.ts';
 
-export function operationProgress(key: ClusterKey, type: OperationType) {
+export type Progress = ReturnType<typeof operationProgress>;
+
+export function operationProgress(key: ClusterKey, type: OperationType, reason?: string) {
   const { workflowId, startTime } = workflowInfo();
   const startedAt = startTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
   let current = 'Starting';
+  let events = 0;
   setHandler(stepQuery, () => current);
   return {
     workflowId,
-    async step(name: string): Promise<void> {
+    /** `event`: also record a Normal Event for this step (member repairs report every step). */
+    async step(name: string, event?: { reason: string; message: string }): Promise<void> {
       current = name;
-      await kube.reportStep(key, { type, workflowId, step: name, startedAt });
+      await kube.reportStep(key, { type, workflowId, step: name, startedAt, ...(reason && { reason }) });
+      if (event) {
+        events += 1;
+        await kube.recordEvent(key, { id: `${workflowId.split('/').pop()}-${events}-${key.uid.slice(0, 8)}`, type: 'Normal', ...event });
+      }
     },
   };
 }

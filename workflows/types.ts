@@ -8,7 +8,7 @@ export interface ClusterKey {
   uid: string;
 }
 
-export type OperationType = 'Create' | 'Delete';
+export type OperationType = 'Create' | 'Delete' | 'Scale' | 'RestartMember' | 'ReplaceMember';
 
 export interface ClusterWorkflowInput {
   key: ClusterKey;
@@ -29,10 +29,26 @@ export interface ClusterWorkflowState {
   failedGeneration: number;
   current?: { type: OperationType; workflowId: string; step?: string };
   lastError?: string;
+  /** Highest member index ever used (names are never reused: a removed member's data may still exist). */
+  highestMemberIndex?: number;
+  /** What the last observation concluded (the planner's reason), for the state query and the CLI. */
+  lastDecision?: string;
+  /** The operation that failed or was cancelled: the same one is held back until `until` (ms since epoch), a retry or a newer generation. */
+  failedOp?: { key: string; generation: number; until: number };
+  /** How many operations failed in a row (the hold doubles each time). */
+  failures?: number;
 }
 
 export interface OperationInput {
   key: ClusterKey;
+}
+
+/** A member operation the reconcile loop chose: the change, why, and the member names etcd had then. */
+export interface MemberOperationInput<C = import('./reconcile-planner.ts').MemberChange> {
+  key: ClusterKey;
+  change: C;
+  reason: string;
+  members: string[];
 }
 
 export interface CreateResult {
@@ -48,6 +64,8 @@ export interface ClusterSnapshot {
   image: string;
   paused: boolean;
   retainOnDelete: boolean;
+  /** Member data in emptyDir: a member whose pod is gone has lost its data. */
+  emptyDir: boolean;
   deleting: boolean;
 }
 
@@ -60,4 +78,48 @@ export interface MemberHealth {
   learner: boolean;
   version?: string;
   healthy: boolean;
+}
+
+/** One member as etcd reports it (membership from any member, the rest from the member itself). */
+export interface ObservedMember {
+  name: string;
+  /** etcd member ID in hex. */
+  id: string;
+  peerURL: string;
+  learner: boolean;
+  /** It has started at least once (published its client URLs): its data dir is no longer empty. */
+  started: boolean;
+  healthy: boolean;
+  leader: boolean;
+  version?: string;
+  /** raft applied index, for a learner's catch-up. */
+  appliedIndex?: number;
+}
+
+export interface ObservedPod {
+  name: string;
+  uid: string;
+  /** Pending, Running, Succeeded, Failed or Unknown. */
+  phase: string;
+  ready: boolean;
+  terminating: boolean;
+  restarts: number;
+  /** The container is waiting in CrashLoopBackOff (or last exited with an error) right now. */
+  crashLooping: boolean;
+}
+
+/** What Kubernetes and etcd hold for one cluster; a cluster that does not answer is an observation, not an error. */
+export interface ClusterObservation {
+  /** Some member answered a member list. */
+  reachable: boolean;
+  /** A linearizable member list succeeded: a majority of voters is up. */
+  quorum: boolean;
+  members: ObservedMember[];
+  pods: ObservedPod[];
+  /** Member names with a data PVC of this cluster (not the ones kept after their member was removed). */
+  volumes: string[];
+  /** Every member index seen in pods, PVCs (incl. kept ones) and etcd, so a new member gets a fresh name. */
+  highestIndex: number;
+  /** The cluster bootstrapped once (annotation on the EtcdCluster): only Create may ever start members as `new`. */
+  bootstrapped: boolean;
 }

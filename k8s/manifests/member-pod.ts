@@ -107,7 +107,7 @@ export function memberPod(input: MemberPodInput): V1Pod {
       name: member,
       namespace: cluster.namespace,
       // The operator's labels last: Service and PDB selectors depend on them.
-      labels: { ...pod.labels, ...memberLabels(cluster.name, member) },
+      labels: { ...pod.labels, ...memberLabels(cluster.name, member, cluster.uid) },
       ...(pod.annotations && { annotations: { ...pod.annotations } }),
       ownerReferences: [ownerReference(cluster)],
     },

@@ -14,7 +14,7 @@ export function memberPVC(cluster: ClusterRef, member: string): V1PersistentVolu
     metadata: {
       name: pvcName(member),
       namespace: cluster.namespace,
-      labels: memberLabels(cluster.name, member),
+      labels: memberLabels(cluster.name, member, cluster.uid),
       ...(!storage.retainOnDelete && { ownerReferences: [ownerReference(cluster)] }),
     },
     spec: {

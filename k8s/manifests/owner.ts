@@ -39,10 +39,16 @@ export const clusterLabels = (cluster: string): Record<string, string> => ({
   [LABELS.managedBy]: MANAGED_BY,
 });
 
-export const memberLabels = (cluster: string, member: string): Record<string, string> => ({
+/** Labels of a member's pod and volume; with the uid, a re-created namesake's objects are told apart. */
+export const memberLabels = (cluster: string, member: string, uid?: string): Record<string, string> => ({
   ...clusterLabels(cluster),
   [LABELS.member]: member,
+  ...(uid && { [LABELS.clusterUid]: uid }),
 });
+
+/** Whether an object belongs to the cluster with this uid (owner reference or uid label), not a namesake. */
+export const belongsTo = (meta: V1ObjectMeta | undefined, uid: string): boolean =>
+  Boolean(meta?.ownerReferences?.some((o) => o.uid === uid) || meta?.labels?.[LABELS.clusterUid] === uid);
 
 /** metadata for an object of this cluster: namespaced, labelled, owned. */
 export function ownedMeta(cluster: ClusterRef, name: string, labels: Record<string, string> = clusterLabels(cluster.name)): V1ObjectMeta {

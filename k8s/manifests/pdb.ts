@@ -6,13 +6,17 @@ import { ownedMeta, selectorLabels, type ClusterRef } from './owner.ts';
 /** Votes needed for a majority of `size` members. */
 export const quorum = (size: number): number => Math.floor(size / 2) + 1;
 
-export function podDisruptionBudget(cluster: ClusterRef): V1PodDisruptionBudget {
+/**
+ * `voters`: the members etcd has now. During a resize that differs from spec.size, and the budget
+ * must keep a majority of the members that exist (5 members shrinking to 3 still need 3).
+ */
+export function podDisruptionBudget(cluster: ClusterRef, voters: number = cluster.spec.size): V1PodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: ownedMeta(cluster, pdbName(cluster.name)),
     spec: {
-      minAvailable: quorum(cluster.spec.size),
+      minAvailable: quorum(voters),
       selector: { matchLabels: selectorLabels(cluster.name) },
     },
   };

@@ -103,6 +103,7 @@ describe('memberPod: identity, metadata and pod settings', () => {
       'app.kubernetes.io/instance': 'db',
       'app.kubernetes.io/managed-by': 'etcd-operator',
       'etcd.operator.dev/member': 'db-0',
+      'etcd.operator.dev/cluster-uid': OWNER.uid,
     });
   });
   it('carries spec.pod.annotations, and none when unset', () => {

@@ -18,7 +18,7 @@ describe('memberPVC', () => {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         metadata: {
-          name: 'data-db-1', namespace: 'prod', labels: memberLabels('db', 'db-1'),
+          name: 'data-db-1', namespace: 'prod', labels: memberLabels('db', 'db-1', OWNER.uid),
           ...(c.owned && { ownerReferences: [OWNER] }),
         },
         spec: {

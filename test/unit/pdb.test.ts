@@ -11,6 +11,10 @@ describe('podDisruptionBudget', () => {
       assert.equal(podDisruptionBudget(cluster({ size })).spec?.minAvailable, want);
     });
   }
+  it('follows the members etcd has during a resize: 5 members shrinking to 3 keep 3 available', () => {
+    assert.equal(podDisruptionBudget(cluster({ size: 3 }), 5).spec?.minAvailable, 3);
+    assert.equal(podDisruptionBudget(cluster({ size: 5 }), 1).spec?.minAvailable, 1);
+  });
   it('is a policy/v1 PDB named after the cluster, selecting its pods, owned by it', () => {
     const pdb = podDisruptionBudget(cluster());
     assert.equal(pdb.apiVersion, 'policy/v1');

@@ -1,0 +1,94 @@
+// The reconcile loop's eyes: etcd's own view of its members (membership, who leads, who is healthy)
+// and the Pods and PVCs Kubernetes holds for the cluster. Bounded in time, and never throws because
+// etcd does not answer: a cluster without quorum is an observation.
+import type { V1Pod } from '@kubernetes/client-node';
+import { BOOTSTRAPPED_ANNOTATION, LABELS } from '../k8s/api.ts';
+import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
+import { ETCD_CONTAINER } from '../k8s/manifests/member-pod.ts';
+import { memberIndex, nameFromPeerURL } from '../workflows/reconcile-planner.ts';
+import type { ClusterKey, ClusterObservation, ObservedMember, ObservedPod } from '../workflows/types.ts';
+import { clusterPods, hexId, memberEndpoints, withEtcd } from './etcd-client.ts';
+import type { Kube } from './kube-client.ts';
+import { fetchCluster } from './kube-cluster.ts';
+
+type WireMember = { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner: boolean };
+
+/** The first endpoint to answer a member list (linearizable needs a majority of voters). */
+async function memberList(endpoints: string[], linearizable: boolean, timeoutMs: number): Promise<WireMember[] | undefined> {
+  if (!endpoints.length) return undefined;
+  try {
+    return await Promise.any(endpoints.map((ep) => withEtcd(ep, async (c) => (await c.cluster.memberList({ linearizable })).members as WireMember[], timeoutMs)));
+  } catch {
+    return undefined;
+  }
+}
+
+export function observePod(p: V1Pod): ObservedPod {
+  const cs = p.status?.containerStatuses?.find((c) => c.name === ETCD_CONTAINER);
+  const waiting = cs?.state?.waiting?.reason;
+  const exitedBadly = (cs?.state?.terminated?.exitCode ?? 0) !== 0 || (!cs?.ready && (cs?.lastState?.terminated?.exitCode ?? 0) !== 0);
+  return {
+    name: p.metadata!.name!,
+    uid: p.metadata!.uid ?? '',
+    phase: p.status?.phase ?? 'Unknown',
+    ready: Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')),
+    terminating: Boolean(p.metadata?.deletionTimestamp),
+    restarts: cs?.restartCount ?? 0,
+    crashLooping: waiting === 'CrashLoopBackOff' || waiting === 'Error' || exitedBadly,
+  };
+}
+
+export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; callTimeoutMs?: number }) {
+  return {
+    async observeCluster(key: ClusterKey): Promise<ClusterObservation> {
+      const [obj, pods, pvcs] = await Promise.all([
+        fetchCluster(kube, key),
+        clusterPods(kube, key),
+        kube.core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selectorString(key.name) }).then((l) => l.items.filter((v) => belongsTo(v.metadata, key.uid))),
+      ]);
+      const endpoints = await memberEndpoints(kube, key);
+      const eps = [...endpoints.values()];
+      let wire = await memberList(eps, true, callTimeoutMs);
+      const quorum = wire !== undefined;
+      wire ??= await memberList(eps, false, callTimeoutMs);
+
+      const members: ObservedMember[] = await Promise.all((wire ?? []).map(async (m): Promise<ObservedMember> => {
+        const peerURL = m.peerURLs[0] ?? '';
+        const name = m.name || nameFromPeerURL(peerURL);
+        const base = { name, id: hexId(m.ID), peerURL, learner: Boolean(m.isLearner), started: m.clientURLs.length > 0 };
+        const ep = endpoints.get(name);
+        if (!ep) return { ...base, healthy: false, leader: false };
+        try {
+          const s = await withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs);
+          // A member that has no leader (or lost it) answers status but cannot serve.
+          const healthy = s.leader !== '0' && (s.errors ?? []).length === 0;
+          return { ...base, healthy, leader: s.leader === m.ID, version: s.version, appliedIndex: Number(s.raftAppliedIndex ?? s.raftIndex) };
+        } catch {
+          return { ...base, healthy: false, leader: false };
+        }
+      }));
+
+      const volumeMember = (v: (typeof pvcs)[number]) => v.metadata?.labels?.[LABELS.member] ?? '';
+      const live = pvcs.filter((v) => !v.metadata?.deletionTimestamp && v.metadata?.labels?.[LABELS.removed] !== 'true');
+      const indexes = [...pods.map((p) => p.metadata!.name!), ...pvcs.map(volumeMember), ...members.map((m) => m.name)]
+        .map((n) => memberIndex(key.name, n)).filter((i): i is number => i !== undefined);
+      return {
+        reachable: wire !== undefined,
+        quorum,
+        members: members.sort((a, b) => a.name.localeCompare(b.name)),
+        pods: pods.map(observePod).sort((a, b) => a.name.localeCompare(b.name)),
+        volumes: live.map(volumeMember).filter(Boolean).sort(),
+        highestIndex: Math.max(-1, ...indexes),
+        bootstrapped: obj?.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true',
+      };
+    },
+
+    /** Marks the EtcdCluster as bootstrapped: no member of it may ever start as `new` again. */
+    async markBootstrapped(key: ClusterKey): Promise<void> {
+      const obj = await fetchCluster(kube, key);
+      if (!obj || obj.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true') return;
+      await kube.patchCluster(key.namespace, key.name, { metadata: { annotations: { [BOOTSTRAPPED_ANNOTATION]: 'true' } } });
+    },
+  };
+}
+

@@ -1,0 +1,146 @@
+// etcd membership changes, one per activity, each looking before it acts so a retry (or a run
+// after a worker crash) finds its own earlier effect instead of repeating it.
+import { ApplicationFailure } from '@temporalio/activity';
+import { peerURL } from '../k8s/api.ts';
+import { nameFromPeerURL, quorumOf } from '../workflows/reconcile-planner.ts';
+import type { ClusterKey } from '../workflows/types.ts';
+import { hexId, memberEndpoints, withEtcd } from './etcd-client.ts';
+import type { Kube } from './kube-client.ts';
+
+type WireMember = { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner: boolean };
+interface Live { endpoints: Map<string, string>; members: WireMember[]; leaderId: string }
+
+const notYet = (message: string) => ApplicationFailure.retryable(message, 'NotYet');
+const nameOf = (m: WireMember) => m.name || nameFromPeerURL(m.peerURLs[0] ?? '');
+
+export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; callTimeoutMs?: number }) {
+  /** Membership through a linearizable list (a majority answers), and who leads. */
+  async function live(key: ClusterKey): Promise<Live> {
+    const endpoints = await memberEndpoints(kube, key);
+    if (!endpoints.size) throw notYet('no member pod has an address');
+    try {
+      return await withEtcd([...endpoints.values()], async (c) => {
+        const { members } = await c.cluster.memberList({ linearizable: true });
+        const status = await c.maintenance.status();
+        return { endpoints, members: members as WireMember[], leaderId: status.leader };
+      }, callTimeoutMs);
+    } catch (err) {
+      throw notYet(`etcd does not answer a linearizable member list: ${(err as Error).message}`);
+    }
+  }
+  const find = (l: Live, key: ClusterKey, member: string) =>
+    l.members.find((m) => nameOf(m) === member || m.peerURLs.includes(peerURL(key.name, key.namespace, member)));
+  const statusOf = (ep: string | undefined) => (ep ? withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs).catch(() => undefined) : Promise.resolve(undefined));
+
+  return {
+    /**
+     * Adds `member` as a non-voting learner unless etcd already has it (a retry, or a crash after
+     * the add). Returns its id and the names of every member, for the pod's --initial-cluster.
+     */
+    async addLearner(key: ClusterKey, member: string): Promise<{ id: string; initialMembers: string[]; added: boolean }> {
+      const l = await live(key);
+      let m = find(l, key, member);
+      const added = !m;
+      if (!m) {
+        try {
+          m = (await withEtcd([...l.endpoints.values()], (c) => c.cluster.memberAdd({ peerURLs: [peerURL(key.name, key.namespace, member)], isLearner: true }), callTimeoutMs)).member as WireMember;
+        } catch (err) {
+          // e.g. "unhealthy cluster" right after a member started, or too many learners: retried.
+          throw notYet(`adding learner ${member}: ${(err as Error).message}`);
+        }
+      }
+      const names = new Set([...l.members.map(nameOf), member]);
+      return { id: hexId(m.ID), initialMembers: [...names].filter(Boolean).sort(), added };
+    },
+
+    /** Poll: the learner's applied index is within 10% of the leader's (etcd's own bar for promotion), or it is a voter already. */
+    async checkLearnerCaughtUp(key: ClusterKey, member: string): Promise<void> {
+      const l = await live(key);
+      const m = find(l, key, member);
+      if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
+      if (!m.isLearner) return;
+      const leader = l.members.find((x) => x.ID === l.leaderId);
+      const [ls, ms] = await Promise.all([statusOf(leader && l.endpoints.get(nameOf(leader))), statusOf(l.endpoints.get(member))]);
+      if (!ms) throw notYet(`learner ${member} does not answer yet`);
+      if (!ls) throw notYet('the leader does not answer');
+      const lead = Number(ls.raftAppliedIndex ?? ls.raftIndex);
+      const mine = Number(ms.raftAppliedIndex ?? ms.raftIndex);
+      if (mine < lead * 0.9) throw notYet(`learner ${member} at index ${mine}, leader at ${lead}`);
+    },
+
+    /** Makes the learner a voter; a voter already is success. etcd refuses while it lags: retried. */
+    async promoteLearner(key: ClusterKey, member: string): Promise<void> {
+      const l = await live(key);
+      const m = find(l, key, member);
+      if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
+      if (!m.isLearner) return;
+      try {
+        await withEtcd([...l.endpoints.values()], (c) => c.cluster.memberPromote({ ID: m.ID }), callTimeoutMs);
+      } catch (err) {
+        throw notYet(`promoting ${member}: ${(err as Error).message}`);
+      }
+    },
+
+    /**
+     * If `member` leads, hands leadership to the healthy voter furthest ahead, and returns its
+     * name; a member that does not lead is left alone. The request goes to the leader itself.
+     */
+    async moveLeaderAway(key: ClusterKey, member: string): Promise<string | undefined> {
+      const l = await live(key);
+      const m = find(l, key, member);
+      if (!m || m.ID !== l.leaderId) return undefined;
+      const candidates = await Promise.all(l.members.filter((x) => !x.isLearner && x.ID !== m.ID).map(async (x) => ({ x, s: await statusOf(l.endpoints.get(nameOf(x))) })));
+      const target = candidates.filter((c) => c.s && c.s.leader !== '0')
+        .sort((a, b) => Number(b.s!.raftAppliedIndex ?? 0) - Number(a.s!.raftAppliedIndex ?? 0))[0];
+      if (!target) throw notYet(`no healthy voter to take leadership from ${member}`);
+      const ep = l.endpoints.get(member);
+      if (!ep) throw notYet(`leader ${member} has no address`);
+      try {
+        await withEtcd(ep, (c) => c.maintenance.moveLeader({ targetID: target.x.ID }), callTimeoutMs);
+      } catch (err) {
+        throw notYet(`moving leadership from ${member} to ${nameOf(target.x)}: ${(err as Error).message}`);
+      }
+      return nameOf(target.x);
+    },
+
+    /**
+     * Removes `member` from etcd; "not a member" is success. Refuses to remove the leader (move
+     * leadership first) and to remove a voter when the rest would not keep a healthy majority.
+     */
+    async removeMember(key: ClusterKey, member: string): Promise<'removed' | 'absent'> {
+      const l = await live(key);
+      const m = find(l, key, member);
+      if (!m) return 'absent';
+      if (m.ID === l.leaderId) throw ApplicationFailure.retryable(`${member} leads the cluster: move leadership first`, 'IsLeader');
+      if (!m.isLearner) {
+        const others = l.members.filter((x) => !x.isLearner && x.ID !== m.ID);
+        const healthy = (await Promise.all(others.map((x) => statusOf(l.endpoints.get(nameOf(x)))))).filter((s) => s && s.leader !== '0').length;
+        if (healthy < quorumOf(others.length)) {
+          throw ApplicationFailure.nonRetryable(`removing ${member} would lose quorum: ${healthy} of the other ${others.length} voters are healthy`, 'UnsafeRemoval');
+        }
+      }
+      try {
+        await withEtcd([...l.endpoints.values()], (c) => c.cluster.memberRemove({ ID: m.ID }), callTimeoutMs);
+      } catch (err) {
+        if (/member not found/i.test((err as Error).message)) return 'absent';
+        throw notYet(`removing ${member}: ${(err as Error).message}`);
+      }
+      return 'removed';
+    },
+
+    /** Poll: `member` is a healthy voter and the cluster answers a linearizable read. */
+    async checkMemberHealthy(key: ClusterKey, member: string): Promise<void> {
+      const l = await live(key);
+      const m = find(l, key, member);
+      if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
+      if (m.isLearner) throw notYet(`${member} is still a learner`);
+      const s = await statusOf(l.endpoints.get(member));
+      if (!s || s.leader === '0') throw notYet(`${member} is not serving yet`);
+      try {
+        await withEtcd([...l.endpoints.values()], (c) => c.get('etcd-operator/linearizable-probe').string(), callTimeoutMs);
+      } catch (err) {
+        throw notYet(`linearizable read failed: ${(err as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// The reconcile planner, table-driven: every case names the observation and the one step it must
+// choose (or that it must do nothing), with the data-safety rules as the cases that matter most.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { freshMemberName, memberIndex, nameFromPeerURL, planNext, quorumOf, type Decision } from '../../workflows/reconcile-planner.ts';
+import type { ClusterObservation, ObservedMember, ObservedPod } from '../../workflows/types.ts';
+
+const C = 'db';
+type M = Partial<ObservedMember> & { name: string };
+const member = (m: M): ObservedMember => ({ id: (0x100 + (memberIndex(C, m.name) ?? 99)).toString(16), peerURL: `http://${m.name}.db.ns.svc:2380`, learner: false, started: true, healthy: true, leader: false, ...m });
+const pod = (name: string, p: Partial<ObservedPod> = {}): ObservedPod => ({ name, uid: `${name}-uid`, phase: 'Running', ready: true, terminating: false, restarts: 0, crashLooping: false, ...p });
+
+/** A healthy cluster of these members (the first leads), each with its pod and volume, then the overrides. */
+function obs(names: string[], o: Partial<ClusterObservation> & { members?: ObservedMember[] } = {}): ClusterObservation {
+  const members = o.members ?? names.map((n, i) => member({ name: n, leader: i === 0 }));
+  return {
+    reachable: true, quorum: true, members, pods: names.map((n) => pod(n)), volumes: [...names],
+    highestIndex: Math.max(-1, ...names.map((n) => memberIndex(C, n) ?? -1)), bootstrapped: true, ...o,
+  };
+}
+const three = ['db-0', 'db-1', 'db-2'];
+const want = (size: number, emptyDir = false) => ({ size, emptyDir });
+
+interface Case { name: string; size: number; emptyDir?: boolean; o: ClusterObservation; expect: Partial<Decision> & { change?: object }; reason?: RegExp }
+
+const cases: Case[] = [
+  { name: 'a healthy cluster at its size is converged', size: 3, o: obs(three), expect: { kind: 'converged' } },
+  { name: 'scale up 3 -> 5 adds one member with a fresh name above every index seen', size: 5, o: obs(three, { highestIndex: 7 }),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'add', member: 'db-8', votersAfter: 4, size: 5 } } },
+  { name: 'scale up from 1 adds db-1', size: 3, o: obs(['db-0']), expect: { kind: 'operate', change: { type: 'Scale', action: 'add', member: 'db-1', votersAfter: 2, size: 3 } } },
+  { name: 'scale down 5 -> 3 removes the newest follower first', size: 3, o: obs(['db-0', 'db-1', 'db-2', 'db-3', 'db-4']),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'remove', member: 'db-4', votersAfter: 4, size: 3 } } },
+  { name: 'scale down removes an unhealthy member before a healthy one', size: 2,
+    o: obs(three, { members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })] }),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'remove', member: 'db-1', votersAfter: 2, size: 2 } } },
+  { name: 'scale down to 1 removes the leader last (the operation moves leadership first)', size: 1,
+    o: obs(['db-0', 'db-1'], { members: [member({ name: 'db-0' }), member({ name: 'db-1', leader: true })] }),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'remove', member: 'db-0', votersAfter: 1, size: 1 } } },
+  { name: 'a 2-member cluster whose only follower leaves keeps the leader', size: 1, o: obs(['db-0', 'db-1']),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'remove', member: 'db-1', votersAfter: 1, size: 1 } } },
+  { name: 'a deleted pod whose volume holds its data is restarted as the same member', size: 3,
+    o: obs(three, { pods: [pod('db-0'), pod('db-2')], members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })] }),
+    expect: { kind: 'operate', change: { type: 'RestartMember', member: 'db-1' } } },
+  { name: 'an evicted (Failed) pod is restarted on its volume', size: 3,
+    o: obs(three, { pods: [pod('db-0'), pod('db-1', { phase: 'Failed', ready: false }), pod('db-2')] }),
+    expect: { kind: 'operate', change: { type: 'RestartMember', member: 'db-1' } } },
+  { name: 'a terminating pod is waited for, not restarted', size: 3,
+    o: obs(three, { pods: [pod('db-0'), pod('db-1', { terminating: true, ready: false }), pod('db-2')], members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })] }),
+    expect: { kind: 'wait' } },
+  { name: 'pods restart on their volumes even without quorum (no membership change needed)', size: 3,
+    o: obs(three, { quorum: false, pods: [pod('db-0')], members: [member({ name: 'db-0', healthy: false }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2', healthy: false })] }),
+    expect: { kind: 'operate', change: { type: 'RestartMember', member: 'db-1' } } },
+  { name: 'no member answers but volumes exist: a pod-less member is started on its volume', size: 3,
+    o: obs(three, { reachable: false, quorum: false, members: [], pods: [pod('db-1', { ready: false }), pod('db-2', { ready: false })] }),
+    expect: { kind: 'operate', change: { type: 'RestartMember', member: 'db-0' } } },
+  { name: 'no member answers and every pod runs: wait (quorum lost), nothing destructive', size: 3,
+    o: obs(three, { reachable: false, quorum: false, members: [] }), expect: { kind: 'wait', quorumLost: true } },
+  { name: 'a lost volume (pod and PVC gone) with quorum kept: replace with a fresh name', size: 3,
+    o: obs(three, { pods: [pod('db-0'), pod('db-2')], volumes: ['db-0', 'db-2'], members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })] }),
+    expect: { kind: 'operate', change: { type: 'ReplaceMember', member: 'db-1', replacement: 'db-3' } } },
+  { name: 'an emptyDir member whose pod is gone lost its data: replaced', size: 3, emptyDir: true,
+    o: obs(three, { volumes: [], pods: [pod('db-0'), pod('db-2')], members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })] }),
+    expect: { kind: 'operate', change: { type: 'ReplaceMember', member: 'db-1', replacement: 'db-3' } } },
+  { name: 'a member crash-looping past the threshold is replaced', size: 3,
+    o: obs(three, { pods: [pod('db-0'), pod('db-1', { ready: false, crashLooping: true, restarts: 4 }), pod('db-2')], members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })] }),
+    expect: { kind: 'operate', change: { type: 'ReplaceMember', member: 'db-1', replacement: 'db-3' } } },
+  { name: 'a member that restarted once is given time (below the crash-loop threshold)', size: 3,
+    o: obs(three, { pods: [pod('db-0'), pod('db-1', { ready: false, crashLooping: true, restarts: 1 }), pod('db-2')], members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })] }),
+    expect: { kind: 'wait', quorumLost: false } },
+  { name: 'never replaces a member when removing it would lose quorum (2 of 3 lost their data)', size: 3,
+    o: obs(three, { quorum: false, pods: [pod('db-0')], volumes: ['db-0'], members: [member({ name: 'db-0', leader: false }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2', healthy: false })] }),
+    expect: { kind: 'wait', quorumLost: true } },
+  { name: 'with 4 voters and 2 down, quorum is lost: wait', size: 4,
+    o: obs(['db-0', 'db-1', 'db-2', 'db-3'], { quorum: false, pods: [pod('db-0'), pod('db-1')], volumes: ['db-0', 'db-1'],
+      members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1' }), member({ name: 'db-2', healthy: false }), member({ name: 'db-3', healthy: false })] }),
+    expect: { kind: 'wait', quorumLost: true } },
+  { name: 'with 5 voters and 2 lost, one is replaced at a time (3 healthy of the 4 left keep quorum)', size: 5,
+    o: obs(['db-0', 'db-1', 'db-2', 'db-3', 'db-4'], { pods: [pod('db-0'), pod('db-1'), pod('db-4')], volumes: ['db-0', 'db-1', 'db-4'],
+      members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1' }), member({ name: 'db-2', healthy: false }), member({ name: 'db-3', healthy: false }), member({ name: 'db-4' })] }),
+    expect: { kind: 'operate', change: { type: 'ReplaceMember', member: 'db-2', replacement: 'db-5' } } },
+  { name: 'a learner left by an interrupted scale-up finishes joining', size: 4,
+    o: obs(['db-0', 'db-1', 'db-2', 'db-3'], { members: [...three.map((n, i) => member({ name: n, leader: i === 0 })), member({ name: 'db-3', learner: true, healthy: false })] }),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'add', member: 'db-3', votersAfter: 4, size: 4 } } },
+  { name: 'a learner is removed when the size no longer needs it', size: 3,
+    o: obs(['db-0', 'db-1', 'db-2', 'db-3'], { members: [...three.map((n, i) => member({ name: n, leader: i === 0 })), member({ name: 'db-3', learner: true })] }),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'remove', member: 'db-3', votersAfter: 3, size: 3 } } },
+  { name: 'an unstarted learner without a pod yet is still joined (its pod comes next)', size: 4,
+    o: obs(three, { members: [...three.map((n, i) => member({ name: n, leader: i === 0 })), member({ name: 'db-3', learner: true, started: false, healthy: false })] }),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'add', member: 'db-3' } } },
+  { name: 'a pod that is no etcd member (removal cut short) has its leftovers removed', size: 3,
+    o: obs(three, { pods: [...three.map((n) => pod(n)), pod('db-5', { ready: false })], volumes: [...three, 'db-5'] }),
+    expect: { kind: 'operate', change: { type: 'Scale', action: 'remove', member: 'db-5', votersAfter: 3, size: 3 } } },
+  { name: 'a member still starting (pod there, not healthy yet) is waited for', size: 3,
+    o: obs(three, { members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })] }),
+    expect: { kind: 'wait', quorumLost: false } },
+  { name: 'scale down never takes a step that would lose quorum', size: 1,
+    o: obs(three, { members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2', healthy: false })], quorum: false }),
+    expect: { kind: 'wait', quorumLost: true } },
+];
+
+describe('planNext', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const d = planNext(C, want(c.size, c.emptyDir), c.o);
+      const { change, ...rest } = c.expect;
+      for (const [k, v] of Object.entries(rest)) assert.deepEqual((d as Record<string, unknown>)[k], v, `${k}: ${JSON.stringify(d)}`);
+      if (change) {
+        assert.equal(d.kind, 'operate', JSON.stringify(d));
+        for (const [k, v] of Object.entries(change)) assert.deepEqual((d as { change: Record<string, unknown> }).change[k], v, `change.${k}: ${JSON.stringify(d)}`);
+      }
+      assert.ok(d.reason.length > 10, 'every decision carries a reason a human can read');
+    });
+  }
+
+  it('never removes or replaces a voter when the remaining healthy voters would be below quorum, for every size and failure count', () => {
+    for (let n = 1; n <= 9; n++) {
+      for (let down = 0; down <= n; down++) {
+        for (const size of [1, n, 9]) {
+          const names = Array.from({ length: n }, (_, i) => `db-${i}`);
+          const members = names.map((name, i) => member({ name, healthy: i >= down, leader: i === down }));
+          const o = obs(names, { members, quorum: n - down >= quorumOf(n), pods: names.map((name, i) => pod(name, i < down ? { ready: false, crashLooping: true, restarts: 9 } : {})) });
+          const d = planNext(C, want(size), o);
+          if (d.kind !== 'operate' || d.change.type === 'RestartMember' || (d.change.type === 'Scale' && d.change.action === 'add')) continue;
+          const victim = members.find((m) => m.name === d.change.member);
+          if (!victim || victim.learner) continue;
+          const remaining = members.filter((m) => m.healthy && m !== victim).length;
+          assert.ok(remaining >= quorumOf(n - 1), `n=${n} down=${down} size=${size}: ${JSON.stringify(d)}`);
+        }
+      }
+    }
+  });
+});
+
+describe('member names', () => {
+  it('parse indexes of this cluster only', () => {
+    assert.equal(memberIndex('db', 'db-12'), 12);
+    assert.equal(memberIndex('db', 'db-x'), undefined);
+    assert.equal(memberIndex('db', 'dbx-1'), undefined);
+    assert.equal(memberIndex('db', 'db-01'), undefined);
+    assert.equal(memberIndex('db-1', 'db-1-3'), 3);
+  });
+  it('a fresh name is above the highest index ever seen', () => assert.equal(freshMemberName('db', 4), 'db-5'));
+  it('an unstarted member has no name: it comes from the peer URL', () => assert.equal(nameFromPeerURL('http://db-3.db.ns.svc:2380'), 'db-3'));
+});

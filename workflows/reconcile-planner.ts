@@ -1,0 +1,124 @@
+// The reconcile loop's planner: desired spec + what etcd and Kubernetes hold -> the one next step
+// and why. Pure (the cluster workflow imports it), table-tested in test/unit/reconcile-planner.test.ts.
+// Order of concern: never lose data or quorum; repair before resizing; one membership change at a time.
+import type { ClusterObservation, ObservedMember, ObservedPod } from './types.ts';
+
+/** Container restarts after which a member that is not ready counts as broken (its data dir is unusable). */
+export const CRASH_LOOP_RESTARTS = 3;
+
+export interface DesiredMembers {
+  size: number;
+  emptyDir: boolean;
+}
+
+export type MemberChange =
+  /** votersAfter: the voting members once this step is done (the PodDisruptionBudget follows it). */
+  | { type: 'Scale'; action: 'add' | 'remove'; member: string; votersAfter: number; size: number }
+  | { type: 'RestartMember'; member: string }
+  | { type: 'ReplaceMember'; member: string; replacement: string };
+
+export type Decision =
+  | { kind: 'converged'; reason: string }
+  /** Nothing safe to do now; observe again after a while. */
+  | { kind: 'wait'; reason: string; quorumLost: boolean }
+  | { kind: 'operate'; change: MemberChange; reason: string };
+
+export const quorumOf = (voters: number): number => Math.floor(voters / 2) + 1;
+
+/** `db-7` -> 7 for cluster `db`; undefined for a name that is not one of ours. */
+export function memberIndex(cluster: string, name: string): number | undefined {
+  if (!name.startsWith(`${cluster}-`)) return undefined;
+  const rest = name.slice(cluster.length + 1);
+  return /^(0|[1-9][0-9]*)$/.test(rest) ? Number(rest) : undefined;
+}
+
+/** A member's name from its peer URL (`http://db-3.db.ns.svc:2380` -> `db-3`): an added member has no name until it starts. */
+export const nameFromPeerURL = (peerURL: string): string => /^[a-z]+:\/\/([^.:/]+)/.exec(peerURL)?.[1] ?? '';
+
+/** The next member name: above every index any pod, volume or member ever had, so no name is reused. */
+export const freshMemberName = (cluster: string, highestIndex: number): string => `${cluster}-${highestIndex + 1}`;
+
+const isGone = (pod: ObservedPod | undefined) => !pod || pod.phase === 'Failed' || pod.phase === 'Succeeded';
+const isBroken = (pod: ObservedPod | undefined) => Boolean(pod && !pod.ready && pod.crashLooping && pod.restarts >= CRASH_LOOP_RESTARTS);
+const byIndexDesc = (cluster: string) => (a: ObservedMember, b: ObservedMember) => (memberIndex(cluster, b.name) ?? -1) - (memberIndex(cluster, a.name) ?? -1);
+
+export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObservation): Decision {
+  const pods = new Map(o.pods.map((p) => [p.name, p]));
+  const volumes = new Set(o.volumes);
+  const hasData = (name: string) => !desired.emptyDir && volumes.has(name);
+
+  if (!o.reachable) {
+    // No member answers: membership is unknown. Starting a member again on its own volume is
+    // always safe; anything else waits.
+    const restart = [...volumes].sort().find((v) => isGone(pods.get(v)));
+    if (restart && !desired.emptyDir) return { kind: 'operate', change: { type: 'RestartMember', member: restart }, reason: `no member answers; member ${restart} has no running pod, restarting it on its volume` };
+    return { kind: 'wait', reason: 'no etcd member answers', quorumLost: true };
+  }
+
+  const voters = o.members.filter((m) => !m.learner);
+  const learners = o.members.filter((m) => m.learner);
+  const healthyVoters = voters.filter((m) => m.healthy);
+
+  // 1. A member whose pod is gone but whose data is on its volume: same member, same data, no membership change.
+  for (const m of [...o.members].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (isGone(pods.get(m.name)) && !pods.get(m.name)?.terminating && hasData(m.name)) {
+      return { kind: 'operate', change: { type: 'RestartMember', member: m.name }, reason: `member ${m.name} has no running pod; its data is on its volume` };
+    }
+  }
+
+  // 2. Without quorum nothing else is safe (no membership change can commit).
+  if (!o.quorum || healthyVoters.length < quorumOf(voters.length)) {
+    return { kind: 'wait', reason: `quorum lost: ${healthyVoters.length}/${voters.length} voters healthy`, quorumLost: true };
+  }
+
+  // 3. Learners exist only while a member joins: finish the join when the cluster still needs it,
+  // otherwise (or when the learner lost its data) take it out again.
+  for (const l of learners) {
+    const pod = pods.get(l.name);
+    const dataLost = l.started && ((isGone(pod) && !hasData(l.name)) || isBroken(pod));
+    if (!dataLost && voters.length < desired.size) {
+      return { kind: 'operate', change: { type: 'Scale', action: 'add', member: l.name, votersAfter: voters.length + 1, size: desired.size }, reason: `learner ${l.name} is still joining` };
+    }
+    return { kind: 'operate', change: { type: 'Scale', action: 'remove', member: l.name, votersAfter: voters.length, size: desired.size }, reason: dataLost ? `learner ${l.name} lost its data` : `learner ${l.name} is not needed at size ${desired.size}` };
+  }
+
+  // 4. A voter whose data is gone (no volume, emptyDir pod gone, or crash-looping): replace it,
+  // but only if the others keep quorum once it is removed.
+  for (const m of [...voters].sort((a, b) => a.name.localeCompare(b.name))) {
+    const pod = pods.get(m.name);
+    const lost = isGone(pod) && !pod?.terminating && !hasData(m.name);
+    const broken = isBroken(pod);
+    if (!lost && !broken) continue;
+    const why = lost ? (desired.emptyDir ? 'its emptyDir pod is gone' : 'its volume is gone') : `its pod is crash-looping (${pod!.restarts} restarts)`;
+    const others = healthyVoters.filter((v) => v.id !== m.id).length;
+    if (others < quorumOf(voters.length - 1)) {
+      return { kind: 'wait', reason: `member ${m.name} must be replaced (${why}), but removing it now would lose quorum (${others} healthy of ${voters.length - 1})`, quorumLost: false };
+    }
+    return { kind: 'operate', change: { type: 'ReplaceMember', member: m.name, replacement: freshMemberName(cluster, o.highestIndex) }, reason: `member ${m.name} lost its data: ${why}` };
+  }
+
+  // 5. Pods (and volumes) of this cluster that are not members: left over from a removal cut short.
+  const memberNames = new Set(o.members.map((m) => m.name));
+  const stray = [...o.pods.filter((p) => !p.terminating).map((p) => p.name), ...volumes].filter((n) => !memberNames.has(n)).sort()[0];
+  if (stray) return { kind: 'operate', change: { type: 'Scale', action: 'remove', member: stray, votersAfter: voters.length, size: desired.size }, reason: `${stray} is not an etcd member: removing its leftovers` };
+
+  // 6. Size.
+  if (voters.length < desired.size) {
+    const member = freshMemberName(cluster, o.highestIndex);
+    return { kind: 'operate', change: { type: 'Scale', action: 'add', member, votersAfter: voters.length + 1, size: desired.size }, reason: `scaling ${voters.length} -> ${desired.size}: adding ${member}` };
+  }
+  if (voters.length > desired.size) {
+    // Unhealthy members first, then followers (newest first), the leader last.
+    const victim = [...voters.filter((m) => !m.healthy), ...voters.filter((m) => m.healthy && !m.leader).sort(byIndexDesc(cluster)), ...voters.filter((m) => m.healthy && m.leader)][0]!;
+    const remaining = healthyVoters.filter((v) => v.id !== victim.id).length;
+    if (remaining < quorumOf(voters.length - 1)) {
+      return { kind: 'wait', reason: `scaling ${voters.length} -> ${desired.size} waits: removing ${victim.name} now would lose quorum`, quorumLost: false };
+    }
+    return { kind: 'operate', change: { type: 'Scale', action: 'remove', member: victim.name, votersAfter: voters.length - 1, size: desired.size }, reason: `scaling ${voters.length} -> ${desired.size}: removing ${victim.name}${victim.leader ? ' (the leader, after moving leadership)' : ''}` };
+  }
+
+  // 7. Right size: converged once every member is a healthy voter.
+  const unhealthy = voters.filter((m) => !m.healthy).map((m) => m.name);
+  if (unhealthy.length) return { kind: 'wait', reason: `waiting for ${unhealthy.join(', ')} to become healthy`, quorumLost: false };
+  return { kind: 'converged', reason: `${voters.length} healthy voters` };
+}
