@@ -2,9 +2,10 @@
 // after a worker crash) finds its own earlier effect instead of repeating it.
 import { ApplicationFailure } from '@temporalio/activity';
 import { peerURL } from '../k8s/api.ts';
-import { nameFromPeerURL, quorumOf } from '../workflows/reconcile-planner.ts';
+import { CRASH_LOOP_RESTARTS, nameFromPeerURL, quorumOf } from '../workflows/reconcile-planner.ts';
+import { observePod } from './cluster-observe.ts';
 import type { ClusterKey } from '../workflows/types.ts';
-import { hexId, memberEndpoints, withEtcd } from './etcd-client.ts';
+import { clusterPods, hexId, memberEndpoints, withEtcd } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 
 type WireMember = { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner: boolean };
@@ -128,8 +129,16 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       return 'removed';
     },
 
-    /** Poll: `member` is a healthy voter and the cluster answers a linearizable read. */
+    /**
+     * Poll: `member` is a healthy voter and the cluster answers a linearizable read. A member whose
+     * pod crash-loops past the threshold will not get healthy by waiting: that ends the wait at once.
+     */
     async checkMemberHealthy(key: ClusterKey, member: string): Promise<void> {
+      const pod = (await clusterPods(kube, key)).find((p) => p.metadata?.name === member);
+      const seen = pod && observePod(pod);
+      if (seen && seen.crashLooping && !seen.ready && seen.restarts >= CRASH_LOOP_RESTARTS) {
+        throw ApplicationFailure.nonRetryable(`${member} is crash-looping (${seen.restarts} restarts): its data dir is unusable`, 'MemberCrashLooping');
+      }
       const l = await live(key);
       const m = find(l, key, member);
       if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');

@@ -25,7 +25,7 @@ import type { ClusterWorkflowInput, ClusterWorkflowState, MemberOperationInput, 
 const RESYNC: Duration = '30 seconds';
 /** Re-observation while something settles (a member starting) or cannot be fixed safely (no quorum). */
 const SETTLE: Duration = '5 seconds';
-const QUORUM_LOST: Duration = '10 seconds';
+const QUORUM_LOST: Duration = '5 seconds';
 /** After a failed operation the same step waits 30s, 1m, 2m, ... at most 10m (or a retry / new generation). */
 const HOLD_BASE_MS = 30_000;
 const HOLD_MAX_MS = 10 * 60_000;
@@ -163,6 +163,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       await continueAsNew<typeof etcdClusterWorkflow>({ key, state });
     }
     wake = false;
+    state.converged = false;
 
     let desired;
     try {
@@ -217,6 +218,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
         await tolerate('status', kube.reportObserved(key, desired.generation));
         state.doneGeneration = desired.generation;
       }
+      state.converged = true;
       await idle(RESYNC);
       continue;
     }

@@ -33,6 +33,8 @@ export interface ClusterWorkflowState {
   highestMemberIndex?: number;
   /** What the last observation concluded (the planner's reason), for the state query and the CLI. */
   lastDecision?: string;
+  /** Converged and waiting for a signal or the next resync (false while observing or operating). */
+  converged?: boolean;
   /** The operation that failed or was cancelled: the same one is held back until `until` (ms since epoch), a retry or a newer generation. */
   failedOp?: { key: string; generation: number; until: number };
   /** How many operations failed in a row (the hold doubles each time). */

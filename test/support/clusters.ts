@@ -2,13 +2,13 @@
 import { kubectl, kubectlJson } from './kube.ts';
 import { waitFor } from './wait.ts';
 
-export interface Member { name: string; learner: boolean; healthy: boolean; id: string }
+export interface Member { name: string; learner: boolean; healthy: boolean; id: string; leader: boolean }
 export interface Cluster {
   metadata: { generation: number; uid: string };
   spec: { size: number };
   status?: {
     observedGeneration?: number; readyMembers?: number;
-    conditions?: { type: string; status: string }[]; members?: Member[]; operation?: { step?: string };
+    conditions?: { type: string; status: string; reason?: string; message?: string }[]; members?: Member[]; operation?: { type?: string; step?: string };
   };
 }
 
@@ -33,4 +33,25 @@ export function objectsLeft(ns: string, name: string): string[] {
 export function podUids(ns: string, name: string): Map<string, string> {
   const pods = kubectlJson<{ items: { metadata: { name: string; uid: string } }[] }>(['get', 'pods', '-n', ns, '-l', `etcd.operator.dev/cluster=${name}`]);
   return new Map(pods.items.map((p) => [p.metadata.name, p.metadata.uid]));
+}
+
+/**
+ * Converged at `size`: Available at the current generation, exactly `size` members, all healthy
+ * voters, no learner, and the member list equal to the cluster's pods.
+ */
+export async function waitConverged(ns: string, name: string, size: number, timeoutMs = 180_000): Promise<Cluster> {
+  return waitFor(`${name} converged at ${size}`, () => {
+    const c = getCluster(ns, name);
+    const members = c.status?.members ?? [];
+    if (!available(c) || c.status?.observedGeneration !== c.metadata.generation || c.status?.readyMembers !== size) return false;
+    if (members.length !== size || !members.every((m) => m.healthy && !m.learner)) return false;
+    const pods = [...podUids(ns, name).keys()].sort();
+    return pods.join() === members.map((m) => m.name).sort().join() && c;
+  }, { timeoutMs, intervalMs: 1000 });
+}
+
+/** Event reasons recorded for the cluster, oldest first. */
+export function eventReasons(ns: string, name: string): string[] {
+  const list = kubectlJson<{ items: { reason: string; lastTimestamp?: string }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name}`]);
+  return list.items.map((e) => e.reason);
 }

@@ -3,81 +3,19 @@
 // child workflows with deterministic IDs.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { etcdClusterWorkflow } from '../../workflows/cluster.ts';
-import { clusterWorkflowId, operationWorkflowId } from '../../workflows/ids.ts';
+import { clusterWorkflowId } from '../../workflows/ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from '../../workflows/messages.ts';
-import { EtcdClusterName, EtcdOperation, clusterSearchAttributes } from '../../workflows/search-attributes.ts';
-import type { OperationType } from '../../workflows/types.ts';
+import { EtcdClusterName, EtcdOperation } from '../../workflows/search-attributes.ts';
 import { waitFor, within } from '../support/wait.ts';
-import type { ClusterSeed, FakeCluster } from './fake-activities.ts';
+import { TIMEOUT, activityScheduled, childStarted, clusterDriver, opId, outcome } from './cluster-driver.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 before(async () => { h = await startHarness('cluster'); });
 after(async () => { await h?.close(); });
 
-const TIMEOUT = { timeout: 90_000 };
-type ClusterHandle = WorkflowHandle<typeof etcdClusterWorkflow>;
-type HistoryEvent = NonNullable<Awaited<ReturnType<ClusterHandle['fetchHistory']>>['events']>[number];
-
-/** What the watcher does for a new generation: signal-with-start, joining a running workflow. */
-async function specChanged(c: FakeCluster, generation: number): Promise<ClusterHandle> {
-  return h.track(await h.client.workflow.signalWithStart(etcdClusterWorkflow, {
-    workflowId: clusterWorkflowId(c.key), taskQueue: h.taskQueue, args: [{ key: c.key }],
-    signal: specChangedSignal, signalArgs: [{ generation }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    typedSearchAttributes: clusterSearchAttributes(c.key, 'Cluster'),
-  }));
-}
-
-const opId = (c: FakeCluster, type: OperationType, seq: number) => operationWorkflowId(c.key, type, seq);
-
-function outcome(c: FakeCluster, workflowId: string) {
-  return waitFor(`outcome of ${workflowId}`, () => c.outcomes.find((o) => o.workflowId === workflowId), { timeoutMs: 45_000 });
-}
-
-/** The cluster workflow is idle at this generation (reportObserved done, nothing pending). */
-async function idleAt(handle: ClusterHandle, generation: number): Promise<void> {
-  await waitFor(`generation ${generation} done`, async () => {
-    const s = await handle.query(stateQuery);
-    return s.doneGeneration === generation && !s.current;
-  });
-}
-
-/** The history after the nth signal of this name, once a workflow task has handled it. */
-async function afterSignalHandled(handle: ClusterHandle, signalName: string, nth: number): Promise<HistoryEvent[]> {
-  return waitFor(`${signalName} #${nth} handled`, async () => {
-    const events = (await handle.fetchHistory()).events ?? [];
-    const at = events.flatMap((e, i) => (e.workflowExecutionSignaledEventAttributes?.signalName === signalName ? [i] : []))[nth - 1];
-    if (at === undefined) return undefined;
-    const rest = events.slice(at + 1);
-    return rest.some((e) => e.workflowTaskCompletedEventAttributes) ? rest : undefined;
-  });
-}
-
-const childStarted = (e: HistoryEvent) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? undefined;
-const activityScheduled = (e: HistoryEvent) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined;
-
-async function childExists(workflowId: string): Promise<boolean> {
-  try {
-    await h.client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
-
-/** A cluster whose Create has run and whose workflow is idle at generation 1. */
-async function created(seed?: ClusterSeed): Promise<{ c: FakeCluster; handle: ClusterHandle }> {
-  const c = h.world.add({ size: 3, ...seed });
-  const handle = await specChanged(c, 1);
-  assert.equal((await outcome(c, opId(c, 'Create', 1))).result, 'Succeeded');
-  await idleAt(handle, 1);
-  return { c, handle };
-}
+const { specChanged, idleAt, afterSignalHandled, childExists, created } = clusterDriver(() => h);
 
 describe('etcdClusterWorkflow', () => {
   it('specChanged at generation 1 ensures the finalizer first, then runs Create as child create-1 and reports Succeeded', TIMEOUT, async () => {
@@ -95,7 +33,9 @@ describe('etcdClusterWorkflow', () => {
     assert.equal(child.status.name, 'COMPLETED');
     assert.equal(child.typedSearchAttributes.get(EtcdOperation), 'Create');
     assert.equal(child.typedSearchAttributes.get(EtcdClusterName), 'demo');
-    assert.deepEqual(await handle.query(stateQuery), { created: true, seenGeneration: 1, doneGeneration: 1, deleteRequested: false, operations: 1, failedGeneration: -1 });
+    const st = await handle.query(stateQuery);
+    assert.deepEqual([st.created, st.seenGeneration, st.doneGeneration, st.deleteRequested, st.operations], [true, 1, 1, false, 1]);
+    assert.equal(c.bootstrapped, true, 'the cluster is marked bootstrapped once Create succeeded');
   });
 
   it('a repeated specChanged for a generation already done starts no second Create', TIMEOUT, async () => {
@@ -126,14 +66,14 @@ describe('etcdClusterWorkflow', () => {
     assert.deepEqual([...c.objects], []);
   });
 
-  it('membersChanged between operations reports the members etcd now has, without starting an operation', TIMEOUT, async () => {
+  it('membersChanged between operations observes again and reports the members etcd has, starting nothing when nothing is wrong', TIMEOUT, async () => {
     const { c, handle } = await created();
-    c.pods.delete('demo-1'); // a member pod vanished
+    const before = c.callsOf('observeCluster').length;
     await handle.signal(membersChangedSignal);
-    await waitFor('members reported', () => c.status.members?.length === 2);
-    assert.deepEqual(c.status.members?.map((m) => m.name), ['demo-0', 'demo-2']);
-    assert.deepEqual(c.callsOf('reportMembers').at(-1)?.args[2], 3, 'against the desired size');
-    assert.ok(c.callsOf('observeMembers').every((x) => x.workflowId === clusterWorkflowId(c.key)));
+    await waitFor('observed again', () => c.callsOf('observeCluster').length > before);
+    await waitFor('members reported', () => c.status.members?.length === 3);
+    assert.deepEqual(c.status.members?.map((m) => m.name), ['demo-0', 'demo-1', 'demo-2']);
+    assert.ok(c.callsOf('observeCluster').every((x) => x.workflowId === clusterWorkflowId(c.key)));
     assert.equal((await handle.query(stateQuery)).operations, 1);
   });
 

@@ -81,6 +81,15 @@ describe('delete', () => {
     assert.deepEqual([...c.pvcs.keys()], PVCS);
   });
 
+  it('delete keeps the volumes when the EtcdCluster has already vanished (retainOnDelete unknown means keep)', TIMEOUT, async () => {
+    const c = deletedCluster({ retainOnDelete: false });
+    c.exists = false; // e.g. its finalizer was removed by hand: the spec can no longer say
+    const result = await runDelete(c);
+    assert.deepEqual(result, { podsDeleted: 3, volumesDeleted: [], volumesKept: PVCS });
+    assert.deepEqual([...c.pvcs.keys()], PVCS);
+    assert.equal(c.writes.filter((w) => w.startsWith('delete PersistentVolumeClaim/')).length, 0);
+  });
+
   it('delete of a cluster with emptyDir storage has no volumes to release', TIMEOUT, async () => {
     const c = deletedCluster({ emptyDir: true });
     const result = await runDelete(c);

@@ -9,7 +9,8 @@ import type { Activities } from '../../activities/index.ts';
 import type { MemberPlan } from '../../activities/kube-members.ts';
 import type { EventInput, OperationOutcome, OperationStep } from '../../activities/kube-status.ts';
 import { FINALIZER, clientServiceName, clientURL, headlessServiceName, pdbName, peerURL, pvcName } from '../../k8s/api.ts';
-import type { ClusterKey, ClusterSnapshot, MemberHealth } from '../../workflows/types.ts';
+import { memberIndex, quorumOf } from '../../workflows/reconcile-planner.ts';
+import type { ClusterKey, ClusterObservation, ClusterSnapshot, MemberHealth, ObservedMember } from '../../workflows/types.ts';
 
 export type ActivityName = keyof Activities;
 type Args<N extends ActivityName> = Parameters<Activities[N]>;
@@ -22,6 +23,18 @@ export interface FakePod {
   terminating: boolean;
   /** waitPodsGone polls a terminating pod survives. */
   lingerPolls: number;
+  restarts: number;
+  crashLooping: boolean;
+}
+
+/** An etcd member as the fake etcd holds it. */
+export interface FakeMember {
+  id: string;
+  learner: boolean;
+  /** Its process has run (etcd published its client URLs). */
+  started: boolean;
+  /** checkLearnerCaughtUp polls before the learner has caught up. */
+  catchUpPolls: number;
 }
 
 export interface Call {
@@ -77,6 +90,10 @@ export class FakeCluster {
   /** PVC name -> still owned by the cluster (ownerReference present). */
   readonly pvcs = new Map<string, { owned: boolean }>();
   readonly events = new Map<string, EventInput>();
+  /** Volumes kept (retainOnDelete) after their member was removed. */
+  readonly keptVolumes = new Set<string>();
+  /** The planner's reason of every observation reported. */
+  readonly verdicts: string[] = [];
   readonly status: { operation?: OperationStep | null; lastOperation?: OperationOutcome; observedGeneration?: number; members?: MemberHealth[] } = {};
   readonly steps: OperationStep[] = [];
   readonly outcomes: OperationOutcome[] = [];
@@ -86,7 +103,18 @@ export class FakeCluster {
   readonly writes: string[] = [];
   /** waitPodsGone polls each deleted pod stays listed (terminating). */
   podTerminationPolls = 0;
+  /** etcd's membership, by member name. */
+  readonly members = new Map<string, FakeMember>();
+  leader?: string;
+  /** The cluster annotation: the first members formed a cluster. */
+  bootstrapped = false;
+  /** PodDisruptionBudget minAvailable as last applied. */
+  pdbMinAvailable?: number;
+  /** checkLearnerCaughtUp polls a new learner needs. */
+  learnerCatchUpPolls = 1;
+  private nextId = 0x1000;
   private readonly faults: Fault[] = [];
+  private readonly hooks: { activity: ActivityName; fn: (c: FakeCluster) => void; remaining: number }[] = [];
 
   constructor(seed: ClusterSeed = {}) {
     this.key = { namespace: seed.namespace ?? 'default', name: seed.name ?? 'demo', uid: randomUUID() };
@@ -108,22 +136,75 @@ export class FakeCluster {
     return this;
   }
 
+  /** Runs `fn` on the world right before the activity's next `times` effects (e.g. leadership moving back). */
+  before(activity: ActivityName, fn: (c: FakeCluster) => void, times = 1): this {
+    this.hooks.push({ activity, fn, remaining: times });
+    return this;
+  }
+
+  runHooks(activity: ActivityName): void {
+    for (const h of this.hooks) if (h.activity === activity && h.remaining > 0) { h.remaining -= 1; h.fn(this); }
+  }
+
   /** The activity throws `error()` instead of running, for its next `times` calls. */
   failBefore<N extends ActivityName>(activity: N, error: () => Error, times = 1): this {
     this.faults.push({ activity, phase: 'before', when: () => true, remaining: times, error });
     return this;
   }
 
-  /** A cluster Create already built: finalizer, Services, PDB, and a running pod + PVC per member. */
+  /** A cluster Create already built: finalizer, Services, PDB, and a running pod + PVC + voter per member. */
   seedRunning(): this {
     this.finalizers.push(FINALIZER);
     for (const o of this.serviceObjects()) this.objects.add(o);
     const members = this.memberNames();
     for (const name of members) {
-      this.pods.set(name, { name, initialMembers: members, state: 'new', image: this.image, terminating: false, lingerPolls: 0 });
+      this.pods.set(name, this.newPod(name, members, 'new'));
       if (!this.emptyDir) this.pvcs.set(pvcName(name), { owned: true });
+      this.members.set(name, this.newMember(false, true));
     }
+    this.leader = members[0];
+    this.bootstrapped = true;
     return this;
+  }
+
+  newPod(name: string, initialMembers: string[], state: MemberPlan['state']): FakePod {
+    return { name, initialMembers: [...initialMembers], state, image: this.image, terminating: false, lingerPolls: 0, restarts: 0, crashLooping: false };
+  }
+
+  newMember(learner: boolean, started: boolean): FakeMember {
+    return { id: (this.nextId++).toString(16), learner, started, catchUpPolls: this.learnerCatchUpPolls };
+  }
+
+  /** A member's pod is gone (kubectl delete pod); its data stays on its volume. */
+  killPod(name: string): this { this.pods.delete(name); if (this.leader === name) this.leader = this.electLeader(name); return this; }
+  /** A member's pod and volume are gone: its data is lost. */
+  loseData(name: string): this { this.killPod(name); this.pvcs.delete(pvcName(name)); return this; }
+  /** A member's container crash-loops on an unusable data dir. */
+  crashLoop(name: string, restarts = 5): this { const p = this.pods.get(name)!; p.crashLooping = true; p.restarts = restarts; if (this.leader === name) this.leader = this.electLeader(name); return this; }
+
+  /** A member answers when its pod runs and does not crash-loop. */
+  memberHealthy(name: string): boolean {
+    const p = this.pods.get(name);
+    return Boolean(p && !p.terminating && !p.crashLooping && this.members.get(name)?.started);
+  }
+
+  /** A majority of the voters is healthy. */
+  hasQuorum(): boolean {
+    const voters = [...this.members].filter(([, m]) => !m.learner);
+    return voters.filter(([n]) => this.memberHealthy(n)).length >= quorumOf(voters.length);
+  }
+
+  electLeader(except?: string): string | undefined {
+    return [...this.members].filter(([n, m]) => !m.learner && n !== except && this.memberHealthy(n)).map(([n]) => n).sort()[0];
+  }
+
+  observed(): ObservedMember[] {
+    if (this.leader && !this.memberHealthy(this.leader)) this.leader = this.electLeader();
+    if (!this.leader && this.hasQuorum()) this.leader = this.electLeader();
+    return [...this.members].map(([name, m]): ObservedMember => ({
+      name, id: m.id, peerURL: peerURL(this.key.name, this.key.namespace, name), learner: m.learner, started: m.started,
+      healthy: this.memberHealthy(name) && this.hasQuorum(), leader: this.leader === name && this.hasQuorum(), version: this.version,
+    })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   memberNames(): string[] { return Array.from({ length: this.size }, (_, i) => `${this.key.name}-${i}`); }
@@ -171,11 +252,10 @@ export class FakeCluster {
     return [...this.pods.values()];
   }
 
-  /** What etcd reports: every running pod is a healthy voter; the first is the leader. */
+  /** What etcd reports of the members whose pods run. */
   health(): MemberHealth[] {
-    return this.listPods().filter((p) => !p.terminating).map((p, i): MemberHealth => ({
-      name: p.name, id: (0x1000 + i).toString(16), peerURL: peerURL(this.key.name, this.key.namespace, p.name),
-      clientURL: clientURL(this.key.name, this.key.namespace, p.name), leader: i === 0, learner: false, version: this.version, healthy: true,
+    return this.observed().filter((m) => this.pods.has(m.name) && !this.pods.get(m.name)!.terminating).map((m): MemberHealth => ({
+      name: m.name, id: m.id, peerURL: m.peerURL, clientURL: clientURL(this.key.name, this.key.namespace, m.name), leader: m.leader, learner: m.learner, version: m.version, healthy: m.healthy,
     }));
   }
 
@@ -212,6 +292,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
     c.calls.push(call);
     try {
       c.fault(activity, 'before', args);
+      c.runHooks(activity);
       const result = effect(c);
       call.result = structuredClone(result);
       c.fault(activity, 'after', args);
@@ -227,7 +308,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
       return run('readCluster', key, [key], (c) => {
         if (!c.exists) return undefined;
         c.validate();
-        return { generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, deleting: c.deleting };
+        return { generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting };
       });
     },
 
@@ -297,15 +378,165 @@ export function createFakeActivities(world: FakeWorld): Activities {
     async applyMember(key: ClusterKey, plan: MemberPlan): Promise<'created' | 'exists'> {
       return run('applyMember', key, [key, plan], (c): 'created' | 'exists' => {
         c.load();
+        if (plan.state === 'new' && c.bootstrapped) throw ApplicationFailure.nonRetryable(`${plan.member} cannot start as a new cluster member: the cluster bootstrapped already`, 'AlreadyBootstrapped');
         if (!c.emptyDir && !c.pvcs.has(pvcName(plan.member))) {
+          if (plan.requireVolume) throw ApplicationFailure.nonRetryable(`the volume of ${plan.member} is gone`, 'VolumeGone');
           c.pvcs.set(pvcName(plan.member), { owned: true });
           c.writes.push(`create PersistentVolumeClaim/${pvcName(plan.member)}`);
         }
         const existing = c.pods.get(plan.member);
         if (existing && !existing.terminating) return 'exists';
-        c.pods.set(plan.member, { name: plan.member, initialMembers: [...plan.initialMembers], state: plan.state, image: c.image, terminating: false, lingerPolls: 0 });
+        c.pods.set(plan.member, c.newPod(plan.member, plan.initialMembers, plan.state));
         c.writes.push(`create Pod/${plan.member}`);
+        // The member's process starts: at bootstrap it is a voter of the initial cluster; joining, it must have been added.
+        const m = c.members.get(plan.member);
+        if (m) m.started = true;
+        else if (plan.state === 'new') c.members.set(plan.member, c.newMember(false, true));
         return 'created';
+      });
+    },
+
+    async applyDisruptionBudget(key: ClusterKey, voters: number): Promise<void> {
+      return run('applyDisruptionBudget', key, [key, voters], (c) => {
+        const min = quorumOf(voters);
+        if (c.pdbMinAvailable !== min) c.writes.push(`apply PodDisruptionBudget minAvailable=${min}`);
+        c.pdbMinAvailable = min;
+      });
+    },
+
+    async deleteMemberPod(key: ClusterKey, member: string): Promise<boolean> {
+      return run('deleteMemberPod', key, [key, member], (c) => {
+        const p = c.pods.get(member);
+        if (!p || p.terminating) return false;
+        p.terminating = true;
+        p.lingerPolls = c.podTerminationPolls;
+        c.writes.push(`delete Pod/${member}`);
+        return true;
+      });
+    },
+
+    async waitMemberPodGone(key: ClusterKey, member: string): Promise<void> {
+      return run('waitMemberPodGone', key, [key, member], (c) => {
+        c.listPods();
+        const p = c.pods.get(member);
+        if (p?.terminating) p.lingerPolls -= 1;
+        if (p) throw ApplicationFailure.retryable(`pod ${member} still terminating`, 'NotYet');
+      });
+    },
+
+    async releaseMemberVolume(key: ClusterKey, member: string, retain: boolean): Promise<'deleted' | 'kept' | 'absent'> {
+      return run('releaseMemberVolume', key, [key, member, retain], (c) => {
+        const name = pvcName(member);
+        if (!c.pvcs.has(name)) return 'absent';
+        if (retain) {
+          c.pvcs.delete(name);
+          c.keptVolumes.add(name);
+          c.writes.push(`keep PersistentVolumeClaim/${name}`);
+          return 'kept';
+        }
+        c.pvcs.delete(name);
+        c.writes.push(`delete PersistentVolumeClaim/${name}`);
+        return 'deleted';
+      });
+    },
+
+    async observeCluster(key: ClusterKey): Promise<ClusterObservation> {
+      return run('observeCluster', key, [key], (c): ClusterObservation => {
+        const pods = c.listPods();
+        const reachable = pods.some((p) => c.memberHealthy(p.name) || c.members.has(p.name) && !p.terminating && !p.crashLooping);
+        const members = reachable ? c.observed() : [];
+        const names = [...pods.map((p) => p.name), ...[...c.pvcs.keys(), ...c.keptVolumes].map((v) => v.replace(/^data-/, '')), ...members.map((m) => m.name)];
+        return {
+          reachable, quorum: reachable && c.hasQuorum(), members,
+          pods: pods.map((p) => ({ name: p.name, uid: `${p.name}-uid`, phase: 'Running', ready: c.memberHealthy(p.name), terminating: p.terminating, restarts: p.restarts, crashLooping: p.crashLooping })),
+          volumes: [...c.pvcs.keys()].map((v) => v.replace(/^data-/, '')).sort(),
+          highestIndex: Math.max(-1, ...names.map((n) => memberIndex(key.name, n) ?? -1)),
+          bootstrapped: c.bootstrapped,
+        };
+      });
+    },
+
+    async markBootstrapped(key: ClusterKey): Promise<void> {
+      return run('markBootstrapped', key, [key], (c) => { if (!c.bootstrapped) c.writes.push('annotate bootstrapped'); c.bootstrapped = true; });
+    },
+
+    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; converged: boolean }): Promise<void> {
+      return run('reportObservation', key, [key, o, expectedSize, verdict], (c) => {
+        c.verdicts.push(verdict.reason);
+        c.patchStatus('reportObservation', { members: o.members.map((m) => ({ name: m.name, id: m.id, peerURL: m.peerURL, clientURL: '', leader: m.leader, learner: m.learner, healthy: m.healthy })) });
+      });
+    },
+
+    async addLearner(key: ClusterKey, member: string): Promise<{ id: string; initialMembers: string[]; added: boolean }> {
+      return run('addLearner', key, [key, member], (c) => {
+        if (!c.hasQuorum()) throw ApplicationFailure.retryable('etcd does not answer a linearizable member list', 'NotYet');
+        let m = c.members.get(member);
+        const added = !m;
+        if (!m) {
+          m = c.newMember(true, false);
+          c.members.set(member, m);
+          c.writes.push(`etcd add learner ${member}`);
+        }
+        return { id: m.id, initialMembers: [...c.members.keys()].sort(), added };
+      });
+    },
+
+    async checkLearnerCaughtUp(key: ClusterKey, member: string): Promise<void> {
+      return run('checkLearnerCaughtUp', key, [key, member], (c) => {
+        const m = c.members.get(member);
+        if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
+        if (!m.learner) return;
+        if (!c.memberHealthy(member)) throw ApplicationFailure.retryable(`learner ${member} does not answer yet`, 'NotYet');
+        if (m.catchUpPolls-- > 0) throw ApplicationFailure.retryable(`learner ${member} behind`, 'NotYet');
+      });
+    },
+
+    async promoteLearner(key: ClusterKey, member: string): Promise<void> {
+      return run('promoteLearner', key, [key, member], (c) => {
+        const m = c.members.get(member);
+        if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
+        if (!m.learner) return;
+        if (m.catchUpPolls > 0) throw ApplicationFailure.retryable('can only promote a learner member which is in sync with leader', 'NotYet');
+        m.learner = false;
+        c.writes.push(`etcd promote ${member}`);
+      });
+    },
+
+    async moveLeaderAway(key: ClusterKey, member: string): Promise<string | undefined> {
+      return run('moveLeaderAway', key, [key, member], (c) => {
+        c.observed();
+        if (c.leader !== member) return undefined;
+        const target = c.electLeader(member);
+        if (!target) throw ApplicationFailure.retryable(`no healthy voter to take leadership from ${member}`, 'NotYet');
+        c.leader = target;
+        c.writes.push(`etcd move leader ${member} -> ${target}`);
+        return target;
+      });
+    },
+
+    async removeMember(key: ClusterKey, member: string): Promise<'removed' | 'absent'> {
+      return run('removeMember', key, [key, member], (c) => {
+        if (!c.hasQuorum()) throw ApplicationFailure.retryable('etcd does not answer a linearizable member list', 'NotYet');
+        const m = c.members.get(member);
+        if (!m) return 'absent';
+        c.observed();
+        if (c.leader === member) throw ApplicationFailure.nonRetryable(`${member} leads the cluster: move leadership first`, 'IsLeader');
+        if (!m.learner) {
+          const others = [...c.members].filter(([n, x]) => !x.learner && n !== member);
+          const healthy = others.filter(([n]) => c.memberHealthy(n)).length;
+          if (healthy < quorumOf(others.length)) throw ApplicationFailure.nonRetryable(`removing ${member} would lose quorum`, 'UnsafeRemoval');
+        }
+        c.members.delete(member);
+        c.writes.push(`etcd remove ${member}`);
+        return 'removed';
+      });
+    },
+
+    async checkMemberHealthy(key: ClusterKey, member: string): Promise<void> {
+      return run('checkMemberHealthy', key, [key, member], (c) => {
+        const m = c.members.get(member);
+        if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
+        if (m.learner || !c.memberHealthy(member) || !c.hasQuorum()) throw ApplicationFailure.retryable(`${member} is not a healthy voter yet`, 'NotYet');
       });
     },
 
