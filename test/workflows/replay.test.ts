@@ -9,9 +9,14 @@ const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.m
 // cluster/create/delete: before the client-endpoint step (create replays through its patched()
 // branch). *-crash-resume: a create and delete with the worker SIGKILLed mid-way, membersChanged
 // signals. cluster-retry-update: a failed Create retried through the validated update.
-const histories = ['cluster', 'create', 'delete', 'cluster-crash-resume', 'create-client-endpoints', 'delete-crash-resume', 'cluster-retry-update'];
+// reconcile-*: the reconcile loop (create, restart, resize 3->5->1->3, a crash-looping member whose
+// restart failed and was replaced) and its operations, recorded on the local stack.
+const histories = [
+  'cluster', 'create', 'delete', 'cluster-crash-resume', 'create-client-endpoints', 'delete-crash-resume', 'cluster-retry-update',
+  'reconcile-cluster', 'scale-up', 'scale-down', 'restart-member', 'restart-member-crash-looping', 'replace-member',
+];
 
-it('recorded histories of the cluster, create and delete workflows (old and current code paths) replay without nondeterminism', async () => {
+it('recorded histories of the cluster loop (legacy and reconcile), create, delete, scale, restart-member and replace-member replay without nondeterminism', async () => {
   for (const name of histories) {
     const history = JSON.parse(readFileSync(new URL(`./histories/${name}.json`, import.meta.url), 'utf8'));
     // Throws DeterminismViolationError (or any replay failure) if the code no longer matches.
