@@ -41,7 +41,7 @@ program.command('status <cluster>')
       ...(s.conditions ?? []).map((c) => `    ${c.type.padEnd(12)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`),
       '  members:',
       ...(s.members ?? []).map((m) => `    ${m.name.padEnd(24)} id=${m.id ?? '-'} ${m.leader ? 'leader' : m.learner ? 'learner' : 'follower'} ${m.healthy ? 'healthy' : 'UNHEALTHY'} ${m.version ?? ''}`),
-      `  operation: ${s.operation ? `${s.operation.type} step=${s.operation.step ?? '-'} workflow=${s.operation.workflowId}` : 'none'}`,
+      `  operation: ${s.operation ? `${s.operation.type} step=${s.operation.step ?? '-'} workflow=${s.operation.workflowId}${s.operation.reason ? `\n    why: ${s.operation.reason}` : ''}` : 'none'}`,
       `  last: ${s.lastOperation ? `${s.lastOperation.type} ${s.lastOperation.result} ${s.lastOperation.finishedAt} ${s.lastOperation.message ?? ''}` : 'none'}`,
     ].join('\n'));
   });
