@@ -66,6 +66,16 @@ describe('member activities on the real API server', () => {
       (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable === true && /Kubernetes refused the request \(HTTP 422\)/.test(err.message));
   });
 
+  it('concurrent status writers never overwrite each other (each write is preconditioned on the version it read)', async () => {
+    const kube = Kube.fromDefault();
+    // Each writer adds its own member to status.members: a read-modify-write of the whole list.
+    await Promise.all(Array.from({ length: 6 }, (_, i) => kube.updateClusterStatus(ns, 'nm', key.uid, (obj) => ({
+      members: [...(obj.status?.members ?? []), { name: `w-${i}`, leader: false, learner: false, healthy: true }],
+    }))));
+    const names = kubectlJson<{ status: { members: { name: string }[] } }>(['get', 'etcdcluster', '-n', ns, 'nm']).status.members.map((m) => m.name).sort();
+    assert.deepEqual(names, ['w-0', 'w-1', 'w-2', 'w-3', 'w-4', 'w-5']);
+  });
+
   it('the cluster\'s own delete takes its pods and volumes', async () => {
     assert.equal(await acts.deleteClusterObjects(key), 1);
     assert.deepEqual((await acts.releaseVolumes(key, false)).deleted, ['data-nm-0']);

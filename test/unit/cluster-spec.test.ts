@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_VERSION, SUPPORTED_MINORS, formatSpecErrors, imageFor, minorOf, validateClusterSpec, type EtcdClusterSpec,
+  DEFAULT_VERSION, SUPPORTED_MINORS, compareVersions, formatSpecErrors, imageFor, lowestVersion, minorOf, validateClusterSpec, type EtcdClusterSpec,
 } from '../../k8s/cluster-spec.ts';
 
 const DEFAULTS: EtcdClusterSpec = {
@@ -145,4 +145,14 @@ describe('imageFor and minorOf', () => {
   for (const c of cases) it(`imageFor: ${c.name}`, () => assert.equal(imageFor(c.spec, 'gcr.io/etcd-development/etcd'), c.want));
   it('minorOf keeps major.minor', () => assert.equal(minorOf('3.6.16'), '3.6'));
   it('the default version is in a supported minor', () => assert.ok((SUPPORTED_MINORS as readonly string[]).includes(minorOf(DEFAULT_VERSION))));
+});
+
+describe('version order', () => {
+  it('compares X.Y.Z as numbers: 3.5.9 < 3.5.10 < 3.6.0 (string order gets 3.5.10 < 3.5.9 wrong)', () => {
+    assert.ok(compareVersions('3.5.9', '3.5.10') < 0);
+    assert.ok(compareVersions('3.5.10', '3.6.0') < 0);
+    assert.equal(compareVersions('3.6.16', '3.6.16'), 0);
+    assert.equal(lowestVersion(['3.5.10', '3.5.9', '3.6.1']), '3.5.9');
+    assert.equal(lowestVersion([]), undefined);
+  });
 });

@@ -1,0 +1,116 @@
+// Failover and resize benchmark on the local stack, against a baseline measured in the same run:
+// the bare pod restart (a member of a plain 3-pod etcd cluster deleted and recreated on its volume,
+// no operator) vs the operator's failover of a follower and of the leader (pod deleted -> back to
+// full size, all healthy), one scale-up and one scale-down step, with a writer counting failed writes.
+// Usage: node --import tsx bench/failover.ts [--runs N]
+import { Etcd3 } from 'etcd3';
+import { ensureStack } from '../test/support/stack.ts';
+import { etcdImage, fixture, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
+import { OperatorProcess } from '../test/support/operator.ts';
+import { clusterYaml, getCluster, podUids, waitConverged } from '../test/support/clusters.ts';
+import { waitFor } from '../test/support/wait.ts';
+import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
+
+const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
+const runs = arg('--runs', 2);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+const manifest = new URL('../test/e2e/fixtures/etcd-3pod.yaml', import.meta.url);
+
+
+/** The pod (a new one, not `oldUid`) runs an etcd member that has a leader. */
+async function memberServing(ns: string, pod: string, oldUid: string): Promise<void> {
+  await waitFor(`${pod} serving`, async () => {
+    const p = kubectlJson<{ metadata: { uid: string }; status: { podIP?: string } }>(['get', 'pod', '-n', ns, pod, '--ignore-not-found']);
+    if (!p?.metadata || p.metadata.uid === oldUid || !p.status.podIP) return false;
+    const c = new Etcd3({ hosts: `http://${p.status.podIP}:2379`, dialTimeout: 500, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 1000) }) });
+    try { return (await c.maintenance.status()).leader !== '0'; } finally { c.close(); }
+  }, { timeoutMs: 180_000, intervalMs: 100 });
+}
+
+/** Baseline: a member of a plain 3-pod cluster deleted and created again on its volume. */
+async function bareRestart(): Promise<number> {
+  const { ns, cleanup } = tempNamespace('bench-bare');
+  try {
+    const yaml = fixture(manifest, { NS: ns, IMAGE: etcdImage('3.6.16') });
+    kubectl(['apply', '-n', ns, '-f', '-'], yaml);
+    kubectl(['wait', '-n', ns, '--for=condition=Ready', 'pod', 'etcd-0', 'etcd-1', 'etcd-2', '--timeout=180s']);
+    const uid = kubectlJson<{ metadata: { uid: string } }>(['get', 'pod', '-n', ns, 'etcd-1']).metadata.uid;
+    const t0 = performance.now();
+    kubectl(['delete', 'pod', '-n', ns, 'etcd-1', '--wait=true']);
+    kubectl(['apply', '-n', ns, '-f', '-'], yaml);
+    await memberServing(ns, 'etcd-1', uid);
+    return seconds(t0);
+  } finally {
+    cleanup();
+  }
+}
+
+interface Event { seconds: number; serving: number; failedWrites: number; unavailableMs: number }
+
+ensureStack();
+Object.assign(process.env, OperatorProcess.prebuiltBundleEnv());
+OperatorProcess.installCrds();
+const { ns, cleanup } = tempNamespace('bench-fo');
+const operator = new OperatorProcess(ns);
+operator.start();
+const results: Record<string, Event[]> = { follower: [], leader: [], scaleUp: [], scaleDown: [] };
+const bare: number[] = [];
+let lost = 0;
+try {
+  for (let r = 0; r < runs; r++) {
+    bare.push(await bareRestart());
+    const name = `fo${r}`;
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: 3, storage: { size: '64Mi' } }));
+    await waitConverged(ns, name, 3);
+    const writer = new Writer({ endpoints: [clientServiceEndpoint(ns, name)], prefix: `bench${r}` });
+    writer.start();
+    const measure = async (what: string, fn: () => Promise<number | undefined>, until: () => Promise<unknown>) => {
+      const before = { failed: writer.failedWrites, unavailable: writer.longestUnavailableMs };
+      writer.longestUnavailableMs = 0;
+      const t0 = performance.now();
+      const serving = await fn();
+      await until();
+      results[what]!.push({ seconds: seconds(t0), serving: serving ?? seconds(t0), failedWrites: writer.failedWrites - before.failed, unavailableMs: writer.longestUnavailableMs });
+      writer.longestUnavailableMs = Math.max(writer.longestUnavailableMs, before.unavailable);
+    };
+    for (const role of ['follower', 'leader'] as const) {
+      const victim = getCluster(ns, name).status!.members!.find((m) => m.leader === (role === 'leader'))!.name;
+      const uid = podUids(ns, name).get(victim)!;
+      await measure(role, async () => {
+        const t0 = performance.now();
+        kubectl(['delete', 'pod', '-n', ns, victim, '--wait=false']);
+        await memberServing(ns, victim, uid);
+        return seconds(t0);
+      }, () => waitConverged(ns, name, 3));
+    }
+    const resize = (size: number) => async () => { kubectl(['patch', 'etcdcluster', '-n', ns, name, '--type=merge', '-p', JSON.stringify({ spec: { size } })]); return undefined; };
+    await measure('scaleUp', resize(4), () => waitConverged(ns, name, 4));
+    await measure('scaleDown', resize(3), () => waitConverged(ns, name, 3));
+    await writer.stop();
+    lost += (await writer.verify()).missing.length;
+    kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
+  }
+} finally {
+  await operator.stop();
+  cleanup();
+}
+
+const bareMedian = median(bare);
+const summary = Object.fromEntries(Object.entries(results).map(([k, xs]) => [k, {
+  medianSeconds: median(xs.map((x) => x.seconds)),
+  medianServingSeconds: median(xs.map((x) => x.serving)),
+  ratioToBareRestart: median(xs.map((x) => x.seconds)) / bareMedian,
+  failedWrites: xs.reduce((a, x) => a + x.failedWrites, 0),
+  longestUnavailableMs: Math.max(...xs.map((x) => x.unavailableMs)),
+  all: xs,
+}]));
+const withinTarget = (k: 'follower' | 'leader') => summary[k]!.medianSeconds <= bareMedian + 3;
+console.log(JSON.stringify({ bench: 'failover', runs, bareRestartSeconds: { median: bareMedian, all: bare }, ...summary, acknowledgedWritesLost: lost, targets: { followerWithinBarePlus3s: withinTarget('follower'), leaderWithinBarePlus3s: withinTarget('leader') } }, null, 2));
+console.log('\n| measure | median | ratio to bare restart | failed writes | longest unavailability |\n|---|---|---|---|---|');
+console.log(`| bare pod restart (delete + create on its volume -> serving) | ${bareMedian.toFixed(2)} s | 1.00 | - | - |`);
+const label: Record<string, string> = { follower: 'follower pod deleted -> 3 healthy', leader: 'leader pod deleted -> 3 healthy', scaleUp: 'scale 3 -> 4 -> Available', scaleDown: 'scale 4 -> 3 -> Available' };
+for (const [k, v] of Object.entries(summary)) {
+  console.log(`| ${label[k]} | ${v.medianSeconds.toFixed(2)} s (serving after ${v.medianServingSeconds.toFixed(2)} s) | ${v.ratioToBareRestart.toFixed(2)} | ${v.failedWrites} | ${v.longestUnavailableMs} ms |`);
+}
+console.log(`| acknowledged writes lost | ${lost} | | | |`);
