@@ -81,13 +81,16 @@ export function statusActivities({ kube, now }: StatusDeps) {
         const voters = o.members.filter((m) => !m.learner);
         const healthyVoters = voters.filter((m) => m.healthy).length;
         const available = o.quorum && voters.length > 0 && healthyVoters >= quorum(voters.length);
-        const allHealthy = o.members.length === expectedSize && o.members.every((m) => m.healthy && !m.learner);
+        // A member being added or removed by a resize is no degradation; a voter that is down is.
+        const down = voters.filter((m) => !m.healthy).length;
+        const lostPods = o.members.filter((m) => !o.pods.some((p) => p.name === m.name && !p.terminating)).length;
         const lowest = lowestVersion(o.members.map((m) => m.version).filter((v): v is string => Boolean(v)));
+        const resizing = voters.length !== expectedSize ? ` (resizing ${voters.length} -> ${expectedSize})` : '';
         const degraded: ConditionUpdate = verdict.quorumLost
           ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.QuorumLost, message: verdict.reason }
-          : allHealthy
-            ? { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${o.members.length} members healthy` }
-            : { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MemberRepair, message: `${o.members.filter((m) => m.healthy).length}/${expectedSize} members healthy: ${verdict.reason}` };
+          : down || lostPods
+            ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MemberRepair, message: `${healthyVoters}/${voters.length} voters healthy: ${verdict.reason}` }
+            : { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${healthyVoters} voters healthy${resizing}` };
         const updates: ConditionUpdate[] = [
           available
             ? { type: 'Available', status: 'True', reason: REASONS.Available.QuorumHealthy, message: `${healthyVoters}/${voters.length} voters healthy` }

@@ -3,23 +3,15 @@
 // moves to the reconcile loop at its next continue-as-new.
 import {
   ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild,
-  log, setHandler, workflowInfo,
+  log, workflowInfo,
 } from '@temporalio/workflow';
 import { etcd, kubeUntilDone as kube } from './activity-proxies.ts';
 import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { operationWorkflowId } from './ids.ts';
-import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
+import { initialState, message, registerClusterHandlers } from './cluster-handlers.ts';
 import { clusterSearchAttributes } from './search-attributes.ts';
-import type { ClusterWorkflowInput, ClusterWorkflowState, OperationType } from './types.ts';
-
-const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0, failedGeneration: -1 });
-
-const message = (err: unknown): string => {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e; // the activity's own failure, not the wrappers
-  return e?.message ?? String(err);
-};
+import type { ClusterWorkflowInput, OperationType } from './types.ts';
 
 export async function legacyClusterLoop({ key, state: carried }: ClusterWorkflowInput): Promise<void> {
   // Everything that decides what runs next lives in state, so continue-as-new carries it.
@@ -28,16 +20,7 @@ export async function legacyClusterLoop({ key, state: carried }: ClusterWorkflow
   let pausedReported = false;
   let observeRequested = false;
 
-  setHandler(specChangedSignal, ({ generation }) => { state.seenGeneration = Math.max(state.seenGeneration, generation); });
-  setHandler(deleteRequestedSignal, () => { state.deleteRequested = true; });
-  setHandler(retrySignal, () => { retryRequested = true; });
-  setHandler(retryUpdate, () => { retryRequested = true; return { retrying: state.lastError ?? '' }; }, {
-    validator: () => {
-      if (state.lastError === undefined) throw new Error('nothing to retry: the last operation did not fail');
-    },
-  });
-  setHandler(membersChangedSignal, () => { observeRequested = true; });
-  setHandler(stateQuery, () => state);
+  registerClusterHandlers(state, { retry: () => { retryRequested = true; }, membersChanged: () => { observeRequested = true; } });
 
   async function runOperation(type: OperationType, generation: number): Promise<boolean> {
     state.operations += 1;

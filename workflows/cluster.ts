@@ -5,7 +5,7 @@
 // cluster that does not answer.
 import {
   CancellationScope, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild,
-  isCancellation, log, patched, setHandler, workflowInfo,
+  isCancellation, log, patched, workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { kubeUntilDone as kube, observe } from './activity-proxies.ts';
@@ -13,7 +13,7 @@ import { legacyClusterLoop } from './cluster-legacy.ts';
 import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { operationWorkflowId } from './ids.ts';
-import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
+import { initialState, message, registerClusterHandlers } from './cluster-handlers.ts';
 import { memberIndex, planNext, type Decision, type MemberChange } from './reconcile-planner.ts';
 import { replaceMemberWorkflow } from './replace-member.ts';
 import { restartMemberWorkflow } from './restart-member.ts';
@@ -32,14 +32,6 @@ const HOLD_MAX_MS = 10 * 60_000;
 /** A cancelled operation waits for `etcdop ops retry` or a new generation. */
 const HOLD_FOREVER = Number.MAX_SAFE_INTEGER;
 
-const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0, failedGeneration: -1 });
-
-const message = (err: unknown): string => {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e; // the activity's own failure, not the wrappers
-  return e?.message ?? String(err);
-};
-
 const changeKey = (c: MemberChange | undefined): string => (c ? `${c.type}:${'action' in c ? c.action : ''}:${c.member}` : 'Create');
 
 type Outcome = 'ok' | 'failed' | 'cancelled';
@@ -55,16 +47,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   let plannedGeneration = 0;
   let pausedReported = false;
 
-  setHandler(specChangedSignal, ({ generation }) => { state.seenGeneration = Math.max(state.seenGeneration, generation); });
-  setHandler(deleteRequestedSignal, () => { state.deleteRequested = true; });
-  setHandler(retrySignal, () => { retryRequested = true; });
-  setHandler(retryUpdate, () => { retryRequested = true; return { retrying: state.lastError ?? '' }; }, {
-    validator: () => {
-      if (state.lastError === undefined) throw new Error('nothing to retry: the last operation did not fail');
-    },
-  });
-  setHandler(membersChangedSignal, () => { wake = true; });
-  setHandler(stateQuery, () => state);
+  registerClusterHandlers(state, { retry: () => { retryRequested = true; }, membersChanged: () => { wake = true; } });
 
   /** Waits until something may have changed: a signal, a newer generation, or the timeout. */
   const idle = (timeout: Duration | number) =>

@@ -1,5 +1,5 @@
 // The operator run with only deploy/rbac/operator.yaml's permissions (a ServiceAccount token, not
-// the admin kubeconfig): a cluster is created to Available and deleted, and the API never says 403.
+// the admin kubeconfig): a cluster is created, resized, repaired and deleted, and the API never says 403.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../support/stack.ts';
 import { kubectl, kubectlJson } from '../support/kube.ts';
-import { clusterYaml, objectsLeft, waitAvailable } from '../support/clusters.ts';
+import { clusterYaml, objectsLeft, podUids, waitAvailable, waitConverged } from '../support/clusters.ts';
+import { waitFor } from '../support/wait.ts';
 import { useOperatorNamespace, type OperatorProcess } from '../support/operator.ts';
 
 interface KubeconfigView { clusters: { name: string; cluster: { server: string; 'certificate-authority-data': string } }[] }
@@ -46,10 +47,17 @@ describe('operator with its least-privilege RBAC', () => {
     assert.equal(can('delete', 'etcdclusters.etcd.operator.dev'), 'no');
   });
 
-  it('creates a 3-member cluster to Available and deletes it with nothing left, and is never forbidden', async () => {
+  it('creates a 3-member cluster, scales it to 4 and back, restarts a deleted member, deletes it with nothing left, and is never forbidden', async () => {
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('rbac', { size: 3 }));
     const c = await waitAvailable(ns, 'rbac');
     assert.equal(c.status!.members!.length, 3);
+    for (const size of [4, 3]) {
+      kubectl(['patch', 'etcdcluster', '-n', ns, 'rbac', '--type=merge', '-p', JSON.stringify({ spec: { size } })]);
+      await waitConverged(ns, 'rbac', size);
+    }
+    kubectl(['delete', 'pod', '-n', ns, 'rbac-0', '--wait=true']);
+    await waitFor('rbac-0 restarted', () => podUids(ns, 'rbac').has('rbac-0'), { timeoutMs: 60_000, intervalMs: 500 });
+    await waitConverged(ns, 'rbac', 3);
     kubectl(['delete', 'etcdcluster', '-n', ns, 'rbac', '--wait=true', '--timeout=120s']);
     assert.deepEqual(objectsLeft(ns, 'rbac'), []);
     const log = readFileSync(operator.logFile, 'utf8');

@@ -1,0 +1,28 @@
+// What the cluster workflow (both loops) shares: its initial state, its message handlers, and how
+// a failure is told in one line.
+import { setHandler } from '@temporalio/workflow';
+import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
+import type { ClusterWorkflowState } from './types.ts';
+
+export const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0, failedGeneration: -1 });
+
+/** The activity's own failure message, not the wrappers'. */
+export const message = (err: unknown): string => {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+};
+
+/** Registers the signals, the retry update (refused when nothing failed) and the state query. */
+export function registerClusterHandlers(state: ClusterWorkflowState, on: { retry: () => void; membersChanged: () => void }): void {
+  setHandler(specChangedSignal, ({ generation }) => { state.seenGeneration = Math.max(state.seenGeneration, generation); });
+  setHandler(deleteRequestedSignal, () => { state.deleteRequested = true; });
+  setHandler(retrySignal, on.retry);
+  setHandler(retryUpdate, () => { on.retry(); return { retrying: state.lastError ?? '' }; }, {
+    validator: () => {
+      if (state.lastError === undefined) throw new Error('nothing to retry: the last operation did not fail');
+    },
+  });
+  setHandler(membersChangedSignal, on.membersChanged);
+  setHandler(stateQuery, () => state);
+}
