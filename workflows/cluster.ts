@@ -137,7 +137,18 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     }));
   }
 
-  await kube.ensureFinalizer(key); // first: nothing is created before deletion can be intercepted
+  // First: nothing is created before deletion can be intercepted. A permanent error (RBAC) waits for a fix.
+  for (;;) {
+    try {
+      await kube.ensureFinalizer(key);
+      break;
+    } catch (err) {
+      state.lastError = message(err);
+      log.warn('adding the finalizer failed', { error: state.lastError });
+      await condition(() => retryRequested || state.deleteRequested, RESYNC);
+      retryRequested = false;
+    }
+  }
 
   for (;;) {
     if (state.deleteRequested) return deleteCluster();
@@ -170,7 +181,16 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     }
     pausedReported = false;
 
-    const obs = await observe.observeCluster(key);
+    let obs;
+    try {
+      obs = await observe.observeCluster(key);
+    } catch (err) {
+      // Only a permanent error gets here (e.g. RBAC): the loop waits instead of failing the workflow.
+      state.lastError = message(err);
+      log.warn('observation failed', { error: state.lastError });
+      await idle(RESYNC);
+      continue;
+    }
     if (!state.created) {
       // A fresh workflow (terminated, reset) over a cluster that has members adopts it: Create
       // (which starts members as `new`) runs only for a cluster that never had any.
@@ -182,12 +202,12 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
         if (!state.failedOp) {
           state.created = true;
           state.doneGeneration = Math.max(state.doneGeneration, desired.generation);
-          await kube.markBootstrapped(key);
+          await tolerate('annotation', kube.markBootstrapped(key));
         }
         continue;
       }
     }
-    if (!obs.bootstrapped && obs.quorum) await kube.markBootstrapped(key);
+    if (!obs.bootstrapped && obs.quorum) await tolerate('annotation', kube.markBootstrapped(key));
 
     state.highestMemberIndex = Math.max(state.highestMemberIndex ?? -1, obs.highestIndex);
     const decision = planNext(key.name, desired, { ...obs, highestIndex: state.highestMemberIndex });
