@@ -182,7 +182,7 @@ describe('reconcile loop: cancel and delete', () => {
     await h.client.workflow.getHandle(opId(c, 'Scale', 2)).cancel();
     const o = await outcome(c, opId(c, 'Scale', 2));
     assert.equal(o.result, 'Cancelled');
-    assert.ok([...c.events.values()].some((e) => e.reason === 'ScaleCancelled'));
+    await waitFor('ScaleCancelled event', () => [...c.events.values()].some((e) => e.reason === 'ScaleCancelled'));
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal((await handle.query(stateQuery)).current, undefined, 'held: nothing started on its own');
     c.learnerCatchUpPolls = 0;
