@@ -58,6 +58,8 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
      */
     async applyMember(key: ClusterKey, plan: MemberPlan): Promise<'created' | 'exists'> {
       const { obj, ref, spec } = await load(key);
+      // The annotation is written once Create has succeeded (or a formed cluster is adopted). Until
+      // then a retried Create step may still re-create a lost emptyDir member as `new`: a known gap.
       if (plan.state === 'new' && obj.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true') {
         throw ApplicationFailure.nonRetryable(`${plan.member} cannot start as a new cluster member: the cluster bootstrapped already`, 'AlreadyBootstrapped');
       }
