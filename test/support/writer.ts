@@ -1,6 +1,7 @@
 // A real "no acknowledged write lost" writer: puts sequential keys through a cluster's client
 // Service, records every write etcd acknowledged, and afterwards reads each one back. A put whose
 // outcome is unknown (a timeout) is not counted as acknowledged; if it landed, nothing is wrong.
+import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import { kubectlJson } from './kube.ts';
 import { waitFor } from './wait.ts';
@@ -38,8 +39,13 @@ export class Writer {
     this.o = { intervalMs: 20, callTimeoutMs: 2000, maxDurationMs: 15 * 60_000, maxWrites: 200_000, ...options };
   }
 
+  /** No client-side retries: each put is one attempt, so a short outage shows as failed writes instead of being hidden. */
   private client(): Etcd3 {
-    return new Etcd3({ hosts: this.o.endpoints, dialTimeout: this.o.callTimeoutMs, defaultCallOptions: () => ({ deadline: new Date(Date.now() + this.o.callTimeoutMs) }) });
+    return new Etcd3({
+      hosts: this.o.endpoints, dialTimeout: this.o.callTimeoutMs,
+      defaultCallOptions: () => ({ deadline: new Date(Date.now() + this.o.callTimeoutMs) }),
+      faultHandling: { host: () => noop, global: noop },
+    });
   }
 
   start(): void {
