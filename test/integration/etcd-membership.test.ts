@@ -64,7 +64,10 @@ for (const [tool, ipPrefix] of [['etcd35', '127.0.0.1'], ['etcd36', '127.0.0.2']
         m4.close();
 
         const victim = members.find((m) => m.name === 'm3')!;
-        await c.cluster.memberRemove({ ID: victim.ID });
+        // The etcd3 client retries a call whose reply was lost (e.g. when m3 led and stepped down):
+        // the retry of a removal that went through answers "member not found". The operator's
+        // removeMember activity treats that as done too; the member list below is the check.
+        await c.cluster.memberRemove({ ID: victim.ID }).catch((err: Error) => { if (!/member not found/.test(err.message)) throw err; });
         await etcd.stop(3);
         ({ members } = await c.cluster.memberList({ linearizable: true }));
         assert.deepEqual(members.map((m) => m.name).sort(), ['m1', 'm2', 'm4']);
