@@ -5,13 +5,11 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { BOOTSTRAPPED_ANNOTATION, LABELS } from '../k8s/api.ts';
 import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { ETCD_CONTAINER } from '../k8s/manifests/member-pod.ts';
-import { memberIndex, nameFromPeerURL } from '../workflows/reconcile-planner.ts';
+import { memberIndex } from '../workflows/reconcile-planner.ts';
 import type { ClusterKey, ClusterObservation, ObservedMember, ObservedPod } from '../workflows/types.ts';
-import { clusterPods, hexId, memberEndpoints, withEtcd } from './etcd-client.ts';
+import { clusterPods, endpointsOf, hexId, wireMemberName, withEtcd, type WireMember } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { fetchCluster } from './kube-cluster.ts';
-
-type WireMember = { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner: boolean };
 
 /** The first endpoint to answer a member list (linearizable needs a majority of voters). */
 async function memberList(endpoints: string[], linearizable: boolean, timeoutMs: number): Promise<WireMember[] | undefined> {
@@ -46,7 +44,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         clusterPods(kube, key),
         kube.core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selectorString(key.name) }).then((l) => l.items.filter((v) => belongsTo(v.metadata, key.uid))),
       ]);
-      const endpoints = await memberEndpoints(kube, key);
+      const endpoints = endpointsOf(pods);
       const eps = [...endpoints.values()];
       let wire = await memberList(eps, true, callTimeoutMs);
       const quorum = wire !== undefined;
@@ -54,7 +52,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
 
       const members: ObservedMember[] = await Promise.all((wire ?? []).map(async (m): Promise<ObservedMember> => {
         const peerURL = m.peerURLs[0] ?? '';
-        const name = m.name || nameFromPeerURL(peerURL);
+        const name = wireMemberName(m);
         const base = { name, id: hexId(m.ID), peerURL, learner: Boolean(m.isLearner), started: m.clientURLs.length > 0 };
         const ep = endpoints.get(name);
         if (!ep) return { ...base, healthy: false, leader: false };

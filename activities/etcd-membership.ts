@@ -2,17 +2,15 @@
 // after a worker crash) finds its own earlier effect instead of repeating it.
 import { ApplicationFailure } from '@temporalio/activity';
 import { peerURL } from '../k8s/api.ts';
-import { CRASH_LOOP_RESTARTS, nameFromPeerURL, quorumOf } from '../workflows/reconcile-planner.ts';
+import { CRASH_LOOP_RESTARTS, quorumOf } from '../workflows/reconcile-planner.ts';
 import { observePod } from './cluster-observe.ts';
 import type { ClusterKey } from '../workflows/types.ts';
-import { clusterPods, hexId, memberEndpoints, withEtcd } from './etcd-client.ts';
+import { clusterPods, hexId, memberEndpoints, wireMemberName as nameOf, withEtcd, type WireMember } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 
-type WireMember = { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner: boolean };
 interface Live { endpoints: Map<string, string>; members: WireMember[]; leaderId: string }
 
 const notYet = (message: string) => ApplicationFailure.retryable(message, 'NotYet');
-const nameOf = (m: WireMember) => m.name || nameFromPeerURL(m.peerURLs[0] ?? '');
 
 export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; callTimeoutMs?: number }) {
   /** Membership through a linearizable list (a majority answers), and who leads. */

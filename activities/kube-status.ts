@@ -14,6 +14,11 @@ export interface OperationStep { type: OperationType; workflowId: string; step: 
 export interface OperationOutcome { type: OperationType; workflowId: string; result: OperationResult; message: string; generation?: number }
 export interface EventInput { id: string; type: 'Normal' | 'Warning'; reason: string; message: string }
 
+/** Available: a majority of the voters is healthy, so the cluster serves writes. */
+const availableCondition = (available: boolean, healthy: number, voters: number): ConditionUpdate => (available
+  ? { type: 'Available', status: 'True', reason: REASONS.Available.QuorumHealthy, message: `${healthy}/${voters} voters healthy` }
+  : { type: 'Available', status: 'False', reason: REASONS.Available.QuorumLost, message: `${healthy}/${voters} voters healthy` });
+
 export function statusActivities({ kube, now }: StatusDeps) {
   const patch = (key: ClusterKey, build: (status: EtcdClusterStatus) => Record<string, unknown>): Promise<void> =>
     kube.updateClusterStatus(key.namespace, key.name, key.uid, (obj) => build(obj.status ?? {}));
@@ -55,9 +60,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
         const allHealthy = members.length === expectedSize && members.every((m) => m.healthy);
         const lowest = lowestVersion(members.map((m) => m.version).filter((v): v is string => Boolean(v)));
         const updates: ConditionUpdate[] = [
-          available
-            ? { type: 'Available', status: 'True', reason: REASONS.Available.QuorumHealthy, message: `${healthyVoters}/${voters.length} voters healthy` }
-            : { type: 'Available', status: 'False', reason: REASONS.Available.QuorumLost, message: `${healthyVoters}/${voters.length} voters healthy` },
+          availableCondition(available, healthyVoters, voters.length),
           allHealthy
             ? { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${members.length} members healthy` }
             : { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MembersUnhealthy, message: `${members.filter((m) => m.healthy).length}/${expectedSize} members healthy` },
@@ -76,7 +79,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
      * The reconcile loop's observation and verdict: members as etcd reports them, Available from
      * quorum, Degraded with the planner's reason when a member is down or quorum is lost.
      */
-    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; converged: boolean }): Promise<void> {
+    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean }): Promise<void> {
       await patch(key, (s) => {
         const voters = o.members.filter((m) => !m.learner);
         const healthyVoters = voters.filter((m) => m.healthy).length;
@@ -92,9 +95,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
             ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MemberRepair, message: `${healthyVoters}/${voters.length} voters healthy: ${verdict.reason}` }
             : { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${healthyVoters} voters healthy${resizing}` };
         const updates: ConditionUpdate[] = [
-          available
-            ? { type: 'Available', status: 'True', reason: REASONS.Available.QuorumHealthy, message: `${healthyVoters}/${voters.length} voters healthy` }
-            : { type: 'Available', status: 'False', reason: REASONS.Available.QuorumLost, message: `${healthyVoters}/${voters.length} voters healthy` },
+          availableCondition(available, healthyVoters, voters.length),
           degraded,
         ];
         return {

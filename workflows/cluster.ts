@@ -133,7 +133,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
 
   async function report(desired: { size: number }, obs: Awaited<ReturnType<typeof observe.observeCluster>>, decision: Decision): Promise<void> {
     await tolerate('status', kube.reportObservation(key, obs, desired.size, {
-      reason: decision.reason, quorumLost: decision.kind === 'wait' && decision.quorumLost, converged: decision.kind === 'converged',
+      reason: decision.reason, quorumLost: decision.kind === 'wait' && decision.quorumLost,
     }));
   }
 

@@ -2,6 +2,7 @@
 // with retainOnDelete), and the finalizer last, so the EtcdCluster disappears only when all is clean.
 import { kube, poll } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
+import { retainVolumes } from './retain-volumes.ts';
 import type { OperationInput } from './types.ts';
 
 export interface DeleteResult { podsDeleted: number; volumesDeleted: string[]; volumesKept: string[] }
@@ -9,7 +10,7 @@ export interface DeleteResult { podsDeleted: number; volumesDeleted: string[]; v
 export async function deleteClusterWorkflow({ key }: OperationInput): Promise<DeleteResult> {
   const progress = operationProgress(key, 'Delete');
   // An unreadable (e.g. invalid) spec must not block deletion, nor cost data: retainOnDelete unknown (unreadable or the object already gone) -> keep.
-  const retain = await kube.readCluster(key).then((desired) => desired?.retainOnDelete ?? true, () => true);
+  const retain = await retainVolumes(key);
   await progress.step('DeleteMembers');
   const podsDeleted = await kube.deleteClusterObjects(key);
   await progress.step('WaitPodsGone');

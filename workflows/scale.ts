@@ -1,9 +1,9 @@
 // Scale: one member step toward spec.size. Up: a new member joins as a learner, catches up and is
 // promoted. Down: leadership moves off a leaving leader, the member leaves etcd, then its pod and
 // volume go. The reconcile loop observes again after each step, so a size change mid-resize re-plans.
-import { kube } from './activity-proxies.ts';
 import { joinMember, removeMember } from './member-steps.ts';
 import { operationProgress } from './progress.ts';
+import { retainVolumes } from './retain-volumes.ts';
 import type { MemberChange } from './reconcile-planner.ts';
 import type { MemberOperationInput } from './types.ts';
 
@@ -15,7 +15,7 @@ export async function scaleClusterWorkflow({ key, change, reason }: MemberOperat
     await joinMember(key, progress, change.member, change.votersAfter);
   } else {
     // Unknown (the spec unreadable) keeps the volume.
-    const retain = await kube.readCluster(key).then((d) => d?.retainOnDelete ?? true, () => true);
+    const retain = await retainVolumes(key);
     await removeMember(key, progress, change.member, change.votersAfter, retain);
   }
   return { member: change.member, action: change.action };

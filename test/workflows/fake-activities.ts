@@ -460,7 +460,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
       return run('markBootstrapped', key, [key], (c) => { if (!c.bootstrapped) c.writes.push('annotate bootstrapped'); c.bootstrapped = true; });
     },
 
-    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; converged: boolean }): Promise<void> {
+    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean }): Promise<void> {
       return run('reportObservation', key, [key, o, expectedSize, verdict], (c) => {
         c.verdicts.push(verdict.reason);
         c.patchStatus('reportObservation', { members: o.members.map((m) => ({ name: m.name, id: m.id, peerURL: m.peerURL, clientURL: '', leader: m.leader, learner: m.learner, healthy: m.healthy })) });
