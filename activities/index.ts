@@ -7,16 +7,31 @@ import { endpointActivities } from './kube-endpoints.ts';
 import { observeActivities } from './cluster-observe.ts';
 import { membershipActivities } from './etcd-membership.ts';
 import { withKubeErrors } from './kube-errors.ts';
+import { backupActivities } from './backup.ts';
+import { catalogActivities } from './backup-catalog.ts';
+import { scheduleActivities } from './backup-schedule.ts';
+import { restoreActivities } from './restore.ts';
+import type { Client } from '@temporalio/client';
 import type { Kube } from './kube-client.ts';
 
 export interface ActivityDeps {
   kube: Kube;
   /** Image repository when a spec names none, e.g. gcr.io/etcd-development/etcd. */
   defaultRepository: string;
+  /** Image with a POSIX shell and busybox tools for the backup/restore helper pods. */
+  toolsImage?: string;
+  /** The Temporal client the schedule activities use (created on first use). */
+  temporal?: () => Promise<Client>;
+  /** Task queue the backup Schedules start their workflows on. */
+  taskQueue?: string;
   now?: () => Date;
 }
 
-export function createActivities({ kube, defaultRepository, now = () => new Date() }: ActivityDeps) {
+export const DEFAULT_TOOLS_IMAGE = 'busybox:1.36';
+
+const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal client configured for schedule activities'));
+
+export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT_TOOLS_IMAGE, temporal = noTemporal, taskQueue = 'etcd-operator', now = () => new Date() }: ActivityDeps) {
   return withKubeErrors({
     ...clusterActivities({ kube, defaultRepository }),
     ...statusActivities({ kube, now }),
@@ -25,6 +40,10 @@ export function createActivities({ kube, defaultRepository, now = () => new Date
     ...endpointActivities({ kube }),
     ...observeActivities({ kube, callTimeoutMs: 2000 }),
     ...membershipActivities({ kube }),
+    ...backupActivities({ kube, toolsImage, now }),
+    ...catalogActivities({ kube }),
+    ...scheduleActivities({ kube, temporal, taskQueue }),
+    ...restoreActivities({ kube, toolsImage, defaultRepository }),
   });
 }
 

@@ -40,6 +40,8 @@ export function clusterActivities({ kube, defaultRepository }: ClusterDeps) {
         retainOnDelete: c.spec.storage.retainOnDelete,
         emptyDir: c.spec.storage.emptyDir,
         deleting: Boolean(c.obj.metadata.deletionTimestamp),
+        restoreFromBackup: Boolean(c.spec.bootstrap?.backup),
+        recoveryPolicy: c.spec.recovery.policy,
       };
     },
 

@@ -1,6 +1,6 @@
 // Activities that write what the operator observed and does into status, and Events.
 import { setCondition, REASONS, type ConditionUpdate } from '../k8s/conditions.ts';
-import type { EtcdClusterStatus, OperationResult } from '../k8s/cluster-status.ts';
+import type { EtcdClusterStatus, OperationResult, RestoreStatus } from '../k8s/cluster-status.ts';
 import { selectorString } from '../k8s/manifests/owner.ts';
 import { quorum } from '../k8s/manifests/pdb.ts';
 import { lowestVersion } from '../k8s/cluster-spec.ts';
@@ -109,6 +109,11 @@ export function statusActivities({ kube, now }: StatusDeps) {
     },
 
     /** Events get deterministic names (cluster + operation id), so a retried activity records one Event. */
+    /** Records which snapshot the cluster now holds (after a bootstrap restore or a recovery). */
+    async reportRestore(key: ClusterKey, r: Omit<RestoreStatus, 'completedAt'>): Promise<void> {
+      await patch(key, () => ({ restoredFrom: { ...r, completedAt: now().toISOString().replace(/\.\d{3}Z$/, 'Z') } }));
+    },
+
     async recordEvent(key: ClusterKey, e: EventInput): Promise<void> {
       const name = `${key.name}.${e.id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253);
       const t = now().toISOString();

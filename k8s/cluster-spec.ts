@@ -2,6 +2,7 @@
 // it, and k8s/crd.ts generates the CRD's OpenAPI schema (descriptions, defaults, bounds) from it.
 // Cross-field and transition rules the OpenAPI schema cannot say live in k8s/crd-rules.ts as CEL.
 import { z } from 'zod';
+import { BootstrapSchema, RecoverySchema, ScheduledBackupSchema } from './backup-spec.ts';
 
 export const SUPPORTED_MINORS = ['3.5', '3.6'] as const;
 export const DEFAULT_VERSION = '3.6.16';
@@ -127,6 +128,11 @@ export const EtcdClusterSpecSchema = z.object({
   options: Options.prefault({}).describe('etcd server tuning flags.'),
   paused: z.boolean(BOOL).default(false)
     .describe('Stop starting new operations; an operation already running finishes.'),
+  backup: ScheduledBackupSchema.optional().describe('Scheduled backups with retention; also the default destination of on-demand backups.'),
+  bootstrap: BootstrapSchema.optional().describe('Start the cluster from a backup. Immutable after creation.'),
+  recovery: RecoverySchema.prefault({}).describe('Recovery from a lost quorum.'),
+}).refine((s) => !(s.bootstrap && s.storage.emptyDir), {
+  path: ['bootstrap'], error: 'spec.bootstrap needs PVC storage: a snapshot is restored onto each member\'s volume (spec.storage.emptyDir must be false)',
 }).describe('Desired state of the etcd cluster.');
 
 export type EtcdClusterSpec = z.output<typeof EtcdClusterSpecSchema>;

@@ -55,6 +55,16 @@ export const LastOperationSchema = z.object({
 });
 export type LastOperation = z.output<typeof LastOperationSchema>;
 
+export const RestoreStatusSchema = z.object({
+  backup: z.string().max(253).optional().describe('EtcdBackup restored (when restored by name or found as the latest).'),
+  location: z.string().max(2048).describe('Snapshot restored: s3://bucket/key or pvc://claim/path.'),
+  sha256: z.string().max(64).describe('SHA-256 of the snapshot, verified before restoring.'),
+  revision: z.int().min(0).optional().describe('etcd revision the cluster was restored to: writes after it are not in the cluster.'),
+  reason: z.string().max(1024).describe('Bootstrap (spec.bootstrap.backup) or why quorum was recovered.'),
+  completedAt: time().describe('When the restored cluster was up.'),
+});
+export type RestoreStatus = z.output<typeof RestoreStatusSchema>;
+
 // Conditions and members are list-maps, so status patches merge by key instead of replacing lists.
 const listMap = (key: string) => ({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': [key] });
 
@@ -67,6 +77,7 @@ export const EtcdClusterStatusSchema = z.object({
   selector: z.string().max(1024).optional().describe('Label selector of the member pods (for the scale subresource).'),
   operation: OperationStatusSchema.optional().describe('The operation in flight, if any.'),
   lastOperation: LastOperationSchema.optional().describe('The most recent finished operation.'),
+  restoredFrom: RestoreStatusSchema.optional().describe('The backup the cluster was last restored from (bootstrap or quorum-loss recovery).'),
 }).describe('Observed state of the etcd cluster.');
 
 export type EtcdClusterStatus = z.output<typeof EtcdClusterStatusSchema>;

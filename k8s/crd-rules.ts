@@ -2,6 +2,7 @@
 // (immutability, no downgrades) and cross-field checks. The zod schema enforces the non-transition
 // ones again inside the operator; transitions need the old object, which only the API server has.
 // Name limits need no CEL: the CRD's metadata.name schema carries them (k8s/crd.ts).
+import { CEL_MESSAGES } from './backup-spec.ts';
 import { SUPPORTED_MINORS } from './cluster-spec.ts';
 
 export interface CelRule {
@@ -54,5 +55,38 @@ export const CLUSTER_CEL_RULES: readonly PlacedCelRule[] = [
     rule: '!has(self.electionTimeoutMs) || !has(self.heartbeatIntervalMs) || self.electionTimeoutMs >= 5 * self.heartbeatIntervalMs',
     message: 'spec.options.electionTimeoutMs must be at least 5 times spec.options.heartbeatIntervalMs',
     fieldPath: '.electionTimeoutMs',
+  },
+  ...destinationRules(['spec', 'backup', 'destination']),
+  {
+    at: ['spec', 'bootstrap', 'backup'],
+    rule: 'has(self.name) != has(self.s3)',
+    message: `spec.bootstrap.backup: ${CEL_MESSAGES.ONE_SOURCE}`,
+  },
+  {
+    // A cluster starts from a backup once: adding, changing or removing the source later would mean nothing.
+    at: ['spec'],
+    rule: 'has(self.bootstrap) == has(oldSelf.bootstrap) && (!has(self.bootstrap) || self.bootstrap == oldSelf.bootstrap)',
+    message: 'spec.bootstrap is immutable: it only applies when the cluster is created',
+    fieldPath: '.bootstrap',
+  },
+  {
+    at: ['spec'],
+    rule: '!has(self.bootstrap) || !has(self.storage) || !has(self.storage.emptyDir) || !self.storage.emptyDir',
+    message: 'spec.bootstrap needs PVC storage: a snapshot is restored onto each member\'s volume (spec.storage.emptyDir must be false)',
+    fieldPath: '.bootstrap',
+  },
+];
+
+/** A destination names exactly one of s3 or pvc. */
+export function destinationRules(at: readonly string[]): PlacedCelRule[] {
+  return [{ at, rule: 'has(self.s3) != has(self.pvc)', message: `${at.join('.')}: ${CEL_MESSAGES.ONE_DESTINATION}` }];
+}
+
+export const BACKUP_CEL_RULES: readonly PlacedCelRule[] = [
+  ...destinationRules(['spec', 'destination']),
+  {
+    at: ['spec'],
+    rule: 'self.clusterName == oldSelf.clusterName && has(self.destination) == has(oldSelf.destination) && (!has(self.destination) || self.destination == oldSelf.destination)',
+    message: 'spec.clusterName and spec.destination are immutable: create another EtcdBackup',
   },
 ];

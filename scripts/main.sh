@@ -8,7 +8,7 @@ bash scripts/setup.sh
 bash scripts/stack.sh up
 eval "$(bash scripts/stack.sh env)"
 kubectl apply --server-side --field-manager=etcd-operator -f deploy/crds/ >/dev/null
-kubectl wait --for=condition=Established crd/etcdclusters.etcd.operator.dev --timeout=60s >/dev/null
+kubectl wait --for=condition=Established crd/etcdclusters.etcd.operator.dev crd/etcdbackups.etcd.operator.dev --timeout=60s >/dev/null
 kubectl apply -f examples/etcd-cluster.yaml
 cat <<MSG
 

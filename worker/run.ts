@@ -5,6 +5,7 @@ import { Kube } from '../activities/kube-client.ts';
 import { connectClient, temporalAddress, temporalNamespace } from '../client/temporal.ts';
 import { Dispatcher } from '../client/dispatcher.ts';
 import { ClusterWatcher } from '../client/watcher.ts';
+import { BackupWatcher } from '../client/backup-watcher.ts';
 import { TASK_QUEUE } from '../workflows/ids.ts';
 import { createOperatorWorker } from './worker.ts';
 
@@ -15,9 +16,11 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const kube = Kube.fromDefault();
   const taskQueue = opts.taskQueue ?? process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE;
   const defaultRepository = process.env.ETCD_IMAGE_REPOSITORY ?? 'gcr.io/etcd-development/etcd';
-  const { worker, connection } = await createOperatorWorker({ address: temporalAddress(), namespace: temporalNamespace(), taskQueue, kube, defaultRepository });
+  const toolsImage = process.env.ETCD_OPERATOR_TOOLS_IMAGE;
+  const { worker, connection } = await createOperatorWorker({ address: temporalAddress(), namespace: temporalNamespace(), taskQueue, kube, defaultRepository, toolsImage });
   const client = await connectClient();
   const watcher = new ClusterWatcher(kube, new Dispatcher(client, kube, taskQueue, log), log, opts.namespace);
+  const backups = new BackupWatcher(kube, client, taskQueue, log, opts.namespace);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -25,7 +28,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     // The SDK also reacts to SIGTERM/SIGINT by draining the worker; only ask if it has not yet.
-    void watcher.stop().finally(() => { if (worker.getState() === 'RUNNING') worker.shutdown(); });
+    void Promise.all([watcher.stop(), backups.stop()]).finally(() => { if (worker.getState() === 'RUNNING') worker.shutdown(); });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -33,6 +36,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   log.info({ temporal: temporalAddress(), taskQueue, defaultRepository }, 'operator starting');
   const running = worker.run();
   await watcher.start();
+  await backups.start();
   await running;
   await client.connection.close();
   await connection.close();

@@ -5,7 +5,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Kube } from '../activities/kube-client.ts';
 import { createActivities } from '../activities/index.ts';
+import { Client, Connection } from '@temporalio/client';
 import { failpointInterceptors, parseFailpoints } from './failpoints.ts';
+
+/** One lazily made client for the activities that manage Schedules. */
+function temporalClient(address: string, namespace: string): () => Promise<Client> {
+  let client: Promise<Client> | undefined;
+  return () => (client ??= Connection.connect({ address }).then((connection) => new Client({ connection, namespace })));
+}
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Built by `npm run build:workflows`. A worker uses a prebuilt bundle only when
@@ -18,6 +25,8 @@ export interface OperatorWorkerOptions {
   taskQueue: string;
   kube: Kube;
   defaultRepository: string;
+  /** Image of the backup/restore helper pods (a shell and busybox tools). */
+  toolsImage?: string;
 }
 
 export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -34,7 +43,7 @@ export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ 
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...code,
-    activities: createActivities({ kube: o.kube, defaultRepository: o.defaultRepository }),
+    activities: createActivities({ kube: o.kube, defaultRepository: o.defaultRepository, toolsImage: o.toolsImage, taskQueue: o.taskQueue, temporal: temporalClient(o.address, o.namespace) }),
     interceptors: { activity: failpointInterceptors(failpoints) },
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',

@@ -38,3 +38,20 @@ export const observation: ActivityOptions = {
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 };
+
+/**
+ * Streaming a snapshot (backup, verify, restore of one member): long, so liveness comes from
+ * heartbeats (a dead worker is noticed within 30s and the next attempt starts over), bounded in total.
+ */
+export const snapshotTransfer: ActivityOptions = {
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+};
+
+/** Waiting for a backup someone else runs: checked every 5s for up to 3 hours. */
+export const backupWait: ActivityOptions = {
+  startToCloseTimeout: '12s',
+  scheduleToCloseTimeout: '3h',
+  retry: { initialInterval: '5s', backoffCoefficient: 1, maximumInterval: '5s' },
+};

@@ -1,7 +1,7 @@
 // What the cluster workflow (both loops) shares: its initial state, its message handlers, and how
 // a failure is told in one line.
 import { setHandler } from '@temporalio/workflow';
-import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
+import { approveRecoverySignal, approveRecoveryUpdate, deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
 import type { ClusterWorkflowState } from './types.ts';
 
 export const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0, failedGeneration: -1 });
@@ -24,5 +24,12 @@ export function registerClusterHandlers(state: ClusterWorkflowState, on: { retry
     },
   });
   setHandler(membersChangedSignal, on.membersChanged);
+  const approve = () => { if (state.awaitingApproval) { state.recoveryApproved = true; on.membersChanged(); } };
+  setHandler(approveRecoverySignal, approve);
+  setHandler(approveRecoveryUpdate, () => { const what = state.awaitingApproval ?? ''; approve(); return { approved: what }; }, {
+    validator: () => {
+      if (!state.awaitingApproval) throw new Error('nothing waits for approval: the cluster has not lost quorum for good');
+    },
+  });
   setHandler(stateQuery, () => state);
 }

@@ -15,11 +15,12 @@ import { deleteClusterWorkflow } from './delete.ts';
 import { operationWorkflowId } from './ids.ts';
 import { initialState, message, registerClusterHandlers } from './cluster-handlers.ts';
 import { memberIndex, planNext, type Decision, type MemberChange } from './reconcile-planner.ts';
+import { recoverClusterWorkflow } from './recover.ts';
 import { replaceMemberWorkflow } from './replace-member.ts';
 import { restartMemberWorkflow } from './restart-member.ts';
 import { scaleClusterWorkflow } from './scale.ts';
 import { clusterSearchAttributes } from './search-attributes.ts';
-import type { ClusterWorkflowInput, ClusterWorkflowState, MemberOperationInput, OperationInput, OperationType } from './types.ts';
+import type { ClusterWorkflowInput, ClusterWorkflowState, MemberOperationInput, OperationInput, OperationType, RecoverInput } from './types.ts';
 
 /** Idle re-observation: catches whatever a lost signal would have told. */
 const RESYNC: Duration = '30 seconds';
@@ -58,7 +59,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     try { await p; } catch (err) { log.warn(`${what} failed`, { error: message(err) }); }
   };
 
-  async function runOperation(type: OperationType, generation: number, args: OperationInput | MemberOperationInput): Promise<Outcome> {
+  async function runOperation(type: OperationType, generation: number, args: OperationInput | MemberOperationInput | RecoverInput): Promise<Outcome> {
     state.operations += 1;
     const workflowId = operationWorkflowId(key, type, state.operations);
     state.current = { type, workflowId };
@@ -70,7 +71,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     let finished = false;
     if (type !== 'Delete') void condition(() => finished || state.deleteRequested).then(() => { if (!finished) scope.cancel(); });
     try {
-      const child = { Create: createClusterWorkflow, Delete: deleteClusterWorkflow, Scale: scaleClusterWorkflow, RestartMember: restartMemberWorkflow, ReplaceMember: replaceMemberWorkflow }[type];
+      const child = { Create: createClusterWorkflow, Delete: deleteClusterWorkflow, Scale: scaleClusterWorkflow, RestartMember: restartMemberWorkflow, ReplaceMember: replaceMemberWorkflow, Recover: recoverClusterWorkflow }[type];
       await scope.run(() => executeChild(child as (a: typeof args) => Promise<unknown>, {
         workflowId, args: [args],
         typedSearchAttributes: clusterSearchAttributes(key, type),
@@ -99,15 +100,15 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   }
 
   /** Runs the operation unless the same one failed lately; a failure holds it back with a growing delay. */
-  async function operate(change: MemberChange | undefined, generation: number, args: OperationInput | MemberOperationInput): Promise<void> {
-    const opKey = changeKey(change);
+  async function operate(change: MemberChange | undefined, generation: number, args: OperationInput | MemberOperationInput | RecoverInput, type: OperationType = change?.type ?? 'Create'): Promise<void> {
+    const opKey = type === 'Recover' ? 'Recover' : changeKey(change);
     const held = state.failedOp;
     if (held && held.key === opKey && !retryRequested && state.seenGeneration <= held.generation && Date.now() < held.until) {
       await idle(held.until - Date.now());
       return;
     }
     retryRequested = false;
-    const outcome = await runOperation(change?.type ?? 'Create', generation, args);
+    const outcome = await runOperation(type, generation, args);
     if (outcome === 'ok') {
       state.failedOp = undefined;
       state.failures = 0;
@@ -131,10 +132,33 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     }
   }
 
-  async function report(desired: { size: number }, obs: Awaited<ReturnType<typeof observe.observeCluster>>, decision: Decision): Promise<void> {
+  async function report(desired: { size: number }, obs: Awaited<ReturnType<typeof observe.observeCluster>>, decision: Decision, reason = decision.reason): Promise<void> {
     await tolerate('status', kube.reportObservation(key, obs, desired.size, {
-      reason: decision.reason, quorumLost: decision.kind === 'wait' && decision.quorumLost,
+      reason, quorumLost: (decision.kind === 'wait' && decision.quorumLost) || decision.kind === 'recover',
     }));
+  }
+
+  /** Quorum lost for good: restore every member from the latest backup, once approved (or by policy). */
+  async function recover(desired: { size: number; generation: number; recoveryPolicy?: string }, obs: Awaited<ReturnType<typeof observe.observeCluster>>, decision: Extract<Decision, { kind: 'recover' }>): Promise<void> {
+    const approved = desired.recoveryPolicy === 'RestoreLatestBackup' || state.recoveryApproved === true;
+    if (!approved) {
+      const how = `restore every member from the latest backup with: etcdop approve ${key.name} -n ${key.namespace} (or the approveRecovery signal in the Temporal UI), or set spec.recovery.policy: RestoreLatestBackup`;
+      await report(desired, obs, decision, `${decision.reason}; waiting for approval: ${how}`);
+      if (state.awaitingApproval === undefined) {
+        await tolerate('event', kube.recordEvent(key, { id: `recovery-approval-${state.operations}`, type: 'Warning', reason: 'RecoveryNeedsApproval', message: `${decision.reason}. Nothing is deleted until approved: ${how}` }));
+      }
+      state.awaitingApproval = decision.reason;
+      await idle(QUORUM_LOST);
+      return;
+    }
+    state.awaitingApproval = undefined;
+    await report(desired, obs, decision, `${decision.reason}; restoring from the latest backup`);
+    const first = (state.highestMemberIndex ?? -1) + 1;
+    const members = Array.from({ length: desired.size }, (_, i) => `${key.name}-${first + i}`);
+    state.highestMemberIndex = first + desired.size - 1;
+    const oldMembers = [...new Set([...obs.members.map((m) => m.name), ...obs.pods.map((p) => p.name), ...obs.volumes])].filter(Boolean).sort();
+    await operate(undefined, desired.generation, { key, reason: decision.reason, oldMembers, members }, 'Recover');
+    if (!state.failedOp) state.recoveryApproved = false;
   }
 
   // First: nothing is created before deletion can be intercepted. A permanent error (RBAC) waits for a fix.
@@ -181,6 +205,19 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     }
     pausedReported = false;
 
+    // spec.backup as a Temporal Schedule, made to match each new generation.
+    if ((state.scheduleGeneration ?? 0) < desired.generation && patched('backup-schedule')) {
+      try {
+        const did = await kube.syncBackupSchedule(key);
+        if (did === 'created' || did === 'updated' || did === 'deleted') {
+          await tolerate('event', kube.recordEvent(key, { id: `schedule-${desired.generation}`, type: 'Normal', reason: 'BackupSchedule', message: `Backup schedule ${did}` }));
+        }
+      } catch (err) {
+        await tolerate('event', kube.recordEvent(key, { id: `schedule-failed-${desired.generation}`, type: 'Warning', reason: 'BackupScheduleFailed', message: message(err) }));
+      }
+      state.scheduleGeneration = desired.generation;
+    }
+
     let obs;
     try {
       obs = await observe.observeCluster(key);
@@ -212,6 +249,17 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     state.highestMemberIndex = Math.max(state.highestMemberIndex ?? -1, obs.highestIndex);
     const decision = planNext(key.name, desired, { ...obs, highestIndex: state.highestMemberIndex });
     state.lastDecision = decision.reason;
+    if (decision.kind === 'recover') {
+      // Runs that started before recovery existed keep waiting, as they did.
+      if (patched('quorum-recovery')) {
+        await recover(desired, obs, decision);
+        continue;
+      }
+      await report(desired, obs, decision);
+      await idle(QUORUM_LOST);
+      continue;
+    }
+    if (state.awaitingApproval !== undefined) { state.awaitingApproval = undefined; state.recoveryApproved = false; }
     await report(desired, obs, decision);
 
     if (decision.kind === 'converged') {

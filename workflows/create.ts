@@ -4,6 +4,7 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { kube, poll } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
+import { restoreVolumes, restoredWhat } from './restore-steps.ts';
 import type { CreateResult, OperationInput } from './types.ts';
 
 export const memberNames = (cluster: string, size: number) => Array.from({ length: size }, (_, i) => `${cluster}-${i}`);
@@ -18,6 +19,9 @@ export async function createClusterWorkflow({ key }: OperationInput): Promise<Cr
   await kube.applyServices(key);
 
   const members = memberNames(key.name, desired.size);
+  // From a backup: every volume holds the snapshot (verified) before the first member starts.
+  const source = desired.restoreFromBackup ? await kube.resolveBootstrapSource(key) : undefined;
+  if (source) await restoreVolumes(key, progress, source, members);
   for (const member of members) {
     await progress.step(`ApplyMember ${member}`);
     await kube.applyMember(key, { member, initialMembers: members, state: 'new' });
@@ -31,5 +35,9 @@ export async function createClusterWorkflow({ key }: OperationInput): Promise<Cr
     await poll.checkClientEndpoints(key, members);
   }
   await kube.reportMembers(key, health, desired.size);
+  if (source) {
+    await kube.reportRestore(key, { ...(source.backupName && { backup: source.backupName }), location: source.location, sha256: source.sha256, ...(source.revision !== undefined && { revision: source.revision }), reason: 'Bootstrap' });
+    await kube.recordEvent(key, { id: `restored-${progress.workflowId.slice(-12)}`, type: 'Normal', reason: 'Restored', message: `Started from ${restoredWhat(source)} (sha256 ${source.sha256})` });
+  }
   return { members, generation: desired.generation };
 }

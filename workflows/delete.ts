@@ -1,5 +1,6 @@
 // Delete: member pods, Services and PDB go first, then the volumes (deleted, or kept and released
 // with retainOnDelete), and the finalizer last, so the EtcdCluster disappears only when all is clean.
+import { patched } from '@temporalio/workflow';
 import { kube, poll } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
 import { retainVolumes } from './retain-volumes.ts';
@@ -17,6 +18,11 @@ export async function deleteClusterWorkflow({ key }: OperationInput): Promise<De
   await poll.waitPodsGone(key);
   await progress.step('ReleaseVolumes');
   const volumes = await kube.releaseVolumes(key, retain);
+  if (patched('delete-backup-schedule')) {
+    // The cluster is deleting: this removes its backup Schedule (the backups themselves stay).
+    await progress.step('DeleteBackupSchedule');
+    await kube.syncBackupSchedule(key);
+  }
   await progress.step('RemoveFinalizer');
   await kube.removeFinalizer(key);
   return { podsDeleted, volumesDeleted: volumes.deleted, volumesKept: volumes.kept };

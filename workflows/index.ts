@@ -5,3 +5,5 @@ export { deleteClusterWorkflow } from './delete.ts';
 export { scaleClusterWorkflow } from './scale.ts';
 export { restartMemberWorkflow } from './restart-member.ts';
 export { replaceMemberWorkflow } from './replace-member.ts';
+export { backupWorkflow, deleteBackupWorkflow, scheduledBackupWorkflow } from './backup.ts';
+export { recoverClusterWorkflow } from './recover.ts';

@@ -18,3 +18,7 @@ export const retryUpdate = defineUpdate<{ retrying: string }>('retryFailedOperat
 export const stateQuery = defineQuery<ClusterWorkflowState>('state');
 /** The current step of an operation workflow. */
 export const stepQuery = defineQuery<string>('step');
+/** Approve the recovery a cluster waits for (quorum lost for good): restore from the latest backup. The Temporal UI can send it. */
+export const approveRecoverySignal = defineSignal('approveRecovery');
+/** The CLI's approval: refused (validator) when nothing waits for one; answers what is being recovered. */
+export const approveRecoveryUpdate = defineUpdate<{ approved: string }>('approve');

@@ -21,7 +21,9 @@ export type Decision =
   | { kind: 'converged'; reason: string }
   /** Nothing safe to do now; observe again after a while. */
   | { kind: 'wait'; reason: string; quorumLost: boolean }
-  | { kind: 'operate'; change: MemberChange; reason: string };
+  | { kind: 'operate'; change: MemberChange; reason: string }
+  /** A majority of voters lost its data: only a restore from a backup brings the cluster back (after approval or by policy). */
+  | { kind: 'recover'; reason: string; lost: string[] };
 
 export const quorumOf = (voters: number): number => Math.floor(voters / 2) + 1;
 
@@ -52,6 +54,8 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
     // always safe; anything else waits.
     const restart = [...volumes].sort().find((v) => isGone(pods.get(v)));
     if (restart && !desired.emptyDir) return { kind: 'operate', change: { type: 'RestartMember', member: restart }, reason: `no member answers; member ${restart} has no running pod, restarting it on its volume` };
+    // Nothing left at all (no pod, no volume) of a cluster that existed: every member lost its data.
+    if (o.bootstrapped && !o.pods.length && !volumes.size) return { kind: 'recover', reason: 'quorum lost for good: every member lost its data (no pod, no volume left)', lost: [] };
     return { kind: 'wait', reason: 'no etcd member answers', quorumLost: true };
   }
 
@@ -66,8 +70,13 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
     }
   }
 
-  // 2. Without quorum nothing else is safe (no membership change can commit).
+  // 2. Without quorum nothing else is safe (no membership change can commit). When a majority of
+  // voters lost its data, waiting cannot help: the cluster needs a restore.
   if (!o.quorum || healthyVoters.length < quorumOf(voters.length)) {
+    const lost = voters.filter((m) => isGone(pods.get(m.name)) && !pods.get(m.name)?.terminating && !hasData(m.name)).map((m) => m.name).sort();
+    if (voters.length - lost.length < quorumOf(voters.length)) {
+      return { kind: 'recover', reason: `quorum lost for good: ${lost.length} of ${voters.length} voters lost their data (${lost.join(', ')})`, lost };
+    }
     return { kind: 'wait', reason: `quorum lost: ${healthyVoters.length}/${voters.length} voters healthy`, quorumLost: true };
   }
 

@@ -8,7 +8,24 @@ export interface ClusterKey {
   uid: string;
 }
 
-export type OperationType = 'Create' | 'Delete' | 'Scale' | 'RestartMember' | 'ReplaceMember';
+export type OperationType = 'Create' | 'Delete' | 'Scale' | 'RestartMember' | 'ReplaceMember' | 'Recover';
+
+/** Identifies one EtcdBackup object. */
+export interface BackupKey {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** Where a stored snapshot is and what it holds (no credentials: those stay in Secrets). */
+export interface SnapshotInfo {
+  location: string;
+  sizeBytes: number;
+  sha256: string;
+  revision: number;
+  etcdVersion: string;
+  member: string;
+}
 
 export interface ClusterWorkflowInput {
   key: ClusterKey;
@@ -39,6 +56,21 @@ export interface ClusterWorkflowState {
   failedOp?: { key: string; generation: number; until: number };
   /** How many operations failed in a row (the hold doubles each time). */
   failures?: number;
+  /** Generation whose spec.backup the backup Schedule was last made to match. */
+  scheduleGeneration?: number;
+  /** Why the cluster waits for `etcdop approve` (quorum lost for good, spec.recovery.policy Manual). */
+  awaitingApproval?: string;
+  /** An approval arrived: the next recovery decision restores from the latest backup. */
+  recoveryApproved?: boolean;
+}
+
+/** Rebuild every member from the latest backup: `members` are the fresh names to restore. */
+export interface RecoverInput {
+  key: ClusterKey;
+  reason: string;
+  /** Members etcd (or Kubernetes) had: their pods go, their volumes are kept. */
+  oldMembers: string[];
+  members: string[];
 }
 
 export interface OperationInput {
@@ -69,6 +101,10 @@ export interface ClusterSnapshot {
   /** Member data in emptyDir: a member whose pod is gone has lost its data. */
   emptyDir: boolean;
   deleting: boolean;
+  /** spec.bootstrap.backup is set: Create restores every member from it. */
+  restoreFromBackup?: boolean;
+  /** spec.recovery.policy. */
+  recoveryPolicy?: 'Manual' | 'RestoreLatestBackup';
 }
 
 export interface MemberHealth {

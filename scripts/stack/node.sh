@@ -317,4 +317,5 @@ env_node() {
   if node_external; then echo "export KUBECONFIG=$KUBECONFIG"; return; fi
   echo "export KUBECONFIG=$PKI/admin.kubeconfig"
   echo "export ETCD_IMAGE_REPOSITORY=$IMAGE_REPO/etcd"
+  echo "export ETCD_OPERATOR_TOOLS_IMAGE=$BUSYBOX_IMAGE"
 }

@@ -23,7 +23,7 @@ export class OperatorProcess {
 
   static installCrds(): void {
     kubectl(['apply', '--server-side', '--field-manager=etcd-operator', '-f', `${repoRoot}deploy/crds/`]);
-    kubectl(['wait', '--for=condition=Established', 'crd/etcdclusters.etcd.operator.dev', '--timeout=60s']);
+    kubectl(['wait', '--for=condition=Established', 'crd/etcdclusters.etcd.operator.dev', 'crd/etcdbackups.etcd.operator.dev', '--timeout=60s']);
   }
 
   /** Builds the workflow bundle and returns the environment that makes an operator load it, as in production. */

@@ -11,6 +11,7 @@ const DEFAULTS: EtcdClusterSpec = {
   pod: {},
   options: {},
   paused: false,
+  recovery: { policy: 'Manual' },
 };
 
 function parse(raw: unknown): EtcdClusterSpec {

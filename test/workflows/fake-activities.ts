@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../activities/index.ts';
 import type { MemberPlan } from '../../activities/kube-members.ts';
 import type { EventInput, OperationOutcome, OperationStep } from '../../activities/kube-status.ts';
+import type { RestoreSource } from '../../activities/restore.ts';
 import { FINALIZER, clientServiceName, clientURL, headlessServiceName, pdbName, peerURL, pvcName } from '../../k8s/api.ts';
 import { memberIndex, quorumOf } from '../../workflows/reconcile-planner.ts';
 import type { ClusterKey, ClusterObservation, ClusterSnapshot, MemberHealth, ObservedMember } from '../../workflows/types.ts';
@@ -63,6 +64,7 @@ export interface ClusterSeed {
   paused?: boolean;
   retainOnDelete?: boolean;
   emptyDir?: boolean;
+  recoveryPolicy?: 'Manual' | 'RestoreLatestBackup';
 }
 
 const injectedCrash = (activity: string) => ApplicationFailure.retryable(`injected crash after ${activity}`, 'InjectedCrash');
@@ -112,6 +114,13 @@ export class FakeCluster {
   pdbMinAvailable?: number;
   /** checkLearnerCaughtUp polls a new learner needs. */
   learnerCatchUpPolls = 1;
+  recoveryPolicy: 'Manual' | 'RestoreLatestBackup';
+  /** The newest Succeeded backup of the cluster, as latestBackupSource finds it. */
+  latestBackup?: RestoreSource;
+  /** Volume -> how many times a snapshot was restored onto it (a restored volume is skipped). */
+  readonly restored = new Map<string, number>();
+  /** Calls of syncBackupSchedule, by generation seen. */
+  scheduleSyncs = 0;
   private nextId = 0x1000;
   private readonly faults: Fault[] = [];
   private readonly hooks: { activity: ActivityName; fn: (c: FakeCluster) => void; remaining: number }[] = [];
@@ -124,6 +133,7 @@ export class FakeCluster {
     this.paused = seed.paused ?? false;
     this.retainOnDelete = seed.retainOnDelete ?? false;
     this.emptyDir = seed.emptyDir ?? false;
+    this.recoveryPolicy = seed.recoveryPolicy ?? 'Manual';
   }
 
   get image(): string { return `gcr.io/etcd-development/etcd:v${this.version}`; }
@@ -308,7 +318,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
       return run('readCluster', key, [key], (c) => {
         if (!c.exists) return undefined;
         c.validate();
-        return { generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting };
+        return { generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting, restoreFromBackup: false, recoveryPolicy: c.recoveryPolicy };
       });
     },
 
@@ -604,5 +614,55 @@ export function createFakeActivities(world: FakeWorld): Activities {
         return ready.sort();
       });
     },
+
+    // --- backup and restore: the recovery path is modelled; backups themselves run on the real stack
+
+    async syncBackupSchedule(key: ClusterKey) {
+      return run('syncBackupSchedule', key, [key], (c) => { c.scheduleSyncs += 1; return 'none' as const; });
+    },
+    async reportRestore(key: ClusterKey, r: Parameters<Activities['reportRestore']>[1]) {
+      return run('reportRestore', key, [key, r], (c) => { c.writes.push(`restored ${r.location}`); });
+    },
+    async latestBackupSource(key: ClusterKey) {
+      return run('latestBackupSource', key, [key], (c) => {
+        if (!c.latestBackup) throw ApplicationFailure.nonRetryable('no Succeeded EtcdBackup: nothing to restore from', 'NoBackup');
+        return c.latestBackup;
+      });
+    },
+    async resolveBootstrapSource(key: ClusterKey): Promise<RestoreSource> {
+      return run('resolveBootstrapSource', key, [key], () => { throw ApplicationFailure.nonRetryable('not modelled', 'TestSetup'); });
+    },
+    async verifySnapshot(key: ClusterKey, source: RestoreSource) {
+      return run('verifySnapshot', key, [key, source], () => ({ sizeBytes: source.sizeBytes ?? 1 }));
+    },
+    /** The volume gets the snapshot: etcd's membership becomes the restored one (the new members, all voters). */
+    async restoreMemberVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }) {
+      return run('restoreMemberVolume', key, [key, plan], (c) => {
+        const claim = pvcName(plan.member);
+        if (c.restored.has(claim)) return 'already' as const;
+        c.pvcs.set(claim, { owned: true });
+        c.restored.set(claim, 1);
+        c.writes.push(`restore ${claim}`);
+        for (const name of [...c.members.keys()]) if (!plan.initialMembers.includes(name)) c.members.delete(name);
+        for (const m of plan.initialMembers) if (!c.members.has(m)) c.members.set(m, c.newMember(false, true));
+        return 'restored' as const;
+      });
+    },
+    readBackup: notFaked('readBackup'),
+    ensureBackupFinalizer: notFaked('ensureBackupFinalizer'),
+    removeBackupFinalizer: notFaked('removeBackupFinalizer'),
+    reportBackup: notFaked('reportBackup'),
+    recordBackupEvent: notFaked('recordBackupEvent'),
+    takeSnapshot: notFaked('takeSnapshot'),
+    deleteStoredSnapshot: notFaked('deleteStoredSnapshot'),
+    createScheduledBackup: notFaked('createScheduledBackup'),
+    checkBackupDone: notFaked('checkBackupDone'),
+    applyRetention: notFaked('applyRetention'),
+    findLatestBackup: notFaked('findLatestBackup'),
   } satisfies Activities;
+}
+
+/** Backup activities run against the real stack (test/e2e/backup*.test.ts), not these fakes. */
+function notFaked(name: string): () => Promise<never> {
+  return () => Promise.reject(ApplicationFailure.nonRetryable(`${name} is not modelled by the fakes`, 'TestSetup'));
 }

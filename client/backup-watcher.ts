@@ -1,0 +1,100 @@
+// Informer on EtcdBackup objects: a new backup starts its workflow, a deleted one (still holding our
+// finalizer) starts the workflow that deletes its stored snapshot. Starts are idempotent (workflow
+// IDs from the backup's uid), so relists and the periodic resync are harmless.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Kube } from '../activities/kube-client.ts';
+import type { EtcdBackupObject } from '../activities/kube-backups.ts';
+import { ETCD_BACKUP, FINALIZER, GROUP, VERSION } from '../k8s/api.ts';
+import { backupWorkflowId, deleteBackupWorkflowId } from '../workflows/ids.ts';
+import { clusterSearchAttributes } from '../workflows/search-attributes.ts';
+import type { BackupKey } from '../workflows/types.ts';
+
+export type BackupPlan = { kind: 'none' } | { kind: 'backup' } | { kind: 'delete' };
+
+/** Pure: what an EtcdBackup object needs now. */
+export function planBackup(obj: EtcdBackupObject): BackupPlan {
+  if (obj.metadata.deletionTimestamp) return obj.metadata.finalizers?.includes(FINALIZER) ? { kind: 'delete' } : { kind: 'none' };
+  const phase = obj.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed' ? { kind: 'none' } : { kind: 'backup' };
+}
+
+export class BackupWatcher {
+  private informer?: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+  /** uid -> what was started, so our own status writes do not start it again. */
+  private readonly started = new Map<string, BackupPlan['kind']>();
+
+  constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {}
+
+  async start(): Promise<void> {
+    const path = this.namespace
+      ? `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${ETCD_BACKUP.plural}`
+      : `/apis/${GROUP}/${VERSION}/${ETCD_BACKUP.plural}`;
+    const list = () => (this.namespace
+      ? this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: ETCD_BACKUP.plural })
+      : this.kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: ETCD_BACKUP.plural })) as never;
+    const informer = makeInformer<KubernetesObject>(this.kube.config, path, list);
+    const on = (obj: KubernetesObject) => { void this.handle(obj as EtcdBackupObject); };
+    informer.on('add', on);
+    informer.on('update', on);
+    informer.on('delete', (obj) => { if (obj.metadata?.uid) this.started.delete(obj.metadata.uid); });
+    let backoffMs = 1000;
+    informer.on('connect', () => { backoffMs = 1000; });
+    informer.on('error', (err: unknown) => {
+      if (this.stopped) return;
+      this.log.warn({ what: 'etcdbackups', err: String(err), retryInMs: backoffMs }, 'watch failed; restarting');
+      setTimeout(() => { if (!this.stopped) informer.start().catch((e: unknown) => this.log.warn({ err: String(e) }, 'informer restart failed')); }, backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 30_000);
+    });
+    this.informer = informer;
+    await informer.start();
+    this.resync();
+  }
+
+  private resync(): void {
+    this.timer = setTimeout(() => {
+      if (this.stopped) return;
+      this.started.clear(); // level-triggered: a start that was lost is made again
+      for (const obj of this.informer?.list() ?? []) void this.handle(obj as EtcdBackupObject);
+      this.resync();
+    }, this.resyncMs);
+    this.timer.unref();
+  }
+
+  async handle(obj: EtcdBackupObject): Promise<void> {
+    const { name, namespace, uid } = obj.metadata;
+    if (!name || !namespace || !uid) return;
+    const plan = planBackup(obj);
+    if (plan.kind === 'none' || this.started.get(uid) === plan.kind) return;
+    const backup: BackupKey = { namespace, name, uid };
+    const clusterName = (obj.spec as { clusterName?: string } | undefined)?.clusterName ?? '';
+    try {
+      await this.client.workflow.start(plan.kind === 'backup' ? 'backupWorkflow' : 'deleteBackupWorkflow', {
+        workflowId: plan.kind === 'backup' ? backupWorkflowId(backup) : deleteBackupWorkflowId(backup),
+        taskQueue: this.taskQueue,
+        args: [{ backup }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        // A finished backup is never taken again under the same object; a failed delete may be retried.
+        workflowIdReusePolicy: plan.kind === 'backup' ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        typedSearchAttributes: clusterSearchAttributes({ namespace, name: clusterName, uid: '' }, plan.kind === 'backup' ? 'Backup' : 'DeleteBackup'),
+      });
+      this.log.info({ backup: `${namespace}/${name}`, plan: plan.kind }, 'started backup workflow');
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        this.log.warn({ backup: `${namespace}/${name}`, err: String(err) }, 'starting the backup workflow failed');
+        return;
+      }
+    }
+    this.started.set(uid, plan.kind);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.informer?.stop();
+  }
+}

@@ -1,0 +1,65 @@
+// Backups: one workflow per EtcdBackup (take the snapshot, record where and what), one to delete
+// its stored snapshot when the object goes, and the run a cluster's Schedule starts.
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { backupPoll, kube, transfer } from './activity-proxies.ts';
+import { message } from './cluster-handlers.ts';
+import type { BackupKey, ClusterKey, SnapshotInfo } from './types.ts';
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Takes the snapshot an EtcdBackup asks for; its status says Running, then Succeeded or Failed with why. */
+export async function backupWorkflow({ backup }: { backup: BackupKey }): Promise<SnapshotInfo | undefined> {
+  const { workflowId } = workflowInfo();
+  try {
+    await kube.ensureBackupFinalizer(backup);
+    const b = await kube.readBackup(backup);
+    if (!b || b.deleting || b.phase === 'Succeeded' || b.phase === 'Failed') return undefined;
+    await kube.reportBackup(backup, { phase: 'Running', workflowId, message: `streaming a snapshot of ${b.cluster.name}` });
+    await kube.recordBackupEvent(backup, { id: 'started', type: 'Normal', reason: 'BackupStarted', message: `Snapshot of EtcdCluster ${b.cluster.name} started (workflow ${workflowId})` });
+    const snap = await transfer.takeSnapshot(backup);
+    await kube.reportBackup(backup, { phase: 'Succeeded', ...snap, message: `stored ${snap.location} (${mib(snap.sizeBytes)}, revision ${snap.revision})` });
+    await kube.recordBackupEvent(backup, { id: 'succeeded', type: 'Normal', reason: 'BackupSucceeded', message: `Stored ${snap.location}: ${snap.sizeBytes} bytes, sha256 ${snap.sha256}, revision ${snap.revision}, from ${snap.member} (etcd ${snap.etcdVersion})` });
+    return snap;
+  } catch (err) {
+    const why = message(err);
+    await kube.reportBackup(backup, { phase: 'Failed', workflowId, message: why });
+    await kube.recordBackupEvent(backup, { id: 'failed', type: 'Warning', reason: 'BackupFailed', message: `${why} (workflow ${workflowId})` });
+    throw ApplicationFailure.nonRetryable(why, 'BackupFailed');
+  }
+}
+
+/** The EtcdBackup is being deleted: delete its stored snapshot (unless retainOnDelete), then let it go. */
+export async function deleteBackupWorkflow({ backup }: { backup: BackupKey }): Promise<{ deleted?: string }> {
+  const b = await kube.readBackup(backup);
+  let deleted: string | undefined;
+  if (b?.location && !b.retainOnDelete) {
+    try {
+      await kube.deleteStoredSnapshot(backup, b.location);
+      deleted = b.location;
+    } catch (err) {
+      // A snapshot that cannot be deleted (credentials gone) must not keep the object forever: say what stays.
+      await kube.recordBackupEvent(backup, { id: 'delete-failed', type: 'Warning', reason: 'SnapshotNotDeleted', message: `${b.location} was not deleted: ${message(err)}` });
+    }
+  }
+  await kube.removeBackupFinalizer(backup);
+  return { deleted };
+}
+
+/** `etcdcluster-<uid>/scheduled-backup-2026-11-25T10:00:00Z` -> `20261125-100000`: the scheduled time names the run. */
+export function runSuffix(workflowId: string, fallback: Date): string {
+  const m = /(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(workflowId);
+  if (m) return `${m[1]}${m[2]}${m[3]}-${m[4]}${m[5]}${m[6]}`;
+  const iso = fallback.toISOString();
+  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
+}
+
+/** One run of a cluster's backup Schedule: an EtcdBackup object (taken by its own workflow), then retention. */
+export async function scheduledBackupWorkflow({ key }: { key: ClusterKey }): Promise<{ backup: string; phase: string; deleted: string[] }> {
+  const info = workflowInfo();
+  const backup = await kube.createScheduledBackup(key, `${key.name}-${runSuffix(info.workflowId, info.startTime)}`);
+  const done = await backupPoll.checkBackupDone(backup);
+  // Retention runs after a failed run too: a failure never deletes a good backup (only Succeeded ones count).
+  const deleted = await kube.applyRetention(key);
+  if (done.phase === 'Failed') throw ApplicationFailure.nonRetryable(`backup ${backup.name} failed: ${done.message ?? ''}`, 'BackupFailed');
+  return { backup: backup.name, phase: done.phase, deleted };
+}

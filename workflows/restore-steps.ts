@@ -1,0 +1,19 @@
+// Restoring members from a snapshot, shared by Create (spec.bootstrap.backup) and Recover (quorum
+// lost for good): verify the snapshot once, then restore each member's volume before any member
+// starts, so a bad snapshot never leaves a half-made cluster running.
+import type { RestoreSource } from '../activities/restore.ts';
+import { transfer } from './activity-proxies.ts';
+import type { Progress } from './progress.ts';
+import type { ClusterKey } from './types.ts';
+
+export async function restoreVolumes(key: ClusterKey, progress: Progress, source: RestoreSource, members: string[]): Promise<void> {
+  await progress.step(`VerifySnapshot ${source.location}`);
+  await transfer.verifySnapshot(key, source);
+  for (const member of members) {
+    await progress.step(`RestoreVolume ${member}`);
+    await transfer.restoreMemberVolume(key, { member, initialMembers: members, source });
+  }
+}
+
+export const restoredWhat = (source: RestoreSource) =>
+  `${source.backupName ? `EtcdBackup ${source.backupName} (${source.location})` : source.location}${source.revision !== undefined ? ` at revision ${source.revision}` : ''}`;
