@@ -170,7 +170,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
           throw err;
         }
       }
-      await kube.mergePatch(claimHeader, { metadata: { annotations: { [RESTORED_ANNOTATION]: plan.source.sha256 } } });
+      await kube.mergePatch(claimHeader, { metadata: { ...claimHeader.metadata, annotations: { [RESTORED_ANNOTATION]: plan.source.sha256 } } });
       await deleteHelperPod(kube, key.namespace, name);
       return 'restored';
     },

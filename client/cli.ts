@@ -8,6 +8,7 @@ import { clusterWorkflowId } from '../workflows/ids.ts';
 import { retryUpdate } from '../workflows/messages.ts';
 import { connectClient } from './temporal.ts';
 import { describeOperation, listOperations } from './operations.ts';
+import { registerBackupCommands } from './cli-backup.ts';
 
 const program = new Command('etcdop').description('etcd operator whose operations are durable Temporal workflows');
 const print = (json: boolean, data: unknown, text: () => string) => console.log(json ? JSON.stringify(data, null, 2) : text());
@@ -92,6 +93,8 @@ ops.command('retry <cluster>')
     console.log(`retrying the failed operation of ${o.namespace}/${name}: ${retrying}`);
     await client.connection.close();
   });
+
+registerBackupCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A rejected update carries the workflow's own reason as its cause.

@@ -101,6 +101,8 @@ export function useOperatorNamespace(prefix: string, o: { env?: () => Record<str
     ctx.operator.start(o.env?.());
   });
   after(async () => {
+    // Backups first, while the operator runs: their finalizer deletes the stored snapshots.
+    kubectl(['delete', 'etcdbackups.etcd.operator.dev', '--all', '-n', ctx.ns, '--wait=true', '--timeout=120s']);
     kubectl(['delete', 'etcdcluster', '--all', '-n', ctx.ns, '--wait=true', '--timeout=120s']);
     await ctx.operator.drain();
     await ctx.operator.stop();

@@ -60,7 +60,7 @@ describe('delete', () => {
     assert.ok(lastIndex(c, 'deleteClusterObjects') < firstIndex(c, 'waitPodsGone'));
     assert.ok(lastIndex(c, 'waitPodsGone') < firstIndex(c, 'releaseVolumes'));
     assert.ok(lastIndex(c, 'releaseVolumes') < firstIndex(c, 'removeFinalizer'));
-    assert.deepEqual(c.steps.map((s) => s.step), ['DeleteMembers', 'WaitPodsGone', 'ReleaseVolumes', 'RemoveFinalizer']);
+    assert.deepEqual(c.steps.map((s) => s.step), ['DeleteMembers', 'WaitPodsGone', 'ReleaseVolumes', 'DeleteBackupSchedule', 'RemoveFinalizer']);
   });
 
   it('delete with retainOnDelete keeps the volumes, released from the cluster, and removes the finalizer last', TIMEOUT, async () => {

@@ -1,0 +1,79 @@
+// EtcdBackup helpers for e2e tests: the S3 credentials Secret, reading and waiting for backups,
+// the stored object's hash, and bulk keys written and read through the client Service.
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Etcd3 } from 'etcd3';
+import { kubectl, kubectlJson } from './kube.ts';
+import { waitFor } from './wait.ts';
+
+export interface Backup {
+  metadata: { name: string; uid: string; labels?: Record<string, string>; finalizers?: string[] };
+  status?: { phase?: string; location?: string; sizeBytes?: number; sha256?: string; revision?: number; etcdVersion?: string; conditions?: { message?: string }[] };
+}
+
+export const bucket = () => process.env.BACKUP_BUCKET ?? 'etcd-backups';
+
+/** A Secret with the stack's S3 credentials under the keys EtcdBackup expects. */
+export function createS3Secret(ns: string, name = 's3-creds'): string {
+  kubectl(['create', 'secret', 'generic', name, '-n', ns, `--from-literal=accessKeyId=${process.env.AWS_ACCESS_KEY_ID}`, `--from-literal=secretAccessKey=${process.env.AWS_SECRET_ACCESS_KEY}`]);
+  return name;
+}
+
+export const backupYaml = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdBackup', metadata: { name }, spec });
+export const getBackup = (ns: string, name: string) => kubectlJson<Backup>(['get', 'etcdbackups.etcd.operator.dev', '-n', ns, name]);
+export const listBackups = (ns: string) => kubectlJson<{ items: Backup[] }>(['get', 'etcdbackups.etcd.operator.dev', '-n', ns]).items;
+
+export async function waitBackupDone(ns: string, name: string, timeoutMs = 300_000): Promise<Backup> {
+  return waitFor(`backup ${name} done`, () => {
+    const b = getBackup(ns, name);
+    return (b.status?.phase === 'Succeeded' || b.status?.phase === 'Failed') && b;
+  }, { timeoutMs, intervalMs: 1000 });
+}
+
+export const s3 = () => new S3Client({ forcePathStyle: true, endpoint: process.env.AWS_ENDPOINT_URL_S3, region: process.env.AWS_REGION });
+
+/** SHA-256 and size of a stored object, or undefined when it does not exist. */
+export async function objectDigest(location: string): Promise<{ sha256: string; size: number } | undefined> {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+  if (!m) throw new Error(`not an s3 location: ${location}`);
+  const client = s3();
+  try {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: m[1], Key: m[2] }));
+    } catch {
+      return undefined;
+    }
+    const got = await client.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of got.Body as Readable) { hash.update(chunk as Buffer); size += (chunk as Buffer).length; }
+    return { sha256: hash.digest('hex'), size };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Puts `count` keys `<prefix>/<i>` with values derived from the index, 200 at a time. */
+export async function writeKeys(endpoint: string, prefix: string, count: number, valueSize = 100): Promise<void> {
+  const c = new Etcd3({ hosts: endpoint });
+  try {
+    for (let i = 0; i < count; i += 200) {
+      await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => c.put(`${prefix}/${i + j}`).value(valueOf(i + j, valueSize))));
+    }
+  } finally {
+    c.close();
+  }
+}
+
+export const valueOf = (i: number, size = 100) => `v${i}-`.padEnd(size, String.fromCharCode(97 + (i % 26)));
+
+/** Every key under the prefix and its value. */
+export async function readKeys(endpoint: string, prefix: string): Promise<Map<string, string>> {
+  const c = new Etcd3({ hosts: endpoint });
+  try {
+    return new Map(Object.entries(await c.getAll().prefix(`${prefix}/`).strings()));
+  } finally {
+    c.close();
+  }
+}
