@@ -1,0 +1,115 @@
+// Backup and restore pure parts: the API schemas, the watcher's plan, version skew, run names,
+// schedule specs and the helper pods' manifests.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EtcdBackupSpecSchema } from '../../k8s/backup-spec.ts';
+import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
+import { restorePod, snapshotReceiverPod, HELPER_PORT } from '../../k8s/manifests/backup-pods.ts';
+import { planBackup } from '../../client/backup-watcher.ts';
+import { versionSkew } from '../../activities/restore.ts';
+import { scheduleSpecOf } from '../../activities/backup-schedule.ts';
+import { parsePvcLocation, pvcLocation, snapshotFileName } from '../../activities/backup.ts';
+import { parseS3Location } from '../../activities/backup-s3.ts';
+import { runSuffix } from '../../workflows/backup.ts';
+import { FINALIZER } from '../../k8s/api.ts';
+
+const s3 = { bucket: 'etcd-backups', credentialsSecret: 's3-creds' };
+const owner = { apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdBackup', name: 'b', uid: 'u' };
+
+describe('EtcdBackup spec', () => {
+  const errors = (spec: unknown) => { const r = EtcdBackupSpecSchema.safeParse(spec); return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`); };
+  it('accepts an S3 or a PVC destination, or none (the cluster\'s default)', () => {
+    assert.deepEqual(errors({ clusterName: 'db', destination: { s3 } }), []);
+    assert.deepEqual(errors({ clusterName: 'db', destination: { pvc: { claimName: 'backups', path: 'etcd/prod' } } }), []);
+    assert.deepEqual(errors({ clusterName: 'db' }), []);
+  });
+  it('refuses both or neither destination, bad names, bad paths', () => {
+    assert.match(errors({ clusterName: 'db', destination: { s3, pvc: { claimName: 'x' } } }).join(), /exactly one of s3 or pvc/);
+    assert.match(errors({ clusterName: 'db', destination: {} }).join(), /exactly one of s3 or pvc/);
+    assert.match(errors({ clusterName: 'DB' }).join(), /clusterName: must be a Kubernetes object name/);
+    assert.match(errors({ clusterName: 'db', destination: { pvc: { claimName: 'x', path: '../etc' } } }).join(), /path: must be a relative path/);
+    assert.match(errors({ clusterName: 'db', destination: { pvc: { claimName: 'x', path: '/abs' } } }).join(), /path: must be a relative path/);
+    assert.match(errors({ clusterName: 'db', destination: { s3: { ...s3, bucket: 'A' } } }).join(), /bucket name/);
+  });
+});
+
+describe('EtcdCluster backup, bootstrap and recovery fields', () => {
+  const msgs = (spec: unknown) => { const v = validateClusterSpec(spec); return v.ok ? [] : v.errors.map((e) => `${e.field}: ${e.message}`); };
+  it('defaults: recovery Manual, retention 7', () => {
+    const v = validateClusterSpec({ backup: { schedule: '@hourly', destination: { s3 } } });
+    assert.ok(v.ok);
+    assert.equal(v.spec.recovery.policy, 'Manual');
+    assert.equal(v.spec.backup?.retention, 7);
+  });
+  it('refuses a bad schedule, retention 0, two bootstrap sources, bootstrap with emptyDir', () => {
+    assert.match(msgs({ backup: { schedule: 'often', destination: { s3 } } }).join(), /spec.backup.schedule: must be a cron expression/);
+    assert.match(msgs({ backup: { schedule: '* * * * *', retention: 0, destination: { s3 } } }).join(), /retention: must be an integer of at least 1/);
+    assert.match(msgs({ bootstrap: { backup: { name: 'b', s3: { ...s3, key: 'k' } } } }).join(), /exactly one of name or s3/);
+    assert.match(msgs({ storage: { emptyDir: true }, bootstrap: { backup: { name: 'b' } } }).join(), /spec.bootstrap needs PVC storage/);
+    assert.match(msgs({ recovery: { policy: 'Auto' } }).join(), /must be Manual or RestoreLatestBackup/);
+  });
+});
+
+describe('backup watcher plan', () => {
+  const obj = (o: { phase?: string; deleting?: boolean; finalizer?: boolean }) => ({
+    metadata: { name: 'b', namespace: 'n', uid: 'u', ...(o.deleting && { deletionTimestamp: new Date() }), finalizers: o.finalizer ? [FINALIZER] : [] },
+    status: o.phase ? { phase: o.phase as 'Running' } : undefined,
+  });
+  it('a new or running backup runs; a finished one does nothing; a deleted one with our finalizer is cleaned up', () => {
+    assert.equal(planBackup(obj({})).kind, 'backup');
+    assert.equal(planBackup(obj({ phase: 'Running' })).kind, 'backup');
+    assert.equal(planBackup(obj({ phase: 'Succeeded' })).kind, 'none');
+    assert.equal(planBackup(obj({ phase: 'Failed' })).kind, 'none');
+    assert.equal(planBackup(obj({ phase: 'Succeeded', deleting: true, finalizer: true })).kind, 'delete');
+    assert.equal(planBackup(obj({ deleting: true })).kind, 'none');
+  });
+});
+
+describe('restore version skew', () => {
+  for (const [from, to, ok] of [['3.5.35', '3.6.16', true], ['3.6.16', '3.6.16', true], ['3.6.16', '3.5.35', false], ['2.3.8', '3.5.35', false], [undefined, '3.6.16', true]] as const) {
+    it(`${from ?? 'unknown'} -> ${to}: ${ok ? 'allowed' : 'refused'}`, () => assert.equal(versionSkew(from, to) === undefined, ok));
+  }
+  it('names the rule', () => {
+    assert.match(versionSkew('3.6.16', '3.5.35')!, /downgrades/);
+    assert.match(versionSkew('2.3.8', '3.5.35')!, /another major version/);
+  });
+});
+
+describe('names and locations', () => {
+  it('a scheduled run is named by its scheduled time', () => {
+    assert.equal(runSuffix('etcdcluster-u/scheduled-backup-2026-11-25T10:00:30Z', new Date(0)), '20261125-100030');
+    assert.equal(runSuffix('other', new Date('2026-01-02T03:04:05.678Z')), '20260102-030405');
+  });
+  it('snapshot files are fixed per backup (a retry writes the same one)', () => {
+    assert.equal(snapshotFileName({ namespace: 'ns', name: 'b1', uid: '0123456789ab' }, 'db'), 'ns/db/b1-01234567.db');
+    assert.deepEqual(parsePvcLocation(pvcLocation('backups', 'etcd/ns/db/b1.db')), { claimName: 'backups', file: 'etcd/ns/db/b1.db' });
+    assert.deepEqual(parseS3Location('s3://bkt/a/b.db'), { bucket: 'bkt', key: 'a/b.db' });
+    assert.equal(parseS3Location('pvc://x/y'), undefined);
+  });
+  it('@every is an interval, anything else cron', () => {
+    assert.deepEqual(scheduleSpecOf('@every 30s'), { intervals: [{ every: '30s' }] });
+    assert.deepEqual(scheduleSpecOf('0 */6 * * *'), { cronExpressions: ['0 */6 * * *'] });
+  });
+});
+
+describe('helper pods', () => {
+  it('the receiver writes to .part and renames after reporting its hash; values reach the script as env, not text', () => {
+    const pod = snapshotReceiverPod({ namespace: 'n', name: 'r', owner, claimName: 'backups', file: 'etcd/x; rm -rf /', toolsImage: 'busybox' });
+    const c = pod.spec!.containers[0]!;
+    assert.equal(pod.spec!.restartPolicy, 'Never');
+    assert.ok(!c.command!.join(' ').includes('rm -rf /'), 'the file name is not spliced into the script');
+    assert.deepEqual(c.env!.find((e) => e.name === 'FILE'), { name: 'FILE', value: 'etcd/x; rm -rf /' });
+    assert.match(c.command![2]!, /\.part"\n.*termination-log\nmv/s);
+    assert.equal(c.ports![0]!.containerPort, HELPER_PORT);
+    assert.equal(pod.metadata!.labels!['app.kubernetes.io/name'], undefined, 'never selected as a member');
+  });
+  it('the restore pod verifies the hash before etcdutl restores, with the member\'s own flags', () => {
+    const pod = restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { claimName: 'backups', file: 'a.db' }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });
+    const [fetch, restore] = pod.spec!.initContainers!;
+    assert.match(fetch!.command![2]!, /sha256sum[\s\S]*mismatch/);
+    assert.deepEqual(restore!.command!.slice(0, 3), ['/usr/local/bin/etcdutl', 'snapshot', 'restore']);
+    assert.ok(restore!.command!.includes('--name=db-0'));
+    assert.ok(restore!.command!.includes('--initial-cluster-token=uid'));
+    assert.ok(pod.spec!.volumes!.some((v) => v.persistentVolumeClaim?.claimName === 'backups' && v.persistentVolumeClaim.readOnly));
+  });
+});
