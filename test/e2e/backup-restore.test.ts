@@ -88,7 +88,8 @@ describe('backup and restore', () => {
     await failed('no-cluster', { clusterName: 'nope', destination: { s3: { bucket: bucket(), credentialsSecret: secret } } }, /EtcdCluster .*nope does not exist/);
 
     // A snapshot whose hash does not match: Create fails before any member starts.
-    const loc = (await waitBackupDone(ns, 'kept')).status!.location!.replace(`s3://${bucket()}/`, '');
+    kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('good', { clusterName: 'src', destination: { s3: { bucket: bucket(), prefix: `e2e/${ns}/`, credentialsSecret: secret } } }));
+    const loc = (await waitBackupDone(ns, 'good')).status!.location!.replace(`s3://${bucket()}/`, '');
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('corrupt', { size: 1, storage: { size: '64Mi' }, bootstrap: { backup: { s3: { bucket: bucket(), key: loc, credentialsSecret: secret, sha256: '0'.repeat(64) } } } }));
     const c = await waitFor('Create of corrupt failed', () => {
       const x = getCluster(ns, 'corrupt');
