@@ -11,6 +11,7 @@ import { kubectl, kubectlJson } from '../support/kube.ts';
 import { clusterYaml, objectsLeft, podUids, waitAvailable, waitConverged } from '../support/clusters.ts';
 import { waitFor } from '../support/wait.ts';
 import { useOperatorNamespace, type OperatorProcess } from '../support/operator.ts';
+import { backupYaml, bucket, createS3Secret, waitBackupDone } from '../support/backups.ts';
 
 interface KubeconfigView { clusters: { name: string; cluster: { server: string; 'certificate-authority-data': string } }[] }
 
@@ -43,11 +44,12 @@ describe('operator with its least-privilege RBAC', () => {
     // `can-i` answers on stdout and exits 1 for "no".
     const can = (verb: string, what: string) => spawnSync('kubectl', ['auth', 'can-i', verb, what, '-n', ns, '--as=system:serviceaccount:etcd-operator-system:etcd-operator'], { encoding: 'utf8' }).stdout.trim();
     assert.equal(can('create', 'pods'), 'yes');
-    assert.equal(can('get', 'secrets'), 'no');
+    assert.equal(can('get', 'secrets'), 'yes', 'S3 credentials are read by name');
+    assert.equal(can('list', 'secrets'), 'no');
     assert.equal(can('delete', 'etcdclusters.etcd.operator.dev'), 'no');
   });
 
-  it('creates a 3-member cluster, scales it to 4 and back, restarts a deleted member, deletes it with nothing left, and is never forbidden', async () => {
+  it('creates a 3-member cluster, scales it to 4 and back, restarts a deleted member, backs it up to S3, deletes it with nothing left, and is never forbidden', async () => {
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('rbac', { size: 3 }));
     const c = await waitAvailable(ns, 'rbac');
     assert.equal(c.status!.members!.length, 3);
@@ -58,6 +60,9 @@ describe('operator with its least-privilege RBAC', () => {
     kubectl(['delete', 'pod', '-n', ns, 'rbac-0', '--wait=true']);
     await waitFor('rbac-0 restarted', () => podUids(ns, 'rbac').has('rbac-0'), { timeoutMs: 60_000, intervalMs: 500 });
     await waitConverged(ns, 'rbac', 3);
+    kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('rbac-1', { clusterName: 'rbac', destination: { s3: { bucket: bucket(), prefix: `e2e/${ns}/`, credentialsSecret: createS3Secret(ns) } } }));
+    assert.equal((await waitBackupDone(ns, 'rbac-1')).status?.phase, 'Succeeded');
+    kubectl(['delete', 'etcdbackups.etcd.operator.dev', '-n', ns, 'rbac-1', '--wait=true', '--timeout=60s']);
     kubectl(['delete', 'etcdcluster', '-n', ns, 'rbac', '--wait=true', '--timeout=120s']);
     assert.deepEqual(objectsLeft(ns, 'rbac'), []);
     const log = readFileSync(operator.logFile, 'utf8');

@@ -1,0 +1,131 @@
+// Backup, restore and recovery benchmark on the local stack, against baselines measured in the
+// same run: backup throughput (EtcdBackup to S3, created -> Succeeded) as a ratio to
+// `etcdctl snapshot save` of the same member; restore (EtcdCluster with spec.bootstrap.backup,
+// applied -> Available) against database size; quorum-loss recovery from approval to Available.
+// Usage: node --import tsx bench/backup.ts [--sizes 64,256] [--runs N]
+import { execFileSync } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { ensureStack, repoRoot } from '../test/support/stack.ts';
+import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
+import { OperatorProcess } from '../test/support/operator.ts';
+import { clusterYaml, getCluster, waitAvailable } from '../test/support/clusters.ts';
+import { waitFor } from '../test/support/wait.ts';
+import { backupYaml, bucket, createS3Secret, getBackup } from '../test/support/backups.ts';
+
+const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1]! : dflt; };
+const sizesMiB = arg('--sizes', '64,256').split(',').map(Number);
+const runs = Number(arg('--runs', '2'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+const MiB = 1024 * 1024;
+
+/** Fills the cluster with ~`mib` MiB of values (512 KiB each, random so they do not compress). */
+async function fill(endpoint: string, mib: number): Promise<void> {
+  const c = new Etcd3({ hosts: endpoint, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 30_000) }) });
+  try {
+    const value = Buffer.alloc(512 * 1024);
+    for (let i = 0; i < mib * 2; i += 4) {
+      await Promise.all([0, 1, 2, 3].filter((j) => i + j < mib * 2).map((j) => { value.fill(i + j); return c.put(`fill/${i + j}`).value(Buffer.from(value.map((b, k) => (b + k * 31) & 255))); }));
+    }
+  } finally {
+    c.close();
+  }
+}
+
+const podIP = (ns: string, pod: string) => kubectlJson<{ status: { podIP: string } }>(['get', 'pod', '-n', ns, pod]).status.podIP;
+
+/** Baseline: etcdctl snapshot save of the same member to a local file. */
+function etcdctlSave(ns: string, pod: string): { seconds: number; bytes: number } {
+  const file = join(tmpdir(), `bench-snap-${process.pid}.db`);
+  rmSync(file, { force: true });
+  const t0 = performance.now();
+  execFileSync('etcdctl', [`--endpoints=http://${podIP(ns, pod)}:2379`, 'snapshot', 'save', file], { stdio: 'ignore' });
+  const s = seconds(t0);
+  const bytes = statSync(file).size;
+  rmSync(file, { force: true });
+  return { seconds: s, bytes };
+}
+
+async function timedBackup(ns: string, name: string, cluster: string, secret: string): Promise<{ seconds: number; bytes: number }> {
+  const t0 = performance.now();
+  kubectl(['apply', '-n', ns, '-f', '-'], backupYaml(name, { clusterName: cluster, destination: { s3: { bucket: bucket(), prefix: `bench/${ns}/`, credentialsSecret: secret } } }));
+  const b = await waitFor(`${name} Succeeded`, () => { const x = getBackup(ns, name); if (x.status?.phase === 'Failed') throw new Error(JSON.stringify(x.status)); return x.status?.phase === 'Succeeded' && x; }, { timeoutMs: 600_000, intervalMs: 100 });
+  return { seconds: seconds(t0), bytes: b.status!.sizeBytes! };
+}
+
+ensureStack();
+Object.assign(process.env, OperatorProcess.prebuiltBundleEnv());
+OperatorProcess.installCrds();
+const { ns, cleanup } = tempNamespace('bench-bk');
+const operator = new OperatorProcess(ns);
+operator.start();
+const secret = createS3Secret(ns);
+const rows: { sizeMiB: number; etcdctl: { seconds: number; bytes: number }[]; backup: { seconds: number; bytes: number }[]; restore: number[] }[] = [];
+const recovery: number[] = [];
+try {
+  for (const mib of sizesMiB) {
+    const src = `src${mib}`;
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(src, { size: 1, storage: { size: '2Gi' }, options: { quotaBackendBytes: 4 * 1024 * MiB } }));
+    await waitAvailable(ns, src, 300_000);
+    await fill(`http://${podIP(ns, `${src}-0`)}:2379`, mib);
+    const row = { sizeMiB: mib, etcdctl: [] as { seconds: number; bytes: number }[], backup: [] as { seconds: number; bytes: number }[], restore: [] as number[] };
+    for (let r = 0; r < runs; r++) {
+      row.etcdctl.push(etcdctlSave(ns, `${src}-0`));
+      row.backup.push(await timedBackup(ns, `${src}-b${r}`, src, secret));
+    }
+    for (let r = 0; r < runs; r++) {
+      const name = `rs${mib}-${r}`;
+      const t0 = performance.now();
+      kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: 1, storage: { size: '2Gi' }, options: { quotaBackendBytes: 4 * 1024 * MiB }, bootstrap: { backup: { name: `${src}-b0` } } }));
+      await waitAvailable(ns, name, 900_000);
+      row.restore.push(seconds(t0));
+      kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
+    }
+    rows.push(row);
+    kubectl(['delete', 'etcdcluster', '-n', ns, src, '--wait=true', '--timeout=180s']);
+  }
+
+  // Quorum loss of 2 of 3 (pods and volumes deleted), approved: approval -> Available.
+  for (let r = 0; r < runs; r++) {
+    const name = `ql${r}`;
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: 3, storage: { size: '64Mi' } }));
+    await waitAvailable(ns, name);
+    await timedBackup(ns, `${name}-b`, name, secret);
+    const lost = [`${name}-1`, `${name}-2`];
+    kubectl(['delete', 'pvc', '-n', ns, ...lost.map((m) => `data-${m}`), '--wait=false']);
+    kubectl(['delete', 'pod', '-n', ns, ...lost, '--grace-period=1', '--wait=true']);
+    await waitFor('waiting for approval', () => getCluster(ns, name).status?.conditions?.some((c) => /waiting for approval/.test(c.message ?? '')), { timeoutMs: 180_000, intervalMs: 500 });
+    const t0 = performance.now();
+    execFileSync(process.execPath, [`${repoRoot}bin/etcdop.js`, 'approve', name, '-n', ns], { stdio: 'ignore' });
+    await waitFor(`${name} recovered`, () => { const c = getCluster(ns, name); return c.status?.readyMembers === 3 && (c.status?.members ?? []).every((m) => !['0', '1', '2'].includes(m.name.split('-').pop()!)); }, { timeoutMs: 600_000, intervalMs: 200 });
+    recovery.push(seconds(t0));
+    kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
+  }
+} finally {
+  kubectl(['delete', 'etcdbackups.etcd.operator.dev', '--all', '-n', ns, '--wait=true', '--timeout=180s']);
+  await operator.stop();
+  cleanup();
+}
+
+const summary = rows.map((r) => {
+  const ctl = median(r.etcdctl.map((x) => x.bytes / x.seconds));
+  const ours = median(r.backup.map((x) => x.bytes / x.seconds));
+  return {
+    sizeMiB: r.sizeMiB,
+    dbBytes: r.backup[0]!.bytes,
+    etcdctlMiBps: ctl / MiB,
+    backupMiBps: ours / MiB,
+    backupThroughputRatio: ours / ctl,
+    restoreSeconds: median(r.restore),
+    all: r,
+  };
+});
+console.log(JSON.stringify({ bench: 'backup', runs, sizes: summary, recoveryFromApprovalSeconds: { median: median(recovery), all: recovery }, targets: { backupThroughputAtLeast90PercentOfEtcdctl: summary.every((s) => s.backupThroughputRatio >= 0.9) } }, null, 2));
+console.log('\n| database | etcdctl snapshot save | EtcdBackup to S3 (create -> Succeeded) | throughput ratio | restore 1 member (apply -> Available) |\n|---|---|---|---|---|');
+for (const s of summary) {
+  console.log(`| ${(s.dbBytes / MiB).toFixed(0)} MiB | ${s.etcdctlMiBps.toFixed(1)} MiB/s | ${s.backupMiBps.toFixed(1)} MiB/s | ${s.backupThroughputRatio.toFixed(2)} | ${s.restoreSeconds.toFixed(1)} s |`);
+}
+console.log(`| quorum loss 2 of 3, approval -> 3 healthy | ${median(recovery).toFixed(1)} s | | | |`);
