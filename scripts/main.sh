@@ -9,6 +9,9 @@ bash scripts/stack.sh up
 eval "$(bash scripts/stack.sh env)"
 kubectl apply --server-side --field-manager=etcd-operator -f deploy/crds/ >/dev/null
 kubectl wait --for=condition=Established crd/etcdclusters.etcd.operator.dev crd/etcdbackups.etcd.operator.dev --timeout=60s >/dev/null
+# The sample cluster backs up to the stack's S3 server with these credentials (a Secret, as in production).
+kubectl create secret generic s3-creds -n default --from-literal=accessKeyId="$AWS_ACCESS_KEY_ID" \
+  --from-literal=secretAccessKey="$AWS_SECRET_ACCESS_KEY" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 kubectl apply -f examples/etcd-cluster.yaml
 cat <<MSG
 
@@ -18,6 +21,7 @@ cat <<MSG
                     kubectl get etcd -w
                     npx etcdop status example
                     npx etcdop ops list
+                    npx etcdop backup example --wait && npx etcdop backups list
 
 MSG
 # Production mode: the worker loads the prebuilt workflow bundle instead of running webpack.

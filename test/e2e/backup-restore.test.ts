@@ -9,6 +9,12 @@ import { useOperatorNamespace } from '../support/operator.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
 import { backupYaml, bucket, createS3Secret, getBackup, objectDigest, readKeys, valueOf, waitBackupDone, writeKeys } from '../support/backups.ts';
 import { waitFor } from '../support/wait.ts';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { repoRoot } from '../support/stack.ts';
+
+const etcdop = (args: string[]) => execFileSync(process.execPath, [`${repoRoot}bin/etcdop.js`, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 const KEYS = 10_000;
 
@@ -97,5 +103,34 @@ describe('backup and restore', () => {
     }, { timeoutMs: 120_000, intervalMs: 1000 });
     assert.ok(c);
     assert.equal(kubectl(['get', 'pods', '-n', ns, '-l', 'etcd.operator.dev/cluster=corrupt', '-o', 'name']).trim(), '', 'no member pod of a cluster whose snapshot failed verification');
+
+    // A 3.6 snapshot into a 3.5 cluster would be a downgrade: refused before anything starts.
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('older', { size: 1, version: '3.5.35', storage: { size: '64Mi' }, bootstrap: { backup: { name: 'good' } } }));
+    await waitFor('Create of older refused', () => getCluster(ns, 'older').status?.conditions?.some((k) => k.type === 'Degraded' && /newer than the cluster's 3\.5\.35 \(etcd does not support downgrades\)/.test(k.message ?? '')), { timeoutMs: 120_000, intervalMs: 1000 });
+    assert.equal(kubectl(['get', 'pods', '-n', ns, '-l', 'etcd.operator.dev/cluster=older', '-o', 'name']).trim(), '');
+  });
+
+  it('etcdop backup --wait and backups list; no credential in any backup workflow history or the operator log', { timeout: 300_000 }, async () => {
+    const out = JSON.parse(etcdop(['backup', 'src', '-n', ns, '--name', 'cli-1', '--s3-bucket', bucket(), '--credentials-secret', secret, '--wait', '-o', 'json'])) as { phase: string; location: string };
+    assert.equal(out.phase, 'Succeeded');
+    const listed = JSON.parse(etcdop(['backups', 'list', '-n', ns, '-c', 'src', '-o', 'json'])) as { name: string; phase: string }[];
+    assert.ok(listed.some((b) => b.name === 'cli-1' && b.phase === 'Succeeded'));
+    assert.throws(() => etcdop(['backup', 'nope', '-n', ns]), /EtcdCluster .*nope not found/);
+
+    const secretValue = process.env.AWS_SECRET_ACCESS_KEY!;
+    const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+    try {
+      const client = new Client({ connection });
+      let scanned = 0;
+      for await (const w of client.workflow.list({ query: `TaskQueue = '${suite.operator.taskQueue}'` })) {
+        const history = JSON.stringify(await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory());
+        assert.ok(!history.includes(secretValue), `${w.workflowId} holds no credential`);
+        scanned++;
+      }
+      assert.ok(scanned >= 10, `scanned ${scanned} histories`);
+    } finally {
+      await connection.close();
+    }
+    assert.ok(!readFileSync(suite.operator.logFile, 'utf8').includes(secretValue), 'the operator log holds no credential');
   });
 });

@@ -14,9 +14,12 @@ const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.m
 const histories = [
   'cluster', 'create', 'delete', 'cluster-crash-resume', 'create-client-endpoints', 'delete-crash-resume', 'cluster-retry-update',
   'reconcile-cluster', 'scale-up', 'scale-down', 'restart-member', 'restart-member-crash-looping', 'replace-member',
+  // Backups and recovery: an EtcdBackup to S3 and its deletion, a scheduled run with retention, a
+  // Create from a backup, and a cluster loop that lost quorum, waited for approval and recovered.
+  'backup', 'delete-backup', 'scheduled-backup', 'create-from-backup', 'recover', 'reconcile-recover-cluster',
 ];
 
-it('recorded histories of the cluster loop (legacy and reconcile), create, delete, scale, restart-member and replace-member replay without nondeterminism', async () => {
+it('recorded histories of the cluster loop (legacy and reconcile), create, delete, scale, restart-member, replace-member, backup and recovery replay without nondeterminism', async () => {
   for (const name of histories) {
     const history = JSON.parse(readFileSync(new URL(`./histories/${name}.json`, import.meta.url), 'utf8'));
     // Throws DeterminismViolationError (or any replay failure) if the code no longer matches.
