@@ -142,6 +142,20 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       }
     },
 
+    /**
+     * Where this backup's snapshot is or would be: the recorded location, else the one its destination
+     * fixes (a backup deleted while it ran may have stored it without recording it).
+     */
+    async snapshotLocation(key: BackupKey): Promise<string | undefined> {
+      const b = await resolveBackup(kube, key);
+      if (!b) return undefined;
+      if (b.status.location) return b.status.location;
+      const file = snapshotFileName(key, b.clusterName);
+      if (b.destination.s3) return s3Location(b.destination.s3.bucket, joinPath(b.destination.s3.prefix, file));
+      if (b.destination.pvc) return pvcLocation(b.destination.pvc.claimName, joinPath(b.destination.pvc.path, file));
+      return undefined;
+    },
+
     /** Deletes the stored snapshot of a backup; one already gone is success. */
     async deleteStoredSnapshot(key: BackupKey, location: string): Promise<void> {
       const s3loc = parseS3Location(location);

@@ -76,6 +76,7 @@ export async function openSnapshot(endpoint: string, onChunk: (sizeBytes: number
     bytes,
     revision: () => revision,
     digest: () => ({ sizeBytes, sha256: sha256 ?? '' }),
-    close: () => { rpc.destroy(); client.close(); },
+    // A stream cut short must fail its reader (an upload then aborts), never look like a complete snapshot.
+    close: () => { if (!bytes.writableFinished) bytes.destroy(new Error('snapshot stream closed before its end')); rpc.destroy(); client.close(); },
   };
 }

@@ -44,6 +44,7 @@ program.command('status <cluster>')
       ...(s.members ?? []).map((m) => `    ${m.name.padEnd(24)} id=${m.id ?? '-'} ${m.leader ? 'leader' : m.learner ? 'learner' : 'follower'} ${m.healthy ? 'healthy' : 'UNHEALTHY'} ${m.version ?? ''}`),
       `  operation: ${s.operation ? `${s.operation.type} step=${s.operation.step ?? '-'} workflow=${s.operation.workflowId}${s.operation.reason ? `\n    why: ${s.operation.reason}` : ''}` : 'none'}`,
       `  last: ${s.lastOperation ? `${s.lastOperation.type} ${s.lastOperation.result} ${s.lastOperation.finishedAt} ${s.lastOperation.message ?? ''}` : 'none'}`,
+      ...(s.restoredFrom ? [`  restored from: ${s.restoredFrom.backup ?? s.restoredFrom.location} at revision ${s.restoredFrom.revision ?? '?'} (${s.restoredFrom.reason}, ${s.restoredFrom.completedAt})`] : []),
     ].join('\n'));
   });
 

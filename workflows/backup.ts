@@ -1,6 +1,7 @@
 // Backups: one workflow per EtcdBackup (take the snapshot, record where and what), one to delete
 // its stored snapshot when the object goes, and the run a cluster's Schedule starts.
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import { backupWorkflowId } from './ids.ts';
 import { backupPoll, kube, transfer } from './activity-proxies.ts';
 import { message } from './cluster-handlers.ts';
 import type { BackupKey, ClusterKey, SnapshotInfo } from './types.ts';
@@ -32,13 +33,18 @@ export async function backupWorkflow({ backup }: { backup: BackupKey }): Promise
 export async function deleteBackupWorkflow({ backup }: { backup: BackupKey }): Promise<{ deleted?: string }> {
   const b = await kube.readBackup(backup);
   let deleted: string | undefined;
-  if (b?.location && !b.retainOnDelete) {
+  if (b && b.phase !== 'Succeeded' && b.phase !== 'Failed') {
+    // Deleted while it runs: stop it (its upload aborts), then clean up where it writes.
+    await getExternalWorkflowHandle(backupWorkflowId(backup)).cancel().catch(() => undefined);
+  }
+  const location = b && !b.retainOnDelete ? b.location ?? await kube.snapshotLocation(backup) : undefined;
+  if (location) {
     try {
-      await kube.deleteStoredSnapshot(backup, b.location);
-      deleted = b.location;
+      await kube.deleteStoredSnapshot(backup, location);
+      deleted = location;
     } catch (err) {
       // A snapshot that cannot be deleted (credentials gone) must not keep the object forever: say what stays.
-      await kube.recordBackupEvent(backup, { id: 'delete-failed', type: 'Warning', reason: 'SnapshotNotDeleted', message: `${b.location} was not deleted: ${message(err)}` });
+      await kube.recordBackupEvent(backup, { id: 'delete-failed', type: 'Warning', reason: 'SnapshotNotDeleted', message: `${location} was not deleted: ${message(err)}` });
     }
   }
   await kube.removeBackupFinalizer(backup);

@@ -655,6 +655,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
     recordBackupEvent: notFaked('recordBackupEvent'),
     takeSnapshot: notFaked('takeSnapshot'),
     deleteStoredSnapshot: notFaked('deleteStoredSnapshot'),
+    snapshotLocation: notFaked('snapshotLocation'),
     createScheduledBackup: notFaked('createScheduledBackup'),
     checkBackupDone: notFaked('checkBackupDone'),
     applyRetention: notFaked('applyRetention'),
