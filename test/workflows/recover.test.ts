@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { approveRecoveryUpdate, membersChangedSignal, stateQuery } from '../../workflows/messages.ts';
+import { approveRecoverySignal, approveRecoveryUpdate, membersChangedSignal, stateQuery } from '../../workflows/messages.ts';
 import { waitFor } from '../support/wait.ts';
 import { TIMEOUT, clusterDriver, opId, outcome } from './cluster-driver.ts';
 import type { FakeCluster } from './fake-activities.ts';
@@ -43,6 +43,19 @@ describe('quorum-loss recovery', () => {
     assert.ok(c.writes.includes(`restored ${backup.location}`));
     assert.ok([...c.events.values()].some((e) => e.reason === 'QuorumRecovered' && /writes after revision 1234 are lost/.test(e.message)));
     assert.equal((await handle.query(stateQuery)).awaitingApproval, undefined);
+  });
+
+  it('the approveRecovery signal (the Temporal UI\'s way) approves like etcdop approve; sent when nothing waits it changes nothing', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    c.latestBackup = backup;
+    await handle.signal(approveRecoverySignal);
+    assert.equal((await handle.query(stateQuery)).recoveryApproved, undefined, 'an approval with nothing waiting is not kept for later');
+    c.loseData('demo-0').loseData('demo-1');
+    await handle.signal(membersChangedSignal);
+    await waitFor('awaiting approval', async () => (await handle.query(stateQuery)).awaitingApproval, { timeoutMs: 20_000 });
+    await handle.signal(approveRecoverySignal);
+    assert.equal((await outcome(c, opId(c, 'Recover', 2), 60_000)).result, 'Succeeded');
+    assert.deepEqual(voters(c), ['demo-3', 'demo-4', 'demo-5']);
   });
 
   it('RestoreLatestBackup: recovers without approval', TIMEOUT, async () => {
