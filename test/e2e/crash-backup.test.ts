@@ -83,13 +83,16 @@ describe('operator killed at every activity boundary of backup and restore', () 
   restoreBoundaries.forEach((b, i) => {
     it(`a restore survives a SIGKILL right after ${b}: Available with the backup's data, each volume restored by one pod`, { timeout: 420_000 }, async () => {
       const name = `r-${i}`;
-      await crashThenResume(b, () => kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: 2, storage: { size: '64Mi' }, bootstrap: { backup: { name: 'b-0' } } })));
+      // Two members only where the second volume's restore is the boundary: every case stays short.
+      const size = b.endsWith('#2') ? 2 : 1;
+      await crashThenResume(b, () => kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size, storage: { size: '64Mi' }, bootstrap: { backup: { name: 'b-0' } } })));
       await waitAvailable(ns, name, 300_000);
       assert.equal((await readKeys(clientServiceEndpoint(ns, name), 'k')).size, KEYS);
-      for (const member of [`${name}-0`, `${name}-1`]) {
+      for (const member of Array.from({ length: size }, (_, m) => `${name}-${m}`)) {
         const events = kubectlJson<{ items: { involvedObject: { uid: string } }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${member}-restore,involvedObject.kind=Pod`]).items;
         assert.equal(new Set(events.map((e) => e.involvedObject.uid)).size, 1, `${member}'s volume was restored by exactly one pod`);
       }
+      kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=false']);
       await operator.stop();
     });
   });

@@ -31,6 +31,12 @@ const cases: [string, unknown, RegExp][] = [
   ['negative quota', { options: { quotaBackendBytes: -1 } }, /spec\.options\.quotaBackendBytes/],
   ['bad toleration operator', { pod: { tolerations: [{ key: 'a', operator: 'Maybe' }] } }, /spec\.pod\.tolerations\[0\]\.operator/],
   ['paused as a string', { paused: 'yes' }, /spec\.paused/],
+  ['a backup schedule that is no cron', { backup: { schedule: 'hourly', destination: { pvc: { claimName: 'b' } } } }, /spec\.backup\.schedule/],
+  ['a backup retention of 0', { backup: { schedule: '@hourly', retention: 0, destination: { pvc: { claimName: 'b' } } } }, /spec\.backup\.retention/],
+  ['a backup destination with both s3 and pvc', { backup: { schedule: '@hourly', destination: { pvc: { claimName: 'b' }, s3: { bucket: 'bkt', credentialsSecret: 's' } } } }, /exactly one of s3 or pvc/],
+  ['a bootstrap with two sources', { bootstrap: { backup: { name: 'b', s3: { bucket: 'bkt', key: 'k', credentialsSecret: 's' } } } }, /exactly one of name or s3/],
+  ['a bootstrap onto emptyDir', { storage: { emptyDir: true }, bootstrap: { backup: { name: 'b' } } }, /spec\.bootstrap needs PVC storage/],
+  ['an unknown recovery policy', { recovery: { policy: 'Auto' } }, /spec\.recovery\.policy/],
 ];
 
 describe('invalid EtcdCluster specs', () => {
@@ -70,14 +76,29 @@ describe('invalid EtcdCluster specs', () => {
     assert.match(rejected(ns, ['create', '-f', '-'], obj('x'.repeat(60), {})), /metadata\.name|name/);
   });
 
-  it('rejects a minor-version downgrade and a storage class change on update (CEL)', () => {
+  it('rejects a minor-version downgrade, a storage class change and a bootstrap added later on update (CEL)', () => {
     kubectl(['create', '-n', ns, '-f', '-'], obj('ok', { size: 1, version: '3.6.16', paused: true, storage: { storageClassName: 'local-path' } }));
     try {
       assert.match(rejected(ns, ['patch', 'etcdcluster', 'ok', '--type=merge', '-p', '{"spec":{"version":"3.5.35"}}']), /spec\.version|downgrade/i);
       assert.match(rejected(ns, ['patch', 'etcdcluster', 'ok', '--type=merge', '-p', '{"spec":{"storage":{"storageClassName":"other"}}}']), /storageClassName/);
+      assert.match(rejected(ns, ['patch', 'etcdcluster', 'ok', '--type=merge', '-p', '{"spec":{"bootstrap":{"backup":{"name":"later"}}}}']), /spec\.bootstrap is immutable/);
       kubectl(['patch', 'etcdcluster', 'ok', '-n', ns, '--type=merge', '-p', '{"spec":{"version":"3.6.17"}}']); // a patch upgrade is fine
     } finally {
       kubectl(['delete', 'etcdcluster', 'ok', '-n', ns, '--wait=true', '--timeout=60s']);
+    }
+  });
+
+  it('rejects EtcdBackups admission can judge: both destinations, a bad bucket, a path escaping its volume, a changed clusterName', () => {
+    const backup = (name: string, spec: unknown) => JSON.stringify({ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdBackup', metadata: { name }, spec });
+    assert.match(rejected(ns, ['create', '-f', '-'], backup('two', { clusterName: 'db', destination: { pvc: { claimName: 'b' }, s3: { bucket: 'bkt', credentialsSecret: 's' } } })), /exactly one of s3 or pvc/);
+    assert.match(rejected(ns, ['create', '-f', '-'], backup('bkt', { clusterName: 'db', destination: { s3: { bucket: 'Bad_Bucket', credentialsSecret: 's' } } })), /spec\.destination\.s3\.bucket/);
+    assert.match(rejected(ns, ['create', '-f', '-'], backup('esc', { clusterName: 'db', destination: { pvc: { claimName: 'b', path: '../x' } } })), /spec\.destination\.pvc\.path/);
+    assert.match(rejected(ns, ['create', '-f', '-'], backup('none', { destination: { pvc: { claimName: 'b' } } })), /clusterName/);
+    kubectl(['create', '-n', ns, '-f', '-'], backup('ok', { clusterName: 'db', destination: { pvc: { claimName: 'b' } } }));
+    try {
+      assert.match(rejected(ns, ['patch', 'etcdbackups.etcd.operator.dev', 'ok', '--type=merge', '-p', '{"spec":{"clusterName":"other"}}']), /immutable/);
+    } finally {
+      kubectl(['delete', 'etcdbackups.etcd.operator.dev', 'ok', '-n', ns, '--wait=true', '--timeout=30s']); // no operator here: no finalizer
     }
   });
 });
