@@ -50,8 +50,11 @@ export async function s3ClientFor(kube: Kube, namespace: string, access: S3Acces
     region: access.region ?? process.env.AWS_REGION ?? 'us-east-1',
     endpoint: access.endpoint ?? process.env.AWS_ENDPOINT_URL_S3,
     forcePathStyle: access.forcePathStyle ?? Boolean(access.endpoint ?? process.env.AWS_ENDPOINT_URL_S3),
-    // One attempt per request inside an activity: the activity's own retry policy decides.
+    // One retry per request inside an activity: the activity's own retry policy decides the rest.
     maxAttempts: 2,
+    // The snapshot's SHA-256 is computed and checked end to end; per-part CRCs would only cost CPU.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 
@@ -81,7 +84,7 @@ export async function uploadStream(s3: S3Client, bucket: string, key: string, bo
     for (const u of stale.Uploads ?? []) {
       if (u.Key === key && u.UploadId) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
     }
-    const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/octet-stream' }, partSize: 8 * 1024 * 1024, queueSize: 2, leavePartsOnError: false });
+    const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/octet-stream' }, partSize: 16 * 1024 * 1024, queueSize: 4, leavePartsOnError: false });
     upload.on('httpUploadProgress', (p) => onProgress(p.loaded ?? 0));
     await upload.done();
   } catch (err) {

@@ -9,6 +9,8 @@ import type { ClusterKey } from '../workflows/types.ts';
 import { clusterPods, endpointsOf, withEtcd } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 
+const MiB = 1024 * 1024;
+
 export interface SnapshotSource {
   member: string;
   endpoint: string;
@@ -44,7 +46,7 @@ export interface SnapshotStream {
   close(): void;
 }
 
-/** Opens the snapshot stream of one member. `onChunk` sees the byte count as it grows (heartbeats). */
+/** Opens the snapshot stream of one member. `onChunk` sees the byte count as it grows (heartbeats), at most once per MiB. */
 export async function openSnapshot(endpoint: string, onChunk: (sizeBytes: number) => void = () => {}): Promise<SnapshotStream> {
   // No call deadline on the stream (it lasts as long as the database takes); a stalled stream is
   // caught by the activity's heartbeat timeout.
@@ -59,10 +61,11 @@ export async function openSnapshot(endpoint: string, onChunk: (sizeBytes: number
     writableObjectMode: true,
     transform(msg: { header?: { revision?: string }; blob: Buffer }, _enc, done) {
       if (revision === undefined && msg.header?.revision !== undefined) revision = Number(msg.header.revision);
-      const blob = Buffer.from(msg.blob);
+      const blob = msg.blob; // already a Buffer: no copy
       hash.update(blob);
+      const before = sizeBytes;
       sizeBytes += blob.length;
-      onChunk(sizeBytes);
+      if (Math.floor(before / MiB) !== Math.floor(sizeBytes / MiB)) onChunk(sizeBytes);
       done(null, blob);
     },
     flush(done) {

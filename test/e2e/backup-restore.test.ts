@@ -90,6 +90,8 @@ describe('backup and restore', () => {
     await failed('no-secret', { clusterName: 'src', destination: { s3: { bucket: bucket(), credentialsSecret: 'missing' } } }, /credentials Secret .*missing not found/);
     kubectl(['create', 'secret', 'generic', 'half', '-n', ns, '--from-literal=accessKeyId=x']);
     await failed('half-secret', { clusterName: 'src', destination: { s3: { bucket: bucket(), credentialsSecret: 'half' } } }, /has no secretAccessKey/);
+    kubectl(['create', 'secret', 'generic', 'wrong', '-n', ns, `--from-literal=accessKeyId=${process.env.AWS_ACCESS_KEY_ID}`, '--from-literal=secretAccessKey=not-the-key']);
+    await failed('wrong-secret', { clusterName: 'src', destination: { s3: { bucket: bucket(), credentialsSecret: 'wrong' } } }, /secret access key is wrong|access denied/);
     await failed('no-bucket', { clusterName: 'src', destination: { s3: { bucket: 'no-such-bucket-here', credentialsSecret: secret } } }, /bucket does not exist/);
     await failed('no-cluster', { clusterName: 'nope', destination: { s3: { bucket: bucket(), credentialsSecret: secret } } }, /EtcdCluster .*nope does not exist/);
 
