@@ -88,6 +88,9 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     async latestBackupSource(key: ClusterKey): Promise<RestoreSource> {
       const c = await loadCluster(kube, key);
       if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
+      if (c.spec.storage.emptyDir) {
+        throw ApplicationFailure.nonRetryable('cannot recover in place: spec.storage.emptyDir members cannot be restored onto a volume; create a new cluster with spec.bootstrap.backup from the latest backup', 'EmptyDir');
+      }
       const newest = (await listBackups(kube, key.namespace))
         .filter((b) => backupOfCluster(b, key) && !b.metadata.deletionTimestamp && toRestorable(b))
         .sort((a, b) => (toRestorable(b)!.completedAt ?? '').localeCompare(toRestorable(a)!.completedAt ?? ''))[0];
