@@ -54,12 +54,23 @@ export async function objectDigest(location: string): Promise<{ sha256: string; 
   }
 }
 
-/** Puts `count` keys `<prefix>/<i>` with values derived from the index, 200 at a time. */
+/**
+ * Puts `count` keys `<prefix>/<i>` with values derived from the index, 50 at a time. A batch that
+ * fails (a busy node: "request timed out") is put again: the same key with the same value is idempotent.
+ */
 export async function writeKeys(endpoint: string, prefix: string, count: number, valueSize = 100): Promise<void> {
   const c = new Etcd3({ hosts: endpoint });
   try {
-    for (let i = 0; i < count; i += 200) {
-      await Promise.all(Array.from({ length: Math.min(200, count - i) }, (_, j) => c.put(`${prefix}/${i + j}`).value(valueOf(i + j, valueSize))));
+    for (let i = 0; i < count; i += 50) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => c.put(`${prefix}/${i + j}`).value(valueOf(i + j, valueSize))));
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 1000 * attempt));
+        }
+      }
     }
   } finally {
     c.close();
