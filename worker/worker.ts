@@ -47,6 +47,9 @@ export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ 
     interceptors: { activity: failpointInterceptors(failpoints) },
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',
+    // A worker that died leaves its workflows' next tasks on its sticky queue: after 3s (not 10s)
+    // they move to the shared queue, so a restarted operator resumes them sooner.
+    stickyQueueScheduleToStartTimeout: '3s',
   });
   return { worker, connection };
 }
