@@ -73,6 +73,9 @@ export async function openSnapshot(endpoint: string, onChunk: (sizeBytes: number
       done();
     },
   });
+  // Readers (an upload, a socket) see errors through their own listeners; this one keeps an error on a
+  // stream nobody reads yet (e.g. the credentials were missing) from becoming an uncaught exception.
+  bytes.on('error', () => {});
   rpc.on('error', (err) => bytes.destroy(err));
   rpc.pipe(bytes);
   return {
