@@ -62,8 +62,12 @@ async function waitListening(kube: Kube, namespace: string, name: string, what: 
   }
 }
 
-/** Connects to the pod's listener (refused until `nc -l` is up) and streams `body` in; resolves when the pod closed the connection. */
-export async function pushToPod(kube: Kube, namespace: string, name: string, body: Readable, what: string): Promise<void> {
+/**
+ * Connects to the pod's listener (refused until `nc -l` is up) and streams the body in; resolves when
+ * the pod closed the connection. The body is opened only once the pod listens, so no stream is left
+ * unread when the pod never comes up.
+ */
+export async function pushToPod(kube: Kube, namespace: string, name: string, open: Readable | (() => Promise<Readable>), what: string): Promise<void> {
   const ip = await waitListening(kube, namespace, name, what);
   for (let attempt = 1; ; attempt++) {
     const socket = connect({ host: ip, port: HELPER_PORT });
@@ -78,6 +82,13 @@ export async function pushToPod(kube: Kube, namespace: string, name: string, bod
     }
     // The receiver closes its side after writing everything it got: that is the end of the transfer.
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    let body: Readable;
+    try {
+      body = typeof open === 'function' ? await open() : open;
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
     await pipeline(body, socket);
     await closed;
     return;

@@ -160,7 +160,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
           if (!loc || !plan.source.s3) throw ApplicationFailure.nonRetryable(`cannot read ${plan.source.location}`, 'BadLocation');
           const s3 = await s3ClientFor(kube, key.namespace, plan.source.s3);
           try {
-            await pushToPod(kube, key.namespace, name, await readObject(s3, loc.bucket, loc.key), `restore of ${plan.member}`);
+            await pushToPod(kube, key.namespace, name, () => readObject(s3, loc.bucket, loc.key), `restore of ${plan.member}`);
           } finally {
             s3.destroy();
           }
