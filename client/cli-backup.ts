@@ -1,6 +1,7 @@
 // etcdop commands for backups: take one, list them, steer a cluster's backup Schedule, and approve
 // a quorum-loss recovery. Each prints text or, with --output json, JSON.
 import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
 import { Kube } from '../activities/kube-client.ts';
 import { listBackups, type EtcdBackupObject } from '../activities/kube-backups.ts';
 import { API_VERSION, ETCD_BACKUP, GROUP, VERSION } from '../k8s/api.ts';
@@ -36,6 +37,17 @@ const row = (b: EtcdBackupObject) => ({
   sizeBytes: b.status?.sizeBytes, revision: b.status?.revision, location: b.status?.location, sha256: b.status?.sha256,
   scheduled: b.metadata.labels?.[`${GROUP}/scheduled`] === 'true', created: b.metadata.creationTimestamp, message: b.status?.conditions?.[0]?.message,
 });
+
+/** Runs `fn` with the cluster's uid and a Temporal client, closed afterwards. */
+async function withClusterClient<T>(name: string, namespace: string, fn: (uid: string, client: Client) => Promise<T>): Promise<T> {
+  const c = await cluster(Kube.fromDefault(), name, namespace);
+  const client = await connectClient();
+  try {
+    return await fn(c.metadata.uid!, client);
+  } finally {
+    await client.connection.close();
+  }
+}
 
 export function registerBackupCommands(program: Command): void {
   program.command('backup <cluster>')
@@ -90,35 +102,23 @@ export function registerBackupCommands(program: Command): void {
     schedule.command(`${action} <cluster>`)
       .option('-n, --namespace <ns>', 'namespace', 'default')
       .option('-o, --output <fmt>', 'text or json', 'text')
-      .action(async (name: string, o: { namespace: string; output: string }) => {
-        const c = await cluster(Kube.fromDefault(), name, o.namespace);
-        const client = await connectClient();
-        try {
-          const handle = client.schedule.getHandle(backupScheduleId({ uid: c.metadata.uid! }));
-          if (action === 'pause') await handle.pause(`paused with etcdop by ${process.env.USER ?? 'someone'}`);
-          if (action === 'resume') await handle.unpause('resumed with etcdop');
-          if (action === 'trigger') await handle.trigger();
-          const d = await handle.describe();
-          const out = { schedule: d.scheduleId, paused: d.state.paused, note: d.state.note, next: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()), recent: d.info.recentActions.slice(-5).map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })), action };
-          print(o.output === 'json', out, () => [`schedule ${out.schedule} ${out.paused ? 'PAUSED' : 'active'} (${action === 'show' ? 'shown' : `${action}d`})`, `  next: ${out.next.join(', ') || '-'}`, ...out.recent.map((r) => `  ran ${r.scheduledAt} ${r.workflowId}`)].join('\n'));
-        } finally {
-          await client.connection.close();
-        }
-      });
+      .action((name: string, o: { namespace: string; output: string }) => withClusterClient(name, o.namespace, async (uid, client) => {
+        const handle = client.schedule.getHandle(backupScheduleId({ uid }));
+        if (action === 'pause') await handle.pause(`paused with etcdop by ${process.env.USER ?? 'someone'}`);
+        if (action === 'resume') await handle.unpause('resumed with etcdop');
+        if (action === 'trigger') await handle.trigger();
+        const d = await handle.describe();
+        const out = { schedule: d.scheduleId, paused: d.state.paused, note: d.state.note, next: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()), recent: d.info.recentActions.slice(-5).map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })), action };
+        print(o.output === 'json', out, () => [`schedule ${out.schedule} ${out.paused ? 'PAUSED' : 'active'} (${action === 'show' ? 'shown' : `${action}d`})`, `  next: ${out.next.join(', ') || '-'}`, ...out.recent.map((r) => `  ran ${r.scheduledAt} ${r.workflowId}`)].join('\n'));
+      }));
   }
 
   program.command('approve <cluster>')
     .description('approve the recovery of a cluster that lost quorum for good: restore every member from its latest backup')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <fmt>', 'text or json', 'text')
-    .action(async (name: string, o: { namespace: string; output: string }) => {
-      const c = await cluster(Kube.fromDefault(), name, o.namespace);
-      const client = await connectClient();
-      try {
-        const { approved } = await client.workflow.getHandle(clusterWorkflowId({ uid: c.metadata.uid! })).executeUpdate(approveRecoveryUpdate);
-        print(o.output === 'json', { cluster: `${o.namespace}/${name}`, approved }, () => `approved the recovery of ${o.namespace}/${name}: ${approved}`);
-      } finally {
-        await client.connection.close();
-      }
-    });
+    .action((name: string, o: { namespace: string; output: string }) => withClusterClient(name, o.namespace, async (uid, client) => {
+      const { approved } = await client.workflow.getHandle(clusterWorkflowId({ uid })).executeUpdate(approveRecoveryUpdate);
+      print(o.output === 'json', { cluster: `${o.namespace}/${name}`, approved }, () => `approved the recovery of ${o.namespace}/${name}: ${approved}`);
+    }));
 }

@@ -40,7 +40,8 @@ const podOf = (meta: ReturnType<typeof helperMeta>, spec: { initContainers?: V1C
 
 const claimVolume = (name: string, claimName: string, readOnly = false): V1Volume => ({ name, persistentVolumeClaim: { claimName, readOnly } });
 
-export interface ReceiverPodInput {
+/** A helper pod that works on one file of a backup volume. */
+export interface VolumeFilePodInput {
   namespace: string;
   name: string;
   owner: V1OwnerReference;
@@ -55,7 +56,7 @@ export interface ReceiverPodInput {
  * "<sha256> <bytes>" as its termination message. It writes to `<file>.part` and renames only
  * after the stream ended, so the final name never holds a half-written file.
  */
-export function snapshotReceiverPod(i: ReceiverPodInput): V1Pod {
+export function snapshotReceiverPod(i: VolumeFilePodInput): V1Pod {
   const script = [
     'set -eu',
     'f="$BACKUP_MOUNT/$FILE"',
@@ -74,17 +75,8 @@ export function snapshotReceiverPod(i: ReceiverPodInput): V1Pod {
   });
 }
 
-export interface RemoverPodInput {
-  namespace: string;
-  name: string;
-  owner: V1OwnerReference;
-  claimName: string;
-  file: string;
-  toolsImage: string;
-}
-
 /** Deletes one stored snapshot file (and a leftover `.part`) from a claim. */
-export function fileRemoverPod(i: RemoverPodInput): V1Pod {
+export function fileRemoverPod(i: VolumeFilePodInput): V1Pod {
   return podOf(helperMeta(i.namespace, i.name, 'backup-delete', i.owner), {
     containers: [shell('remove', i.toolsImage, 'rm -f "$BACKUP_MOUNT/$FILE" "$BACKUP_MOUNT/$FILE.part"', { BACKUP_MOUNT, FILE: i.file }, [{ name: 'backup', mountPath: BACKUP_MOUNT }])],
     volumes: [claimVolume('backup', i.claimName)],
