@@ -1,12 +1,12 @@
 // The backups of a cluster as a catalog: make one for a scheduled run, wait for it, keep the newest
-// N the schedule made, and find the latest good one to restore from.
+// N the schedule made.
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { API_VERSION, ETCD_BACKUP, GROUP, VERSION } from '../k8s/api.ts';
 import type { BackupKey, ClusterKey, SnapshotInfo } from '../workflows/types.ts';
 import { validateClusterSpec } from '../k8s/cluster-spec.ts';
 import { isConflict, type Kube } from './kube-client.ts';
 import { fetchCluster } from './kube-cluster.ts';
-import { BACKUP_LABELS, backupOfCluster, getBackup, listBackups, type EtcdBackupObject } from './kube-backups.ts';
+import { BACKUP_LABELS, getBackup, listBackups, type EtcdBackupObject } from './kube-backups.ts';
 
 const created = (b: EtcdBackupObject) => Date.parse(b.metadata.creationTimestamp as unknown as string ?? '') || 0;
 const newestFirst = (a: EtcdBackupObject, b: EtcdBackupObject) => created(b) - created(a) || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? '');
@@ -81,16 +81,6 @@ export function catalogActivities({ kube }: { kube: Kube }) {
         await kube.delete({ apiVersion: API_VERSION, kind: ETCD_BACKUP.kind, metadata: { namespace: key.namespace, name: b.metadata.name! } });
       }
       return doomed.map((b) => b.metadata.name!);
-    },
-
-    /** The newest Succeeded backup of this cluster (scheduled or not), or undefined. */
-    async findLatestBackup(key: ClusterKey): Promise<RestorableBackup | undefined> {
-      const all = (await listBackups(kube, key.namespace)).filter((b) => backupOfCluster(b, key) && !b.metadata.deletionTimestamp);
-      for (const b of all.sort(newestFirst)) {
-        const r = toRestorable(b);
-        if (r) return r;
-      }
-      return undefined;
     },
   };
 }

@@ -1,7 +1,7 @@
 // The EtcdBackup objects: read and validate, where a backup is stored, status, finalizer, Events,
 // and the lists retention and recovery work from.
 import { ApplicationFailure } from '@temporalio/activity';
-import { API_VERSION, ETCD_BACKUP, FINALIZER, GROUP, LABELS, VERSION } from '../k8s/api.ts';
+import { API_VERSION, ETCD_BACKUP, GROUP, LABELS, VERSION } from '../k8s/api.ts';
 import { EtcdBackupSpecSchema, type Destination, type EtcdBackupStatus } from '../k8s/backup-spec.ts';
 import { validateClusterSpec } from '../k8s/cluster-spec.ts';
 import { PatchStrategy, setHeaderOptions, type V1ObjectMeta } from '@kubernetes/client-node';
@@ -83,8 +83,6 @@ export async function resolveBackup(kube: Kube, key: BackupKey): Promise<Resolve
 
 /** The backup's own object reference, for owner references and Events. */
 export const backupRef = (key: BackupKey) => ({ apiVersion: API_VERSION, kind: ETCD_BACKUP.kind, name: key.name, uid: key.uid });
-
-export const backupFinalizer = FINALIZER;
 
 /** Whether this backup was taken of this cluster (by uid: a namesake's backups are another cluster's data). */
 export const backupOfCluster = (b: EtcdBackupObject, cluster: ClusterKey): boolean => b.metadata.labels?.[BACKUP_LABELS.clusterUid] === cluster.uid;

@@ -659,7 +659,6 @@ export function createFakeActivities(world: FakeWorld): Activities {
     createScheduledBackup: notFaked('createScheduledBackup'),
     checkBackupDone: notFaked('checkBackupDone'),
     applyRetention: notFaked('applyRetention'),
-    findLatestBackup: notFaked('findLatestBackup'),
   } satisfies Activities;
 }
 
