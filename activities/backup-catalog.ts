@@ -2,7 +2,7 @@
 // N the schedule made.
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { API_VERSION, ETCD_BACKUP, GROUP, VERSION } from '../k8s/api.ts';
-import type { BackupKey, ClusterKey, SnapshotInfo } from '../workflows/types.ts';
+import type { BackupKey, ClusterKey } from '../workflows/types.ts';
 import { validateClusterSpec } from '../k8s/cluster-spec.ts';
 import { isConflict, type Kube } from './kube-client.ts';
 import { fetchCluster } from './kube-cluster.ts';
@@ -12,43 +12,35 @@ const created = (b: EtcdBackupObject) => Date.parse(b.metadata.creationTimestamp
 const newestFirst = (a: EtcdBackupObject, b: EtcdBackupObject) => created(b) - created(a) || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? '');
 const keyOf = (b: EtcdBackupObject): BackupKey => ({ namespace: b.metadata.namespace!, name: b.metadata.name!, uid: b.metadata.uid! });
 
-/** A snapshot a cluster can be restored from, as the workflows see it. */
-export interface RestorableBackup extends SnapshotInfo {
-  name: string;
-  completedAt?: string;
-}
-
-export function toRestorable(b: EtcdBackupObject): RestorableBackup | undefined {
-  const s = b.status;
-  if (s?.phase !== 'Succeeded' || !s.location || !s.sha256 || s.sizeBytes === undefined) return undefined;
-  return { name: b.metadata.name!, location: s.location, sizeBytes: s.sizeBytes, sha256: s.sha256, revision: s.revision ?? 0, etcdVersion: s.etcdVersion ?? '', member: s.member ?? '', completedAt: s.completedAt };
+/**
+ * Creates an EtcdBackup of the cluster named `name`, labelled with the cluster's uid; a retry (the
+ * name exists with this uid) finds the one it made. `whose` names the owner in the conflict message.
+ */
+export async function createClusterBackup(kube: Kube, key: ClusterKey, name: string, labels: Record<string, string>, whose: string): Promise<BackupKey> {
+  const body: EtcdBackupObject = {
+    apiVersion: API_VERSION,
+    kind: ETCD_BACKUP.kind,
+    metadata: { name, namespace: key.namespace, labels: { [BACKUP_LABELS.cluster]: key.name, [BACKUP_LABELS.clusterUid]: key.uid, ...labels } },
+    spec: { clusterName: key.name },
+  };
+  try {
+    const made = await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: key.namespace, plural: ETCD_BACKUP.plural, body }) as EtcdBackupObject;
+    return keyOf(made);
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+    const existing = await getBackup(kube, { namespace: key.namespace, name });
+    if (!existing || existing.metadata.labels?.[BACKUP_LABELS.clusterUid] !== key.uid) {
+      throw ApplicationFailure.nonRetryable(`EtcdBackup ${key.namespace}/${name} exists and is not ${whose}`, 'NameTaken');
+    }
+    return keyOf(existing);
+  }
 }
 
 export function catalogActivities({ kube }: { kube: Kube }) {
   return {
     /** Creates the EtcdBackup of one scheduled run; the same run (a retry) finds the one it made. */
     async createScheduledBackup(key: ClusterKey, runName: string): Promise<BackupKey> {
-      const body: EtcdBackupObject = {
-        apiVersion: API_VERSION,
-        kind: ETCD_BACKUP.kind,
-        metadata: {
-          name: runName,
-          namespace: key.namespace,
-          labels: { [BACKUP_LABELS.cluster]: key.name, [BACKUP_LABELS.clusterUid]: key.uid, [BACKUP_LABELS.scheduled]: 'true' },
-        },
-        spec: { clusterName: key.name },
-      };
-      try {
-        const made = await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: key.namespace, plural: ETCD_BACKUP.plural, body }) as EtcdBackupObject;
-        return keyOf(made);
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-        const existing = await getBackup(kube, { namespace: key.namespace, name: runName });
-        if (!existing || existing.metadata.labels?.[BACKUP_LABELS.clusterUid] !== key.uid) {
-          throw ApplicationFailure.nonRetryable(`EtcdBackup ${key.namespace}/${runName} exists and is not this schedule's`, 'NameTaken');
-        }
-        return keyOf(existing);
-      }
+      return createClusterBackup(kube, key, runName, { [BACKUP_LABELS.scheduled]: 'true' }, 'this schedule\'s');
     },
 
     /** Poll: done once the backup is Succeeded or Failed (or gone); otherwise retried. */

@@ -2,7 +2,7 @@
 // activity: never in a workflow input or log), streaming multipart uploads, reads and deletes.
 import type { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client, S3ServiceException,
+  AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, ListMultipartUploadsCommand, S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -78,27 +78,15 @@ export function s3Failure(err: unknown, bucket: string, key?: string): unknown {
  * Streams `body` to one object with a multipart upload. An upload interrupted by a crash leaves
  * parts, never an object; those are aborted before a new attempt so one backup never leaves two.
  */
-export async function uploadStream(s3: S3Client, bucket: string, key: string, body: Readable, onProgress: (loaded: number) => void): Promise<void> {
+export async function uploadStream(s3: S3Client, bucket: string, key: string, body: Readable): Promise<void> {
   try {
     const stale = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
     for (const u of stale.Uploads ?? []) {
       if (u.Key === key && u.UploadId) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
     }
     const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/octet-stream' }, partSize: 16 * 1024 * 1024, queueSize: 4, leavePartsOnError: false });
-    upload.on('httpUploadProgress', (p) => onProgress(p.loaded ?? 0));
     await upload.done();
   } catch (err) {
-    throw s3Failure(err, bucket, key);
-  }
-}
-
-/** Size of an object, or undefined when it does not exist. */
-export async function objectSize(s3: S3Client, bucket: string, key: string): Promise<number | undefined> {
-  try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return head.ContentLength ?? 0;
-  } catch (err) {
-    if (err instanceof S3ServiceException && (err.name === 'NotFound' || err.name === 'NoSuchKey')) return undefined;
     throw s3Failure(err, bucket, key);
   }
 }

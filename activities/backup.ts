@@ -2,7 +2,7 @@
 // bookkeeping (status, finalizer, Events). Credentials are read here from their Secret.
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { FINALIZER } from '../k8s/api.ts';
-import type { EtcdBackupStatus } from '../k8s/backup-spec.ts';
+import type { Destination, EtcdBackupStatus } from '../k8s/backup-spec.ts';
 import { fileRemoverPod, snapshotReceiverPod } from '../k8s/manifests/backup-pods.ts';
 import type { BackupKey, ClusterKey, SnapshotInfo } from '../workflows/types.ts';
 import { deleteObject, s3ClientFor, s3Location, uploadStream, parseS3Location } from './backup-s3.ts';
@@ -10,6 +10,7 @@ import { openSnapshot, pickSnapshotMember } from './etcd-snapshot.ts';
 import { deleteHelperPod, ensurePod, pushToPod, waitPodDone } from './helper-pods.ts';
 import { BACKUP_LABELS, backupRef, getBackup, patchBackup, resolveBackup } from './kube-backups.ts';
 import type { Kube } from './kube-client.ts';
+import { eventAbout, type EventInput } from './kube-status.ts';
 
 export interface BackupDeps { kube: Kube; toolsImage: string; now: () => Date }
 
@@ -23,6 +24,13 @@ export function parsePvcLocation(location: string): { claimName: string; file: s
   return m ? { claimName: m[1]!, file: m[2]! } : undefined;
 }
 const helperPodName = (key: BackupKey, what: string) => `etcdbackup-${shortUid(key.uid)}-${what}`;
+
+/** Where a backup's file goes at this destination: `s3://bucket/<prefix><file>` or `pvc://claim/<path>/<file>`. */
+export function locationFor(destination: Destination, file: string): string | undefined {
+  if (destination.s3) return s3Location(destination.s3.bucket, joinPath(destination.s3.prefix, file));
+  if (destination.pvc) return pvcLocation(destination.pvc.claimName, joinPath(destination.pvc.path, file));
+  return undefined;
+}
 
 /** The cluster an EtcdBackup names, by name in the backup's namespace: a permanent failure when it does not exist. */
 async function clusterOf(kube: Kube, key: BackupKey, clusterName: string): Promise<ClusterKey> {
@@ -44,8 +52,7 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       if (b.deleting) return { cluster: { namespace: key.namespace, name: b.clusterName, uid: '' }, phase: b.status.phase, deleting: true, retainOnDelete: b.retainOnDelete, location: b.status.location };
       const cluster = await clusterOf(kube, key, b.clusterName);
       // Labelled with the cluster's uid: restores and retention pick backups of this cluster, not of a namesake.
-      const obj = await getBackup(kube, key);
-      if (obj && obj.metadata.labels?.[BACKUP_LABELS.clusterUid] !== cluster.uid) {
+      if (b.labels[BACKUP_LABELS.clusterUid] !== cluster.uid) {
         await patchBackup(kube, key, { metadata: { labels: { [BACKUP_LABELS.cluster]: cluster.name, [BACKUP_LABELS.clusterUid]: cluster.uid } } });
       }
       return { cluster, phase: b.status.phase, deleting: false, retainOnDelete: b.retainOnDelete, location: b.status.location };
@@ -78,15 +85,8 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       await patchBackup(kube, key, { status: { ...fields, ...(status.phase === 'Running' && !obj.status?.startedAt && { startedAt: rfc3339() }), ...((status.phase === 'Succeeded' || status.phase === 'Failed') && { completedAt: rfc3339() }), ...(cond && { conditions: [cond] }) } }, true);
     },
 
-    async recordBackupEvent(key: BackupKey, e: { id: string; type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void> {
-      const t = now().toISOString();
-      await kube.createEvent({
-        metadata: { name: `${key.name}.${e.id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253), namespace: key.namespace },
-        involvedObject: { ...backupRef(key), namespace: key.namespace },
-        type: e.type, reason: e.reason, message: e.message,
-        source: { component: 'etcd-operator' }, reportingComponent: 'etcd.operator.dev/operator', reportingInstance: 'etcd-operator',
-        firstTimestamp: t as unknown as Date, lastTimestamp: t as unknown as Date, count: 1,
-      });
+    async recordBackupEvent(key: BackupKey, e: EventInput): Promise<void> {
+      await kube.createEvent(eventAbout({ ...backupRef(key), namespace: key.namespace }, e, now()));
     },
 
     /**
@@ -99,30 +99,27 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       if (!b) throw ApplicationFailure.nonRetryable(`EtcdBackup ${key.namespace}/${key.name} is gone`, 'BackupGone');
       const cluster = await clusterOf(kube, key, b.clusterName);
       const source = await pickSnapshotMember(kube, cluster);
-      const file = snapshotFileName(key, cluster.name);
+      const location = locationFor(b.destination, snapshotFileName(key, cluster.name));
+      if (!location) throw ApplicationFailure.nonRetryable(`EtcdBackup ${key.namespace}/${key.name} has no destination`, 'NoDestination');
       const beat = (sent: number) => heartbeat({ member: source.member, sentBytes: sent });
       const snap = await openSnapshot(source.endpoint, beat);
       const cancel = () => snap.close();
       Context.current().cancellationSignal.addEventListener('abort', cancel);
       try {
-        let location: string;
-        if (b.destination.s3) {
-          const d = b.destination.s3;
-          const s3 = await s3ClientFor(kube, key.namespace, d);
-          const objectKey = joinPath(d.prefix, file);
+        const s3loc = parseS3Location(location);
+        if (s3loc) {
+          const s3 = await s3ClientFor(kube, key.namespace, b.destination.s3!);
           try {
-            await uploadStream(s3, d.bucket, objectKey, snap.bytes, () => {});
+            await uploadStream(s3, s3loc.bucket, s3loc.key, snap.bytes);
           } finally {
             s3.destroy();
           }
-          location = s3Location(d.bucket, objectKey);
         } else {
-          const d = b.destination.pvc!;
-          const path = joinPath(d.path, file);
+          const { claimName, file } = parsePvcLocation(location)!;
           const name = helperPodName(key, 'receive');
           // A receiver from an earlier attempt may hold half a stream: start from a fresh one.
           await deleteHelperPod(kube, key.namespace, name);
-          await ensurePod(kube, snapshotReceiverPod({ namespace: key.namespace, name, owner: backupRef(key), claimName: d.claimName, file: path, toolsImage }));
+          await ensurePod(kube, snapshotReceiverPod({ namespace: key.namespace, name, owner: backupRef(key), claimName, file, toolsImage }));
           await pushToPod(kube, key.namespace, name, snap.bytes, 'snapshot receiver');
           const pod = await waitPodDone(kube, key.namespace, name, 'snapshot receiver');
           const [theirSha, theirSize] = (pod.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '').trim().split(' ');
@@ -131,7 +128,6 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
           if (theirSha !== ours.sha256 || Number(theirSize) !== ours.sizeBytes) {
             throw ApplicationFailure.retryable(`the volume received ${theirSize ?? '?'} bytes with sha256 ${theirSha ?? '?'}, sent ${ours.sizeBytes} bytes with sha256 ${ours.sha256}`, 'SnapshotMismatch');
           }
-          location = pvcLocation(d.claimName, path);
         }
         const { sizeBytes, sha256 } = snap.digest();
         if (!sizeBytes) throw ApplicationFailure.retryable('the snapshot stream was empty', 'EmptySnapshot');
@@ -149,11 +145,7 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
     async snapshotLocation(key: BackupKey): Promise<string | undefined> {
       const b = await resolveBackup(kube, key);
       if (!b) return undefined;
-      if (b.status.location) return b.status.location;
-      const file = snapshotFileName(key, b.clusterName);
-      if (b.destination.s3) return s3Location(b.destination.s3.bucket, joinPath(b.destination.s3.prefix, file));
-      if (b.destination.pvc) return pvcLocation(b.destination.pvc.claimName, joinPath(b.destination.pvc.path, file));
-      return undefined;
+      return b.status.location ?? locationFor(b.destination, snapshotFileName(key, b.clusterName));
     },
 
     /** Deletes the stored snapshot of a backup; one already gone is success. */

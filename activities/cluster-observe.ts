@@ -2,9 +2,10 @@
 // and the Pods and PVCs Kubernetes holds for the cluster. Bounded in time, and never throws because
 // etcd does not answer: a cluster without quorum is an observation.
 import type { V1Pod } from '@kubernetes/client-node';
+import { AlarmAction, AlarmType } from 'etcd3';
 import { BOOTSTRAPPED_ANNOTATION, LABELS } from '../k8s/api.ts';
 import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
-import { ETCD_CONTAINER } from '../k8s/manifests/member-pod.ts';
+import { ETCD_CONTAINER, POD_TEMPLATE_HASH } from '../k8s/manifests/member-pod.ts';
 import { memberIndex } from '../workflows/reconcile-planner.ts';
 import type { ClusterKey, ClusterObservation, ObservedMember, ObservedPod } from '../workflows/types.ts';
 import { clusterPods, endpointsOf, hexId, wireMemberName, withEtcd, type WireMember } from './etcd-client.ts';
@@ -21,8 +22,24 @@ async function memberList(endpoints: string[], linearizable: boolean, timeoutMs:
   }
 }
 
+/** NOSPACE, CORRUPT: the wire may carry the enum's number or its name. */
+export const alarmName = (a: unknown): string => String(typeof a === 'number' ? AlarmType[a] : a).toUpperCase();
+
+/** The alarms etcd has raised (NOSPACE, CORRUPT), by member name; none when nobody answers. */
+async function alarmsOf(endpoints: string[], wire: WireMember[], timeoutMs: number): Promise<{ member: string; alarm: string }[]> {
+  try {
+    const res = await Promise.any(endpoints.map((ep) => withEtcd(ep, (c) => c.maintenance.alarm({ action: AlarmAction.Get, memberID: '0', alarm: AlarmType.None }), timeoutMs)));
+    const names = new Map(wire.map((m) => [m.ID, wireMemberName(m)]));
+    return (res.alarms ?? []).map((a) => ({ member: names.get(a.memberID) ?? hexId(a.memberID), alarm: alarmName(a.alarm) }))
+      .sort((a, b) => a.member.localeCompare(b.member) || a.alarm.localeCompare(b.alarm));
+  } catch {
+    return [];
+  }
+}
+
 export function observePod(p: V1Pod): ObservedPod {
   const cs = p.status?.containerStatuses?.find((c) => c.name === ETCD_CONTAINER);
+  const container = p.spec?.containers?.find((c) => c.name === ETCD_CONTAINER);
   const waiting = cs?.state?.waiting?.reason;
   const exitedBadly = (cs?.state?.terminated?.exitCode ?? 0) !== 0 || (!cs?.ready && (cs?.lastState?.terminated?.exitCode ?? 0) !== 0);
   return {
@@ -33,6 +50,8 @@ export function observePod(p: V1Pod): ObservedPod {
     terminating: Boolean(p.metadata?.deletionTimestamp),
     restarts: cs?.restartCount ?? 0,
     crashLooping: waiting === 'CrashLoopBackOff' || waiting === 'Error' || exitedBadly,
+    ...(p.metadata?.annotations?.[POD_TEMPLATE_HASH] && { templateHash: p.metadata.annotations[POD_TEMPLATE_HASH] }),
+    ...(container?.image && { image: container.image }),
   };
 }
 
@@ -66,6 +85,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         }
       }));
 
+      const alarms = quorum ? await alarmsOf(eps, wire ?? [], callTimeoutMs) : [];
       const volumeMember = (v: (typeof pvcs)[number]) => v.metadata?.labels?.[LABELS.member] ?? '';
       const live = pvcs.filter((v) => !v.metadata?.deletionTimestamp && v.metadata?.labels?.[LABELS.removed] !== 'true');
       const indexes = [...pods.map((p) => p.metadata!.name!), ...pvcs.map(volumeMember), ...members.map((m) => m.name)]
@@ -78,6 +98,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         volumes: live.map(volumeMember).filter(Boolean).sort(),
         highestIndex: Math.max(-1, ...indexes),
         bootstrapped: obj?.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true',
+        ...(alarms.length && { alarms }),
       };
     },
 

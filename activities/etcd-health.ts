@@ -1,9 +1,16 @@
 // Reads the etcd cluster itself: membership, per-member status, and a linearizable read.
 // Members are reached by pod IP, which works from inside the cluster and from the node's host.
 import { ApplicationFailure } from '@temporalio/activity';
-import { etcdClient, hexId as hex, memberEndpoints } from './etcd-client.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { clusterPods, etcdClient, hexId as hex, memberEndpoints } from './etcd-client.ts';
 import type { ClusterKey, MemberHealth } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
+
+/** "member db-0 cannot start: image X cannot be pulled (ImagePullBackOff)", once kubelet has given up a first time. */
+export function imagePullProblem(pod: V1Pod): string | undefined {
+  const cs = pod.status?.containerStatuses?.find((c) => /ImagePullBackOff|InvalidImageName|ErrImageNeverPull/.test(c.state?.waiting?.reason ?? ''));
+  return cs && `member ${pod.metadata?.name} cannot start: image ${cs.image} cannot be pulled (${cs.state!.waiting!.reason}${cs.state!.waiting!.message ? `: ${cs.state!.waiting!.message}` : ''})`;
+}
 
 export interface EtcdDeps { kube: Kube; callTimeoutMs?: number }
 
@@ -45,6 +52,9 @@ export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
      * cluster answers a linearizable read; otherwise fails with what is missing (retried).
      */
     async checkClusterReady(key: ClusterKey, expected: string[]): Promise<MemberHealth[]> {
+      // A member whose image cannot be pulled never gets ready by waiting: say so now.
+      const stuck = (await clusterPods(kube, key)).map((p) => imagePullProblem(p)).find(Boolean);
+      if (stuck) throw ApplicationFailure.nonRetryable(`${stuck}: fix spec.version or spec.repository`, 'ImagePull');
       let members: MemberHealth[];
       try {
         members = await observe(key);

@@ -3,7 +3,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { peerURL } from '../k8s/api.ts';
 import { CRASH_LOOP_RESTARTS, quorumOf } from '../workflows/reconcile-planner.ts';
+import { ETCD_CONTAINER } from '../k8s/manifests/member-pod.ts';
 import { observePod } from './cluster-observe.ts';
+import { imagePullProblem } from './etcd-health.ts';
 import type { ClusterKey } from '../workflows/types.ts';
 import { clusterPods, hexId, memberEndpoints, wireMemberName as nameOf, withEtcd, type WireMember } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
@@ -30,6 +32,27 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
   const find = (l: Live, key: ClusterKey, member: string) =>
     l.members.find((m) => nameOf(m) === member || m.peerURLs.includes(peerURL(key.name, key.namespace, member)));
   const statusOf = (ep: string | undefined) => (ep ? withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs).catch(() => undefined) : Promise.resolve(undefined));
+
+  /** `member` is a healthy voter (its own status) and the cluster answers a linearizable read; crash loops end the wait. */
+  async function healthyVoter(key: ClusterKey, member: string) {
+    const pod = (await clusterPods(kube, key)).find((p) => p.metadata?.name === member);
+    const seen = pod && observePod(pod);
+    if (seen && seen.crashLooping && !seen.ready && seen.restarts >= CRASH_LOOP_RESTARTS) {
+      throw ApplicationFailure.nonRetryable(`${member} is crash-looping (${seen.restarts} restarts): its data dir is unusable`, 'MemberCrashLooping');
+    }
+    const l = await live(key);
+    const m = find(l, key, member);
+    if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
+    if (m.isLearner) throw notYet(`${member} is still a learner`);
+    const s = await statusOf(l.endpoints.get(member));
+    if (!s || s.leader === '0') throw notYet(`${member} is not serving yet`);
+    try {
+      await withEtcd([...l.endpoints.values()], (c) => c.get('etcd-operator/linearizable-probe').string(), callTimeoutMs);
+    } catch (err) {
+      throw notYet(`linearizable read failed: ${(err as Error).message}`);
+    }
+    return { s };
+  }
 
   return {
     /**
@@ -81,16 +104,18 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
     },
 
     /**
-     * If `member` leads, hands leadership to the healthy voter furthest ahead, and returns its
+     * If `member` leads, hands leadership to the healthy voter furthest ahead (one of `prefer` if any), and returns its
      * name; a member that does not lead is left alone. The request goes to the leader itself.
      */
-    async moveLeaderAway(key: ClusterKey, member: string): Promise<string | undefined> {
+    async moveLeaderAway(key: ClusterKey, member: string, prefer: string[] = []): Promise<string | undefined> {
       const l = await live(key);
       const m = find(l, key, member);
       if (!m || m.ID !== l.leaderId) return undefined;
       const candidates = await Promise.all(l.members.filter((x) => !x.isLearner && x.ID !== m.ID).map(async (x) => ({ x, s: await statusOf(l.endpoints.get(nameOf(x))) })));
+      // `prefer` first (during a rolling upgrade: members already restarted, so leadership moves once).
+      const preferred = (c: (typeof candidates)[number]) => Number(prefer.includes(nameOf(c.x)));
       const target = candidates.filter((c) => c.s && c.s.leader !== '0')
-        .sort((a, b) => Number(b.s!.raftAppliedIndex ?? 0) - Number(a.s!.raftAppliedIndex ?? 0))[0];
+        .sort((a, b) => preferred(b) - preferred(a) || Number(b.s!.raftAppliedIndex ?? 0) - Number(a.s!.raftAppliedIndex ?? 0))[0];
       if (!target) throw notYet(`no healthy voter to take leadership from ${member}`);
       const ep = l.endpoints.get(member);
       if (!ep) throw notYet(`leader ${member} has no address`);
@@ -132,22 +157,25 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
      * pod crash-loops past the threshold will not get healthy by waiting: that ends the wait at once.
      */
     async checkMemberHealthy(key: ClusterKey, member: string): Promise<void> {
-      const pod = (await clusterPods(kube, key)).find((p) => p.metadata?.name === member);
-      const seen = pod && observePod(pod);
-      if (seen && seen.crashLooping && !seen.ready && seen.restarts >= CRASH_LOOP_RESTARTS) {
-        throw ApplicationFailure.nonRetryable(`${member} is crash-looping (${seen.restarts} restarts): its data dir is unusable`, 'MemberCrashLooping');
-      }
-      const l = await live(key);
-      const m = find(l, key, member);
-      if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
-      if (m.isLearner) throw notYet(`${member} is still a learner`);
-      const s = await statusOf(l.endpoints.get(member));
-      if (!s || s.leader === '0') throw notYet(`${member} is not serving yet`);
-      try {
-        await withEtcd([...l.endpoints.values()], (c) => c.get('etcd-operator/linearizable-probe').string(), callTimeoutMs);
-      } catch (err) {
-        throw notYet(`linearizable read failed: ${(err as Error).message}`);
-      }
+      await healthyVoter(key, member);
+    },
+
+    /**
+     * Poll: after a rolling restart, `member` runs its new pod (ready), is a healthy voter, and
+     * reports the etcd version of that pod's image; the cluster answers a linearizable read.
+     * Returns the version. A new pod that crash-loops or cannot pull its image fails at once.
+     */
+    async checkMemberUpdated(key: ClusterKey, member: string): Promise<string> {
+      const pod = (await clusterPods(kube, key)).find((p) => p.metadata?.name === member && !p.metadata.deletionTimestamp);
+      if (!pod) throw notYet(`the new pod of ${member} does not exist yet`);
+      const pull = imagePullProblem(pod);
+      if (pull) throw ApplicationFailure.nonRetryable(pull, 'ImagePull');
+      const { s } = await healthyVoter(key, member);
+      const image = pod.spec?.containers.find((c) => c.name === ETCD_CONTAINER)?.image ?? '';
+      const expected = /:v?([0-9]+\.[0-9]+\.[0-9]+)$/.exec(image)?.[1];
+      if (expected && s.version !== expected) throw notYet(`${member} reports etcd ${s.version}, its image is ${expected}`);
+      if (!observePod(pod).ready) throw notYet(`the new pod of ${member} is not ready yet`);
+      return s.version;
     },
   };
 }

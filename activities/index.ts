@@ -11,6 +11,8 @@ import { backupActivities } from './backup.ts';
 import { catalogActivities } from './backup-catalog.ts';
 import { scheduleActivities } from './backup-schedule.ts';
 import { restoreActivities } from './restore.ts';
+import { rolloutActivities } from './rollout.ts';
+import { maintenanceActivities } from './etcd-maintenance.ts';
 import type { Client } from '@temporalio/client';
 import type { Kube } from './kube-client.ts';
 
@@ -44,6 +46,8 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...catalogActivities({ kube }),
     ...scheduleActivities({ kube, temporal, taskQueue }),
     ...restoreActivities({ kube, toolsImage, defaultRepository }),
+    ...rolloutActivities({ kube, defaultRepository }),
+    ...maintenanceActivities({ kube }),
   });
 }
 

@@ -1,5 +1,5 @@
-// The EtcdBackup objects: read and validate, where a backup is stored, status, finalizer, Events,
-// and the lists retention and recovery work from.
+// The EtcdBackup objects: read and validate (with the destination in use), patch, list, and
+// which cluster a backup belongs to.
 import { ApplicationFailure } from '@temporalio/activity';
 import { API_VERSION, ETCD_BACKUP, GROUP, LABELS, VERSION } from '../k8s/api.ts';
 import { EtcdBackupSpecSchema, type Destination, type EtcdBackupStatus } from '../k8s/backup-spec.ts';
@@ -22,6 +22,8 @@ export const BACKUP_LABELS = {
   clusterUid: LABELS.clusterUid,
   /** Set on backups a Schedule made: retention counts (and deletes) only these. */
   scheduled: `${GROUP}/scheduled`,
+  /** Set on the backup an upgrade takes first: the version it upgraded to. */
+  upgradeTo: `${GROUP}/upgrade-to`,
 } as const;
 
 const api = (namespace: string) => ({ group: GROUP, version: VERSION, namespace, plural: ETCD_BACKUP.plural });
@@ -54,6 +56,7 @@ export interface ResolvedBackup {
   destination: Destination;
   retainOnDelete: boolean;
   deleting: boolean;
+  labels: Record<string, string>;
   status: EtcdBackupStatus;
 }
 
@@ -77,6 +80,7 @@ export async function resolveBackup(kube: Kube, key: BackupKey): Promise<Resolve
     destination: destination ?? {},
     retainOnDelete: spec.retainOnDelete,
     deleting: Boolean(obj.metadata.deletionTimestamp),
+    labels: obj.metadata.labels ?? {},
     status: obj.status ?? {},
   };
 }

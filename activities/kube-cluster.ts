@@ -4,6 +4,7 @@ import { FINALIZER } from '../k8s/api.ts';
 import { imageFor, validateClusterSpec, formatSpecErrors, type EtcdClusterSpec } from '../k8s/cluster-spec.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import { clusterRef } from '../k8s/etcd-cluster.ts';
+import { podTemplateHash } from '../k8s/manifests/member-pod.ts';
 import type { ClusterRef } from '../k8s/manifests/owner.ts';
 import type { ClusterKey, ClusterSnapshot } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
@@ -31,17 +32,19 @@ export function clusterActivities({ kube, defaultRepository }: ClusterDeps) {
     async readCluster(key: ClusterKey): Promise<ClusterSnapshot | undefined> {
       const c = await loadCluster(kube, key);
       if (!c) return undefined;
+      const image = imageFor(c.spec, defaultRepository);
       return {
         generation: c.obj.metadata.generation ?? 0,
         size: c.spec.size,
         version: c.spec.version,
-        image: imageFor(c.spec, defaultRepository),
+        image,
         paused: c.spec.paused,
         retainOnDelete: c.spec.storage.retainOnDelete,
         emptyDir: c.spec.storage.emptyDir,
         deleting: Boolean(c.obj.metadata.deletionTimestamp),
         restoreFromBackup: Boolean(c.spec.bootstrap?.backup),
         recoveryPolicy: c.spec.recovery.policy,
+        podTemplateHash: podTemplateHash(c.ref, image),
       };
     },
 

@@ -5,12 +5,14 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { BOOTSTRAPPED_ANNOTATION, LABELS, clientServiceName, headlessServiceName, pdbName, pvcName } from '../k8s/api.ts';
 import { imageFor } from '../k8s/cluster-spec.ts';
 import { initialCluster } from '../k8s/manifests/initial-cluster.ts';
-import { memberPod } from '../k8s/manifests/member-pod.ts';
+import { ETCD_CONTAINER, memberPod, podTemplateHash } from '../k8s/manifests/member-pod.ts';
 import { memberPVC } from '../k8s/manifests/member-pvc.ts';
 import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { podDisruptionBudget } from '../k8s/manifests/pdb.ts';
 import { clientService, headlessService } from '../k8s/manifests/services.ts';
+import { podOutdated } from '../workflows/reconcile-planner.ts';
 import type { ClusterKey } from '../workflows/types.ts';
+import { observePod } from './cluster-observe.ts';
 import { clusterPods } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
@@ -24,6 +26,12 @@ export interface MemberPlan {
   state: 'new' | 'existing';
   /** Restart of a member on its own data: the volume must exist (a new, empty one would make it rejoin without its data). */
   requireVolume?: boolean;
+}
+
+/** No container of the pod ever ran (unscheduled, or its image never pulled). */
+function neverStarted(pod: V1Pod): boolean {
+  const cs = pod.status?.containerStatuses?.find((c) => c.name === ETCD_CONTAINER);
+  return !cs || (!cs.state?.running && !cs.state?.terminated && !cs.lastState?.running && !cs.lastState?.terminated && (cs.restartCount ?? 0) === 0);
 }
 
 const header = (apiVersion: string, kind: string, namespace: string, name: string): KubernetesObject => ({ apiVersion, kind, metadata: { namespace, name } });
@@ -81,13 +89,20 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
         await kube.delete(header('v1', 'Pod', key.namespace, plan.member));
         throw ApplicationFailure.retryable(`pod ${plan.member} had ${existing.status.phase}: deleted, creating it again`, 'NotYet');
       }
+      const image = imageFor(spec, defaultRepository);
+      if (existing && neverStarted(existing) && podOutdated(observePod(existing), { podTemplateHash: podTemplateHash(ref, image), image })) {
+        // It never ran, so it never touched its data: a pod made from a spec since fixed (an image that
+        // does not exist, a nodeSelector no node matches) is replaced by one from the current spec.
+        await kube.delete(header('v1', 'Pod', key.namespace, plan.member));
+        throw ApplicationFailure.retryable(`pod ${plan.member} never started and the spec changed since it was made: re-creating it`, 'NotYet');
+      }
       if (existing) return 'exists';
       await kube.apply(memberPod({
         cluster: ref,
         member: plan.member,
         initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers),
         initialClusterState: plan.state,
-        image: imageFor(spec, defaultRepository),
+        image,
       }));
       return 'created';
     },

@@ -6,6 +6,7 @@ import { quorum } from '../k8s/manifests/pdb.ts';
 import { lowestVersion } from '../k8s/cluster-spec.ts';
 import { ETCD_CLUSTER, API_VERSION } from '../k8s/api.ts';
 import type { ClusterKey, ClusterObservation, MemberHealth, OperationType } from '../workflows/types.ts';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Kube } from './kube-client.ts';
 
 export interface StatusDeps { kube: Kube; now: () => Date }
@@ -13,6 +14,18 @@ export interface StatusDeps { kube: Kube; now: () => Date }
 export interface OperationStep { type: OperationType; workflowId: string; step: string; startedAt: string; reason?: string }
 export interface OperationOutcome { type: OperationType; workflowId: string; result: OperationResult; message: string; generation?: number }
 export interface EventInput { id: string; type: 'Normal' | 'Warning'; reason: string; message: string }
+
+/** An Event about one object, named `<object>.<id>` so a retried step records it once. */
+export function eventAbout(involvedObject: { apiVersion: string; kind: string; name: string; namespace: string; uid: string }, e: EventInput, at: Date): CoreV1Event {
+  const t = at.toISOString();
+  return {
+    metadata: { name: `${involvedObject.name}.${e.id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253), namespace: involvedObject.namespace },
+    involvedObject,
+    type: e.type, reason: e.reason, message: e.message,
+    source: { component: 'etcd-operator' }, reportingComponent: 'etcd.operator.dev/operator', reportingInstance: 'etcd-operator',
+    firstTimestamp: t as unknown as Date, lastTimestamp: t as unknown as Date, count: 1,
+  };
+}
 
 /** Available: a majority of the voters is healthy, so the cluster serves writes. */
 const availableCondition = (available: boolean, healthy: number, voters: number): ConditionUpdate => (available
@@ -79,7 +92,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
      * The reconcile loop's observation and verdict: members as etcd reports them, Available from
      * quorum, Degraded with the planner's reason when a member is down or quorum is lost.
      */
-    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean }): Promise<void> {
+    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; failed?: string }): Promise<void> {
       await patch(key, (s) => {
         const voters = o.members.filter((m) => !m.learner);
         const healthyVoters = voters.filter((m) => m.healthy).length;
@@ -88,12 +101,17 @@ export function statusActivities({ kube, now }: StatusDeps) {
         const down = voters.filter((m) => !m.healthy).length;
         const lostPods = o.members.filter((m) => !o.pods.some((p) => p.name === m.name && !p.terminating)).length;
         const lowest = lowestVersion(o.members.map((m) => m.version).filter((v): v is string => Boolean(v)));
+        const noSpace = [...new Set((o.alarms ?? []).filter((a) => a.alarm === 'NOSPACE').map((a) => a.member))].sort();
         const resizing = voters.length !== expectedSize ? ` (resizing ${voters.length} -> ${expectedSize})` : '';
         const degraded: ConditionUpdate = verdict.quorumLost
           ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.QuorumLost, message: verdict.reason }
           : down || lostPods
             ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MemberRepair, message: `${healthyVoters}/${voters.length} voters healthy: ${verdict.reason}` }
-            : { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${healthyVoters} voters healthy${resizing}` };
+            : verdict.failed
+              ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.OperationFailed, message: verdict.failed }
+              : noSpace.length
+                ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.NoSpace, message: `NOSPACE alarm on ${noSpace.join(', ')}: writes are refused (${verdict.reason})` }
+                : { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${healthyVoters} voters healthy${resizing}` };
         const updates: ConditionUpdate[] = [
           availableCondition(available, healthyVoters, voters.length),
           degraded,
@@ -115,15 +133,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
     },
 
     async recordEvent(key: ClusterKey, e: EventInput): Promise<void> {
-      const name = `${key.name}.${e.id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253);
-      const t = now().toISOString();
-      await kube.createEvent({
-        metadata: { name, namespace: key.namespace },
-        involvedObject: { apiVersion: API_VERSION, kind: ETCD_CLUSTER.kind, name: key.name, namespace: key.namespace, uid: key.uid },
-        type: e.type, reason: e.reason, message: e.message,
-        source: { component: 'etcd-operator' }, reportingComponent: 'etcd.operator.dev/operator', reportingInstance: 'etcd-operator',
-        firstTimestamp: t as unknown as Date, lastTimestamp: t as unknown as Date, count: 1,
-      });
+      await kube.createEvent(eventAbout({ apiVersion: API_VERSION, kind: ETCD_CLUSTER.kind, name: key.name, namespace: key.namespace, uid: key.uid }, e, now()));
     },
   };
 }

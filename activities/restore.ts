@@ -11,14 +11,13 @@ import { imageFor, minorOf } from '../k8s/cluster-spec.ts';
 import { restorePod } from '../k8s/manifests/backup-pods.ts';
 import { initialCluster } from '../k8s/manifests/initial-cluster.ts';
 import { memberPVC } from '../k8s/manifests/member-pvc.ts';
-import { ownerReference } from '../k8s/manifests/owner.ts';
+import { belongsTo, ownerReference } from '../k8s/manifests/owner.ts';
 import { peerURL } from '../k8s/api.ts';
 import type { ClusterKey } from '../workflows/types.ts';
 import { parseS3Location, readObject, s3ClientFor, s3Location, type S3Access } from './backup-s3.ts';
 import { parsePvcLocation } from './backup.ts';
-import { toRestorable } from './backup-catalog.ts';
 import { deleteHelperPod, ensurePod, pushToPod, waitPodDone } from './helper-pods.ts';
-import { backupOfCluster, getBackup, listBackups } from './kube-backups.ts';
+import { backupOfCluster, getBackup, listBackups, type EtcdBackupObject } from './kube-backups.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
 
@@ -49,14 +48,28 @@ export function versionSkew(from: string | undefined, to: string): string | unde
   return undefined;
 }
 
+/** What a Succeeded EtcdBackup restores from (names and hashes only), or undefined for any other backup. */
+function sourceOf(b: EtcdBackupObject): RestoreSource | undefined {
+  const s = b.status;
+  if (s?.phase !== 'Succeeded' || !s.location || !s.sha256 || s.sizeBytes === undefined) return undefined;
+  const dest = s.destination ?? (b.spec as { destination?: { s3?: S3Access } } | undefined)?.destination;
+  return { location: s.location, sha256: s.sha256, backupName: b.metadata.name, revision: s.revision ?? 0, etcdVersion: s.etcdVersion ?? '', sizeBytes: s.sizeBytes, ...(dest?.s3 && { s3: stripPrefix(dest.s3) }) };
+}
+
+/** The source, unless the cluster's version cannot start from it. */
+function checkedAgainst(version: string, source: RestoreSource): RestoreSource {
+  const skew = versionSkew(source.etcdVersion, version);
+  if (skew) throw ApplicationFailure.nonRetryable(`cannot restore: ${skew}`, 'VersionSkew');
+  return source;
+}
+
 export function restoreActivities({ kube, toolsImage, defaultRepository }: { kube: Kube; toolsImage: string; defaultRepository: string }) {
   const sourceFromBackup = async (namespace: string, name: string): Promise<RestoreSource> => {
     const b = await getBackup(kube, { namespace, name });
     if (!b) throw ApplicationFailure.nonRetryable(`EtcdBackup ${namespace}/${name} not found`, 'BackupNotFound');
-    const r = toRestorable(b);
-    if (!r) throw ApplicationFailure.nonRetryable(`EtcdBackup ${namespace}/${name} is ${b.status?.phase ?? 'Pending'}, not Succeeded: nothing to restore`, 'BackupNotReady');
-    const dest = b.status?.destination ?? (b.spec as { destination?: { s3?: S3Access } } | undefined)?.destination;
-    return { location: r.location, sha256: r.sha256, backupName: name, revision: r.revision, etcdVersion: r.etcdVersion, sizeBytes: r.sizeBytes, ...(dest?.s3 && { s3: stripPrefix(dest.s3) }) };
+    const source = sourceOf(b);
+    if (!source) throw ApplicationFailure.nonRetryable(`EtcdBackup ${namespace}/${name} is ${b.status?.phase ?? 'Pending'}, not Succeeded: nothing to restore`, 'BackupNotReady');
+    return source;
   };
 
   return {
@@ -79,9 +92,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
         const { key: _k, sha256: _s, ...access } = s3;
         source = { location, sha256, s3: access, ...(known?.status?.etcdVersion && { etcdVersion: known.status.etcdVersion, revision: known.status.revision }) };
       }
-      const skew = versionSkew(source.etcdVersion, c.spec.version);
-      if (skew) throw ApplicationFailure.nonRetryable(`cannot restore: ${skew}`, 'VersionSkew');
-      return source;
+      return checkedAgainst(c.spec.version, source);
     },
 
     /** The newest Succeeded backup of this cluster (by uid), checked against its version: what a recovery restores. */
@@ -91,14 +102,13 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       if (c.spec.storage.emptyDir) {
         throw ApplicationFailure.nonRetryable('cannot recover in place: spec.storage.emptyDir members cannot be restored onto a volume; create a new cluster with spec.bootstrap.backup from the latest backup', 'EmptyDir');
       }
+      const completed = (b: EtcdBackupObject) => b.status?.completedAt ?? '';
       const newest = (await listBackups(kube, key.namespace))
-        .filter((b) => backupOfCluster(b, key) && !b.metadata.deletionTimestamp && toRestorable(b))
-        .sort((a, b) => (toRestorable(b)!.completedAt ?? '').localeCompare(toRestorable(a)!.completedAt ?? ''))[0];
+        .filter((b) => backupOfCluster(b, key) && !b.metadata.deletionTimestamp)
+        .sort((a, b) => completed(b).localeCompare(completed(a)))
+        .map(sourceOf).find((source) => source !== undefined);
       if (!newest) throw ApplicationFailure.nonRetryable(`no Succeeded EtcdBackup of ${key.namespace}/${key.name}: nothing to restore from (take backups with spec.backup or etcdop backup)`, 'NoBackup');
-      const source = await sourceFromBackup(key.namespace, newest.metadata.name!);
-      const skew = versionSkew(source.etcdVersion, c.spec.version);
-      if (skew) throw ApplicationFailure.nonRetryable(`cannot restore: ${skew}`, 'VersionSkew');
-      return source;
+      return checkedAgainst(c.spec.version, newest);
     },
 
     /**
@@ -133,7 +143,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       const claimHeader = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(plan.member) } };
       const claim = await kube.read<V1PersistentVolumeClaim>(claimHeader);
       if (claim?.metadata?.annotations?.[RESTORED_ANNOTATION] === plan.source.sha256) return 'already';
-      if (claim && claim.metadata?.labels?.[`${GROUP}/cluster-uid`] !== key.uid && !claim.metadata?.ownerReferences?.some((o) => o.uid === key.uid)) {
+      if (claim && !belongsTo(claim.metadata, key.uid)) {
         throw ApplicationFailure.nonRetryable(`PersistentVolumeClaim ${pvcName(plan.member)} belongs to another cluster`, 'VolumeConflict');
       }
       await kube.apply(memberPVC(c.ref, plan.member));

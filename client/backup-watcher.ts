@@ -11,6 +11,7 @@ import { ETCD_BACKUP, FINALIZER, GROUP, VERSION } from '../k8s/api.ts';
 import { backupWorkflowId, deleteBackupWorkflowId } from '../workflows/ids.ts';
 import { clusterSearchAttributes } from '../workflows/search-attributes.ts';
 import type { BackupKey } from '../workflows/types.ts';
+import { restartOnError } from './informer-restart.ts';
 
 export type BackupPlan = { kind: 'none' } | { kind: 'backup' } | { kind: 'delete' };
 
@@ -42,14 +43,7 @@ export class BackupWatcher {
     informer.on('add', on);
     informer.on('update', on);
     informer.on('delete', (obj) => { if (obj.metadata?.uid) this.started.delete(obj.metadata.uid); });
-    let backoffMs = 1000;
-    informer.on('connect', () => { backoffMs = 1000; });
-    informer.on('error', (err: unknown) => {
-      if (this.stopped) return;
-      this.log.warn({ what: 'etcdbackups', err: String(err), retryInMs: backoffMs }, 'watch failed; restarting');
-      setTimeout(() => { if (!this.stopped) informer.start().catch((e: unknown) => this.log.warn({ err: String(e) }, 'informer restart failed')); }, backoffMs);
-      backoffMs = Math.min(backoffMs * 2, 30_000);
-    });
+    restartOnError(informer, 'etcdbackups', this.log, () => this.stopped);
     this.informer = informer;
     await informer.start();
     this.resync();

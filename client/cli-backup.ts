@@ -1,24 +1,16 @@
 // etcdop commands for backups: take one, list them, steer a cluster's backup Schedule, and approve
 // a quorum-loss recovery. Each prints text or, with --output json, JSON.
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
 import { Kube } from '../activities/kube-client.ts';
 import { listBackups, type EtcdBackupObject } from '../activities/kube-backups.ts';
 import { API_VERSION, ETCD_BACKUP, GROUP, VERSION } from '../k8s/api.ts';
 import { validateClusterSpec } from '../k8s/cluster-spec.ts';
-import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import { backupScheduleId, clusterWorkflowId } from '../workflows/ids.ts';
 import { approveRecoveryUpdate } from '../workflows/messages.ts';
-import { connectClient } from './temporal.ts';
+import { getCluster, print, withClusterClient } from './cli-common.ts';
 
-const print = (json: boolean, data: unknown, text: () => string) => console.log(json ? JSON.stringify(data, null, 2) : text());
 const stamp = (d: Date) => d.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 
-async function cluster(kube: Kube, name: string, namespace: string): Promise<EtcdCluster> {
-  const obj = await kube.getCluster(namespace, name);
-  if (!obj) throw new Error(`EtcdCluster ${namespace}/${name} not found`);
-  return obj;
-}
 
 interface BackupOptions { namespace: string; output: string; wait?: boolean; name?: string; pvc?: string; path?: string; s3Bucket?: string; s3Prefix?: string; credentialsSecret?: string; retainOnDelete?: boolean }
 
@@ -39,16 +31,6 @@ const row = (b: EtcdBackupObject) => ({
 });
 
 /** Runs `fn` with the cluster's uid and a Temporal client, closed afterwards. */
-async function withClusterClient<T>(name: string, namespace: string, fn: (uid: string, client: Client) => Promise<T>): Promise<T> {
-  const c = await cluster(Kube.fromDefault(), name, namespace);
-  const client = await connectClient();
-  try {
-    return await fn(c.metadata.uid!, client);
-  } finally {
-    await client.connection.close();
-  }
-}
-
 export function registerBackupCommands(program: Command): void {
   program.command('backup <cluster>')
     .description('take a backup now: creates an EtcdBackup (destination: the cluster\'s spec.backup unless given)')
@@ -64,7 +46,7 @@ export function registerBackupCommands(program: Command): void {
     .option('-o, --output <fmt>', 'text or json', 'text')
     .action(async (name: string, o: BackupOptions) => {
       const kube = Kube.fromDefault();
-      const c = await cluster(kube, name, o.namespace);
+      const c = await getCluster(name, o.namespace, kube);
       const destination = destinationOf(o);
       const v = validateClusterSpec(c.spec);
       if (!destination && !(v.ok && v.spec.backup)) throw new Error(`EtcdCluster ${o.namespace}/${name} has no spec.backup.destination: give --pvc or --s3-bucket`);

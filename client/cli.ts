@@ -2,22 +2,15 @@
 // workflows the Temporal UI shows.
 import { Command } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Kube } from '../activities/kube-client.ts';
-import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import { clusterWorkflowId } from '../workflows/ids.ts';
 import { retryUpdate } from '../workflows/messages.ts';
 import { connectClient } from './temporal.ts';
 import { describeOperation, listOperations } from './operations.ts';
 import { registerBackupCommands } from './cli-backup.ts';
+import { registerMaintenanceCommands } from './cli-maintenance.ts';
+import { getCluster, print } from './cli-common.ts';
 
 const program = new Command('etcdop').description('etcd operator whose operations are durable Temporal workflows');
-const print = (json: boolean, data: unknown, text: () => string) => console.log(json ? JSON.stringify(data, null, 2) : text());
-
-async function getCluster(name: string, namespace: string): Promise<EtcdCluster> {
-  const obj = await Kube.fromDefault().getCluster(namespace, name);
-  if (!obj) throw new Error(`EtcdCluster ${namespace}/${name} not found`);
-  return obj;
-}
 
 program.command('run')
   .description('run the operator: Temporal worker + EtcdCluster watcher')
@@ -96,6 +89,7 @@ ops.command('retry <cluster>')
   });
 
 registerBackupCommands(program);
+registerMaintenanceCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A rejected update carries the workflow's own reason as its cause.

@@ -6,6 +6,7 @@ import type { Kube } from '../activities/kube-client.ts';
 import { ETCD_CLUSTER, GROUP, LABELS, MANAGED_BY, VERSION } from '../k8s/api.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { restartOnError } from './informer-restart.ts';
 
 export class ClusterWatcher {
   private informer?: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
@@ -28,7 +29,7 @@ export class ClusterWatcher {
     informer.on('add', onObject);
     informer.on('update', onObject);
     informer.on('delete', (obj) => { if (obj.metadata?.uid) this.dispatcher.forget(obj.metadata.uid); });
-    this.restartOnError(informer, 'etcdclusters');
+    restartOnError(informer, 'etcdclusters', this.log, () => this.stopped);
     this.informer = informer;
     await informer.start();
     await this.watchPods();
@@ -59,20 +60,9 @@ export class ClusterWatcher {
     informer.on('add', (pod) => safe(this.dispatcher.podChanged(pod)));
     informer.on('update', (pod) => safe(this.dispatcher.podChanged(pod)));
     informer.on('delete', (pod) => safe(this.dispatcher.podChanged(pod, true)));
-    this.restartOnError(informer, 'pods');
+    restartOnError(informer, 'pods', this.log, () => this.stopped);
     this.podInformer = informer;
     await informer.start();
-  }
-
-  private restartOnError(informer: Informer<V1Pod> | Informer<KubernetesObject>, what: string): void {
-    let backoffMs = 1000;
-    informer.on('connect', () => { backoffMs = 1000; });
-    informer.on('error', (err: unknown) => {
-      if (this.stopped) return;
-      this.log.warn({ what, err: String(err), retryInMs: backoffMs }, 'watch failed; restarting');
-      setTimeout(() => { if (!this.stopped) informer.start().catch((e: unknown) => this.log.warn({ what, err: String(e) }, 'informer restart failed')); }, backoffMs);
-      backoffMs = Math.min(backoffMs * 2, 30_000);
-    });
   }
 
   private async dispatch(obj: EtcdCluster): Promise<void> {

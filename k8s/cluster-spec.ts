@@ -3,6 +3,9 @@
 // Cross-field and transition rules the OpenAPI schema cannot say live in k8s/crd-rules.ts as CEL.
 import { z } from 'zod';
 import { BootstrapSchema, RecoverySchema, ScheduledBackupSchema } from './backup-spec.ts';
+import { minorOf } from './versions.ts';
+
+export { compareVersions, lowestVersion, minorOf } from './versions.ts';
 
 export const SUPPORTED_MINORS = ['3.5', '3.6'] as const;
 export const DEFAULT_VERSION = '3.6.16';
@@ -19,22 +22,6 @@ const REPOSITORY = /^[A-Za-z0-9][A-Za-z0-9._/:-]*$/;
 // Go duration ("1h", "30m", "1h30m") or a bare number (hours for periodic, revisions for revision mode).
 const RETENTION = /^([0-9]+|([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+)$/;
 const GiB = 1024 ** 3;
-
-export const minorOf = (version: string): string => version.split('.').slice(0, 2).join('.');
-
-/** Semantic order of X.Y.Z versions (3.5.9 < 3.5.10, which string order gets wrong). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d) return d;
-  }
-  return 0;
-}
-
-/** The lowest of these versions, or undefined for none. */
-export const lowestVersion = (versions: readonly string[]): string | undefined => [...versions].sort(compareVersions)[0];
 
 // A constructor-level `error` would also replace the length/format messages: answer type errors only.
 const typeError = (message: string) => ({ error: (iss: { code: string }) => (iss.code === 'invalid_type' ? message : undefined) });

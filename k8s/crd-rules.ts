@@ -29,13 +29,18 @@ export const CLUSTER_CEL_RULES: readonly PlacedCelRule[] = [
   },
   {
     at: ['spec', 'version'],
-    rule: `${major('self')} >= ${major('oldSelf')}`,
-    message: 'spec.version cannot go down a major version (etcd does not support downgrades)',
+    rule: `${major('self')} == ${major('oldSelf')}`,
+    message: 'spec.version cannot change its major version (etcd upgrades one minor version at a time)',
   },
   {
     at: ['spec', 'version'],
-    rule: `${major('self')} > ${major('oldSelf')} || ${minor('self')} >= ${minor('oldSelf')}`,
+    rule: `${major('self')} != ${major('oldSelf')} || ${minor('self')} >= ${minor('oldSelf')}`,
     message: 'spec.version cannot go down a minor version (etcd does not support downgrades)',
+  },
+  {
+    at: ['spec', 'version'],
+    rule: `${major('self')} != ${major('oldSelf')} || ${minor('self')} <= ${minor('oldSelf')} + 1`,
+    message: 'spec.version can go up one minor version at a time (e.g. 3.5 -> 3.6, not 3.4 -> 3.6)',
   },
   {
     at: ['spec', 'storage'],

@@ -55,3 +55,10 @@ export const backupWait: ActivityOptions = {
   scheduleToCloseTimeout: '3h',
   retry: { initialInterval: '5s', backoffCoefficient: 1, maximumInterval: '5s' },
 };
+
+/** Defragmenting a member: one long etcd call; heartbeats tell a lost worker within 20s. */
+export const maintenanceCall: ActivityOptions = {
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '20s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+};

@@ -1,7 +1,7 @@
 // The activity proxies (workflow-side stubs), one per option group. Only types come from activities/.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { backupWait, etcdApi, kubeApi, kubeApiUntilDone, observation, snapshotTransfer, waitPoll } from './activity-options.ts';
+import { backupWait, etcdApi, kubeApi, kubeApiUntilDone, maintenanceCall, observation, snapshotTransfer, waitPoll } from './activity-options.ts';
 
 export const kube = proxyActivities<Activities>(kubeApi);
 export const kubeUntilDone = proxyActivities<Activities>(kubeApiUntilDone);
@@ -10,3 +10,4 @@ export const poll = proxyActivities<Activities>(waitPoll);
 export const observe = proxyActivities<Activities>(observation);
 export const transfer = proxyActivities<Activities>(snapshotTransfer);
 export const backupPoll = proxyActivities<Activities>(backupWait);
+export const maintenance = proxyActivities<Activities>(maintenanceCall);

@@ -1,7 +1,7 @@
 // What the cluster workflow (both loops) shares: its initial state, its message handlers, and how
 // a failure is told in one line.
 import { setHandler } from '@temporalio/workflow';
-import { approveRecoverySignal, approveRecoveryUpdate, deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
+import { approveRecoverySignal, approveRecoveryUpdate, defragSignal, defragUpdate, deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
 import type { ClusterWorkflowState } from './types.ts';
 
 export const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0, failedGeneration: -1 });
@@ -29,6 +29,13 @@ export function registerClusterHandlers(state: ClusterWorkflowState, on: { retry
   setHandler(approveRecoveryUpdate, () => { const what = state.awaitingApproval ?? ''; approve(); return { approved: what }; }, {
     validator: () => {
       if (!state.awaitingApproval) throw new Error('nothing waits for approval: the cluster has not lost quorum for good');
+    },
+  });
+  const defrag = () => { const already = state.defragRequested === true; state.defragRequested = true; on.membersChanged(); return { alreadyRequested: already }; };
+  setHandler(defragSignal, () => { if (!state.deleteRequested) defrag(); });
+  setHandler(defragUpdate, defrag, {
+    validator: () => {
+      if (state.deleteRequested) throw new Error('the cluster is being deleted');
     },
   });
   setHandler(stateQuery, () => state);

@@ -12,9 +12,12 @@ import { kubeUntilDone as kube, observe } from './activity-proxies.ts';
 import { legacyClusterLoop } from './cluster-legacy.ts';
 import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
+import { memberName } from '../k8s/api.ts';
 import { operationWorkflowId } from './ids.ts';
 import { initialState, message, registerClusterHandlers } from './cluster-handlers.ts';
-import { memberIndex, planNext, type Decision, type MemberChange } from './reconcile-planner.ts';
+import { defragClusterWorkflow } from './defrag.ts';
+import { leaderLast, memberIndex, planNext, type Decision, type MemberChange } from './reconcile-planner.ts';
+import { rollingUpdateWorkflow } from './rolling-update.ts';
 import { recoverClusterWorkflow } from './recover.ts';
 import { replaceMemberWorkflow } from './replace-member.ts';
 import { restartMemberWorkflow } from './restart-member.ts';
@@ -33,7 +36,13 @@ const HOLD_MAX_MS = 10 * 60_000;
 /** A cancelled operation waits for `etcdop ops retry` or a new generation. */
 const HOLD_FOREVER = Number.MAX_SAFE_INTEGER;
 
-const changeKey = (c: MemberChange | undefined): string => (c ? `${c.type}:${'action' in c ? c.action : ''}:${c.member}` : 'Create');
+/** What identifies "the same operation" for holding a failed one back. */
+function changeKey(c: MemberChange | undefined): string {
+  if (!c) return 'Create';
+  if (c.type === 'Upgrade' || c.type === 'RollingUpdate') return `${c.type}:${c.templateHash}`;
+  if (c.type === 'Defrag') return `Defrag:${c.noSpace}`;
+  return `${c.type}:${'action' in c ? c.action : ''}:${c.member}`;
+}
 
 type Outcome = 'ok' | 'failed' | 'cancelled';
 
@@ -71,15 +80,21 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     let finished = false;
     if (type !== 'Delete') void condition(() => finished || state.deleteRequested).then(() => { if (!finished) scope.cancel(); });
     try {
-      const child = { Create: createClusterWorkflow, Delete: deleteClusterWorkflow, Scale: scaleClusterWorkflow, RestartMember: restartMemberWorkflow, ReplaceMember: replaceMemberWorkflow, Recover: recoverClusterWorkflow }[type];
-      await scope.run(() => executeChild(child as (a: typeof args) => Promise<unknown>, {
+      const child = {
+        Create: createClusterWorkflow, Delete: deleteClusterWorkflow, Scale: scaleClusterWorkflow, RestartMember: restartMemberWorkflow, ReplaceMember: replaceMemberWorkflow,
+        Recover: recoverClusterWorkflow, Upgrade: rollingUpdateWorkflow, RollingUpdate: rollingUpdateWorkflow, Defrag: defragClusterWorkflow,
+      }[type];
+      const result = await scope.run(() => executeChild(child as (a: typeof args) => Promise<unknown>, {
         workflowId, args: [args],
         typedSearchAttributes: clusterSearchAttributes(key, type),
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }));
       state.lastError = undefined;
-      await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Succeeded', message: reason ? `${type} finished: ${reason}` : `${type} finished`, ...(type === 'Create' && { generation }) }));
-      await tolerate('event', kube.recordEvent(key, { id: `${seq}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${type} finished (workflow ${workflowId})` }));
+      // Operations that tell their own outcome (a rollout paused half-way, what a defrag freed) say it.
+      const told = (result as { message?: unknown } | undefined)?.message;
+      const outcome = typeof told === 'string' ? told : reason ? `${type} finished: ${reason}` : `${type} finished`;
+      await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Succeeded', message: outcome, ...(type === 'Create' && { generation }) }));
+      await tolerate('event', kube.recordEvent(key, { id: `${seq}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${typeof told === 'string' ? told : `${type} finished`} (workflow ${workflowId})` }));
       return 'ok';
     } catch (err) {
       if (isCancellation(err)) {
@@ -135,6 +150,8 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   async function report(desired: { size: number }, obs: Awaited<ReturnType<typeof observe.observeCluster>>, decision: Decision, reason = decision.reason): Promise<void> {
     await tolerate('status', kube.reportObservation(key, obs, desired.size, {
       reason, quorumLost: (decision.kind === 'wait' && decision.quorumLost) || decision.kind === 'recover',
+      // A failed operation held back keeps the cluster Degraded until it succeeds, is retried or the spec changes.
+      ...(state.failedOp && state.lastError && decision.kind === 'operate' && { failed: `${state.lastError} (retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }),
     }));
   }
 
@@ -154,7 +171,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     state.awaitingApproval = undefined;
     await report(desired, obs, decision, `${decision.reason}; restoring from the latest backup`);
     const first = (state.highestMemberIndex ?? -1) + 1;
-    const members = Array.from({ length: desired.size }, (_, i) => `${key.name}-${first + i}`);
+    const members = Array.from({ length: desired.size }, (_, i) => memberName(key.name, first + i));
     state.highestMemberIndex = first + desired.size - 1;
     const oldMembers = [...new Set([...obs.members.map((m) => m.name), ...obs.pods.map((p) => p.name), ...obs.volumes])].filter(Boolean).sort();
     await operate(undefined, desired.generation, { key, reason: decision.reason, oldMembers, members }, 'Recover');
@@ -262,6 +279,12 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     if (state.awaitingApproval !== undefined) { state.awaitingApproval = undefined; state.recoveryApproved = false; }
     await report(desired, obs, decision);
 
+    if (decision.kind === 'converged' && state.defragRequested) {
+      // `etcdop defrag`: runs once the cluster is converged, so it never competes with a repair.
+      await operate({ type: 'Defrag', members: leaderLast(obs.members), noSpace: false }, desired.generation, { key, change: { type: 'Defrag', members: leaderLast(obs.members), noSpace: false }, reason: 'requested (etcdop defrag)', members: obs.members.map((m) => m.name) });
+      if (!state.failedOp) state.defragRequested = false;
+      continue;
+    }
     if (decision.kind === 'converged') {
       state.failedOp = undefined;
       state.failures = 0;

@@ -7,3 +7,5 @@ export { restartMemberWorkflow } from './restart-member.ts';
 export { replaceMemberWorkflow } from './replace-member.ts';
 export { backupWorkflow, deleteBackupWorkflow, scheduledBackupWorkflow } from './backup.ts';
 export { recoverClusterWorkflow } from './recover.ts';
+export { rollingUpdateWorkflow } from './rolling-update.ts';
+export { defragClusterWorkflow } from './defrag.ts';

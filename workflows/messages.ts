@@ -22,3 +22,7 @@ export const stepQuery = defineQuery<string>('step');
 export const approveRecoverySignal = defineSignal('approveRecovery');
 /** The CLI's approval: refused (validator) when nothing waits for one; answers what is being recovered. */
 export const approveRecoveryUpdate = defineUpdate<{ approved: string }>('approve');
+/** Defragment every member, one at a time, once the cluster is converged (the Temporal UI can send it). */
+export const defragSignal = defineSignal('defrag');
+/** The CLI's defrag request: refused while the cluster is being deleted; answers whether one was already pending. */
+export const defragUpdate = defineUpdate<{ alreadyRequested: boolean }>('defrag');

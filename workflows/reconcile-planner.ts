@@ -1,6 +1,7 @@
 // The reconcile loop's planner: desired spec + what etcd and Kubernetes hold -> the one next step
 // and why. Pure (the cluster workflow imports it), table-tested in test/unit/reconcile-planner.test.ts.
 // Order of concern: never lose data or quorum; repair before resizing; one membership change at a time.
+import { lowestVersion } from '../k8s/versions.ts';
 import type { ClusterObservation, ObservedMember, ObservedPod } from './types.ts';
 
 /** Container restarts after which a member that is not ready counts as broken (its data dir is unusable). */
@@ -9,13 +10,22 @@ export const CRASH_LOOP_RESTARTS = 3;
 export interface DesiredMembers {
   size: number;
   emptyDir: boolean;
+  /** The version, image and pod template hash members should run (unset: pods are never rolled). */
+  version?: string;
+  image?: string;
+  podTemplateHash?: string;
 }
 
 export type MemberChange =
   /** votersAfter: the voting members once this step is done (the PodDisruptionBudget follows it). */
   | { type: 'Scale'; action: 'add' | 'remove'; member: string; votersAfter: number; size: number }
   | { type: 'RestartMember'; member: string }
-  | { type: 'ReplaceMember'; member: string; replacement: string };
+  | { type: 'ReplaceMember'; member: string; replacement: string }
+  /** Restart `members` in this order on their volumes with the pod `templateHash` describes. */
+  | { type: 'Upgrade'; from: string; to: string; members: string[]; templateHash: string }
+  | { type: 'RollingUpdate'; members: string[]; templateHash: string }
+  /** Defragment `members` in this order; `noSpace`: compact first and disarm the NOSPACE alarm after. */
+  | { type: 'Defrag'; members: string[]; noSpace: boolean };
 
 export type Decision =
   | { kind: 'converged'; reason: string }
@@ -39,6 +49,20 @@ export const nameFromPeerURL = (peerURL: string): string => /^[a-z]+:\/\/([^.:/]
 
 /** The next member name: above every index any pod, volume or member ever had, so no name is reused. */
 export const freshMemberName = (cluster: string, highestIndex: number): string => `${cluster}-${highestIndex + 1}`;
+
+/**
+ * Whether a member's pod differs from the desired one. Pods made before pod template hashes existed
+ * are judged by their image only: restarting every member because of an operator upgrade would be
+ * a surprise.
+ */
+export function podOutdated(pod: Pick<ObservedPod, 'templateHash' | 'image'>, desired: Pick<DesiredMembers, 'podTemplateHash' | 'image'>): boolean {
+  if (!desired.podTemplateHash) return false;
+  return pod.templateHash ? pod.templateHash !== desired.podTemplateHash : Boolean(desired.image && pod.image && pod.image !== desired.image);
+}
+
+/** Followers by name, the leader last: the order rolling restarts and defragmentation visit members in. */
+export const leaderLast = (members: readonly ObservedMember[]): string[] =>
+  [...members].sort((a, b) => Number(a.leader) - Number(b.leader) || a.name.localeCompare(b.name)).map((m) => m.name);
 
 const isGone = (pod: ObservedPod | undefined) => !pod || pod.phase === 'Failed' || pod.phase === 'Succeeded';
 const isBroken = (pod: ObservedPod | undefined) => Boolean(pod && !pod.ready && pod.crashLooping && pod.restarts >= CRASH_LOOP_RESTARTS);
@@ -111,7 +135,13 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
   const stray = [...o.pods.filter((p) => !p.terminating).map((p) => p.name), ...volumes].filter((n) => !memberNames.has(n)).sort()[0];
   if (stray) return { kind: 'operate', change: { type: 'Scale', action: 'remove', member: stray, votersAfter: voters.length, size: desired.size }, reason: `${stray} is not an etcd member: removing its leftovers` };
 
-  // 6. Size.
+  // 6. A NOSPACE alarm makes the cluster refuse writes: compact, defragment, disarm (needs every voter answering).
+  const noSpace = (o.alarms ?? []).filter((a) => a.alarm === 'NOSPACE');
+  if (noSpace.length && healthyVoters.length === voters.length) {
+    return { kind: 'operate', change: { type: 'Defrag', members: leaderLast(voters), noSpace: true }, reason: `NOSPACE alarm on ${[...new Set(noSpace.map((a) => a.member))].sort().join(', ')}: the backend reached spec.options.quotaBackendBytes and refuses writes; compacting, defragmenting and disarming` };
+  }
+
+  // 7. Size.
   if (voters.length < desired.size) {
     const member = freshMemberName(cluster, o.highestIndex);
     return { kind: 'operate', change: { type: 'Scale', action: 'add', member, votersAfter: voters.length + 1, size: desired.size }, reason: `scaling ${voters.length} -> ${desired.size}: adding ${member}` };
@@ -126,8 +156,26 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
     return { kind: 'operate', change: { type: 'Scale', action: 'remove', member: victim.name, votersAfter: voters.length - 1, size: desired.size }, reason: `scaling ${voters.length} -> ${desired.size}: removing ${victim.name}${victim.leader ? ' (the leader, after moving leadership)' : ''}` };
   }
 
-  // 7. Right size: converged once every member is a healthy voter.
+  // 8. Right size: every member must be a healthy voter before anything is restarted.
   const unhealthy = voters.filter((m) => !m.healthy).map((m) => m.name);
   if (unhealthy.length) return { kind: 'wait', reason: `waiting for ${unhealthy.join(', ')} to become healthy`, quorumLost: false };
+
+  // 9. Members whose pod is out of date (version, resources, scheduling, flags...): one rolling operation.
+  const outdated = voters.filter((m) => { const p = pods.get(m.name); return p && !p.terminating && podOutdated(p, desired); });
+  if (outdated.length && desired.podTemplateHash) {
+    const order = leaderLast(outdated);
+    const running = lowestVersion(outdated.map((m) => m.version).filter((v): v is string => Boolean(v)));
+    const upgrade = desired.version && outdated.some((m) => m.version && m.version !== desired.version);
+    const what = upgrade ? `etcd ${running} -> ${desired.version}` : 'the member pod changed';
+    if (desired.emptyDir) {
+      // An emptyDir member restarted in place would come back without its data: replace it instead.
+      const member = order[0]!;
+      return { kind: 'operate', change: { type: 'ReplaceMember', member, replacement: freshMemberName(cluster, o.highestIndex) }, reason: `rolling update (${what}): ${member} runs an outdated pod; emptyDir members are replaced, not restarted (${outdated.length} left)` };
+    }
+    const reason = `${what}: ${order.length}/${voters.length} members to restart (${order.join(', ')})`;
+    return upgrade
+      ? { kind: 'operate', change: { type: 'Upgrade', from: running!, to: desired.version!, members: order, templateHash: desired.podTemplateHash }, reason }
+      : { kind: 'operate', change: { type: 'RollingUpdate', members: order, templateHash: desired.podTemplateHash }, reason };
+  }
   return { kind: 'converged', reason: `${voters.length} healthy voters` };
 }

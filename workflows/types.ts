@@ -8,7 +8,7 @@ export interface ClusterKey {
   uid: string;
 }
 
-export type OperationType = 'Create' | 'Delete' | 'Scale' | 'RestartMember' | 'ReplaceMember' | 'Recover';
+export type OperationType = 'Create' | 'Delete' | 'Scale' | 'RestartMember' | 'ReplaceMember' | 'Recover' | 'Upgrade' | 'RollingUpdate' | 'Defrag';
 
 /** Identifies one EtcdBackup object. */
 export interface BackupKey {
@@ -62,6 +62,8 @@ export interface ClusterWorkflowState {
   awaitingApproval?: string;
   /** An approval arrived: the next recovery decision restores from the latest backup. */
   recoveryApproved?: boolean;
+  /** `etcdop defrag` asked for a defragmentation: it runs once the cluster is converged. */
+  defragRequested?: boolean;
 }
 
 /** Rebuild every member from the latest backup: `members` are the fresh names to restore. */
@@ -105,6 +107,8 @@ export interface ClusterSnapshot {
   restoreFromBackup?: boolean;
   /** spec.recovery.policy. */
   recoveryPolicy?: 'Manual' | 'RestoreLatestBackup';
+  /** Hash of the member pod this spec makes (k8s/manifests/member-pod.ts): a pod with another one is rolled. */
+  podTemplateHash?: string;
 }
 
 export interface MemberHealth {
@@ -144,6 +148,10 @@ export interface ObservedPod {
   restarts: number;
   /** The container is waiting in CrashLoopBackOff (or last exited with an error) right now. */
   crashLooping: boolean;
+  /** The pod template hash the pod was made from (unset on pods made before rolling updates existed). */
+  templateHash?: string;
+  /** The etcd container's image. */
+  image?: string;
 }
 
 /** What Kubernetes and etcd hold for one cluster; a cluster that does not answer is an observation, not an error. */
@@ -160,4 +168,6 @@ export interface ClusterObservation {
   highestIndex: number;
   /** The cluster bootstrapped once (annotation on the EtcdCluster): only Create may ever start members as `new`. */
   bootstrapped: boolean;
+  /** Alarms etcd has raised (NOSPACE, CORRUPT), by member name. */
+  alarms?: { member: string; alarm: string }[];
 }

@@ -1,9 +1,9 @@
-// Short-lived helper pods for backup and restore: the only way to read or write a PVC is to mount
-// it. Each runs once (restartPolicy Never) and reports through its termination message. Shell
+// Short-lived helper pods: for backup and restore (the only way to read or write a PVC is to mount
+// it), and to check that a new etcd image can be pulled before a rolling upgrade touches a member. Each runs once (restartPolicy Never) and reports through its termination message. Shell
 // steps run in a small tools image (busybox); etcdutl runs from the cluster's own etcd image
 // without a shell (release images have none). Values reach the scripts as env vars, never spliced
 // into the script text.
-import type { V1Container, V1OwnerReference, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type { V1Container, V1OwnerReference, V1Pod, V1Toleration, V1Volume } from '@kubernetes/client-node';
 import { GROUP, LABELS, MANAGED_BY } from '../api.ts';
 import { DATA_DIR, DATA_MOUNT_PATH, DATA_VOLUME } from './member-pod.ts';
 
@@ -31,7 +31,7 @@ const shell = (name: string, image: string, script: string, env: Record<string, 
   terminationMessagePolicy: 'FallbackToLogsOnError',
 });
 
-const podOf = (meta: ReturnType<typeof helperMeta>, spec: { initContainers?: V1Container[]; containers: V1Container[]; volumes: V1Volume[] }): V1Pod => ({
+const podOf = (meta: ReturnType<typeof helperMeta>, spec: { initContainers?: V1Container[]; containers: V1Container[]; volumes: V1Volume[]; nodeSelector?: Record<string, string>; tolerations?: V1Toleration[] }): V1Pod => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: meta,
@@ -139,5 +139,15 @@ export function restorePod(i: RestorePodInput): V1Pod {
     ],
     containers: [shell('cleanup', i.toolsImage, 'rm -f "$SNAPSHOT"', { SNAPSHOT: RESTORE_FILE }, dataMount)],
     volumes: [claimVolume(DATA_VOLUME, i.dataClaim), ...('claimName' in i.source ? [claimVolume('backup', i.source.claimName, true)] : [])],
+  });
+}
+
+/** Pulls a new etcd image and runs `etcd --version` where the members may run (their nodeSelector and tolerations). */
+export function imageCheckPod(i: { namespace: string; name: string; owner: V1OwnerReference; image: string; nodeSelector?: Record<string, string>; tolerations?: V1Toleration[] }): V1Pod {
+  return podOf(helperMeta(i.namespace, i.name, 'image-check', i.owner), {
+    containers: [{ name: 'etcd', image: i.image, imagePullPolicy: 'IfNotPresent', command: ['/usr/local/bin/etcd', '--version'], terminationMessagePolicy: 'FallbackToLogsOnError' }],
+    volumes: [],
+    ...(i.nodeSelector && { nodeSelector: i.nodeSelector }),
+    ...(i.tolerations && { tolerations: i.tolerations }),
   });
 }

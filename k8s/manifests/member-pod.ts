@@ -1,9 +1,10 @@
 // One etcd member = one Pod (no StatefulSet: the workflows decide which member exists and when).
 // Stable DNS from hostname + subdomain (the headless Service); data on the member's PVC.
+import { createHash } from 'node:crypto';
 import type {
   V1Affinity, V1Container, V1Pod, V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume,
 } from '@kubernetes/client-node';
-import { CLIENT_PORT, METRICS_PORT, PEER_PORT, clientURL, headlessServiceName, peerURL, pvcName } from '../api.ts';
+import { CLIENT_PORT, GROUP, METRICS_PORT, PEER_PORT, clientURL, headlessServiceName, peerURL, pvcName } from '../api.ts';
 import type { EtcdClusterSpec } from '../cluster-spec.ts';
 import { memberLabels, ownerReference, type ClusterRef } from './owner.ts';
 
@@ -11,6 +12,8 @@ export const DATA_VOLUME = 'data';
 export const DATA_MOUNT_PATH = '/var/lib/etcd';
 export const DATA_DIR = `${DATA_MOUNT_PATH}/data`;
 export const ETCD_CONTAINER = 'etcd';
+/** The hash of the pod template a member pod was made from: a pod whose hash differs is rolled. */
+export const POD_TEMPLATE_HASH = `${GROUP}/pod-template-hash`;
 
 export interface MemberPodInput {
   cluster: ClusterRef;
@@ -97,7 +100,38 @@ function etcdContainer(input: MemberPodInput): V1Container {
   };
 }
 
+/** JSON with object keys sorted, so equal pods hash equally whatever order their fields were built in. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const TEMPLATE_MEMBER = 'member';
+const FIRST_START_FLAGS = /^--initial-cluster(-state)?=/;
+
+/**
+ * What every member pod of this spec and image has in common: the pod of a placeholder member
+ * without the flags that only matter at a member's first start (etcd ignores them once its data
+ * dir holds data). Any change to it (image, resources, scheduling, metadata, etcd flags) needs a
+ * rolling restart; nothing else does.
+ */
+export function podTemplateHash(cluster: MemberPodInput['cluster'], image: string): string {
+  const pod = buildPod({ cluster, member: TEMPLATE_MEMBER, initialCluster: '', initialClusterState: 'existing', image });
+  const container = pod.spec!.containers[0]!;
+  container.command = container.command!.filter((f) => !FIRST_START_FLAGS.test(f));
+  return createHash('sha256').update(canonical(pod)).digest('hex').slice(0, 16);
+}
+
 export function memberPod(input: MemberPodInput): V1Pod {
+  const pod = buildPod(input);
+  pod.metadata!.annotations = { ...pod.metadata!.annotations, [POD_TEMPLATE_HASH]: podTemplateHash(input.cluster, input.image) };
+  return pod;
+}
+
+function buildPod(input: MemberPodInput): V1Pod {
   const { cluster, member } = input;
   const { pod } = cluster.spec;
   return {

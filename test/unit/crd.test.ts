@@ -64,8 +64,9 @@ describe('EtcdCluster CRD CEL rules', () => {
   const expected: [string, RegExp, RegExp][] = [
     ['storageClassName immutable once set', /oldSelf\.storageClassName/, /spec\.storage\.storageClassName/],
     ['emptyDir immutable', /oldSelf\.emptyDir/, /spec\.storage\.emptyDir/],
-    ['no major downgrade', /int\(self\.split\('\.'\)\[0\]\) >= int\(oldSelf\.split\('\.'\)\[0\]\)$/, /spec\.version cannot go down a major version/],
+    ['no major change', /int\(self\.split\('\.'\)\[0\]\) == int\(oldSelf\.split\('\.'\)\[0\]\)$/, /spec\.version cannot change its major version/],
     ['no minor downgrade', /int\(self\.split\('\.'\)\[1\]\) >= int\(oldSelf\.split\('\.'\)\[1\]\)/, /spec\.version cannot go down a minor version/],
+    ['one minor step up at a time', /int\(self\.split\('\.'\)\[1\]\) <= int\(oldSelf\.split\('\.'\)\[1\]\) \+ 1/, /one minor version at a time/],
     ['supported minors only', /\['3\.5', '3\.6'\]\.exists/, /3\.5, 3\.6/],
     ['election timeout at least 5 heartbeats', /self\.electionTimeoutMs >= 5 \* self\.heartbeatIntervalMs/, /spec\.options\.electionTimeoutMs/],
   ];

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import type { EtcdClusterSpecInput } from '../../k8s/cluster-spec.ts';
-import { memberPod, optionFlags, type MemberPodInput } from '../../k8s/manifests/member-pod.ts';
+import { POD_TEMPLATE_HASH, memberPod, optionFlags, podTemplateHash, type MemberPodInput } from '../../k8s/manifests/member-pod.ts';
 import { OWNER, UID, cluster } from './cluster-fixture.ts';
 
 const IMAGE = 'gcr.io/etcd-development/etcd:v3.6.16';
@@ -106,9 +106,10 @@ describe('memberPod: identity, metadata and pod settings', () => {
       'etcd.operator.dev/cluster-uid': OWNER.uid,
     });
   });
-  it('carries spec.pod.annotations, and none when unset', () => {
-    assert.deepEqual(pod({ pod: { annotations: { 'example.com/x': 'y' } } }).metadata?.annotations, { 'example.com/x': 'y' });
-    assert.ok(!('annotations' in pod().metadata!));
+  it('carries spec.pod.annotations plus its pod template hash, and only the hash when unset', () => {
+    const withHash = (a: Record<string, string>) => ({ ...a, [POD_TEMPLATE_HASH]: podTemplateHash(cluster({ pod: { annotations: a } }), IMAGE) });
+    assert.deepEqual(pod({ pod: { annotations: { 'example.com/x': 'y' } } }).metadata?.annotations, withHash({ 'example.com/x': 'y' }));
+    assert.deepEqual(Object.keys(pod().metadata!.annotations!), [POD_TEMPLATE_HASH]);
   });
   it('has a stable DNS name through hostname + the headless Service subdomain', () => {
     assert.equal(pod().spec?.hostname, 'db-0');
@@ -160,5 +161,35 @@ describe('memberPod: pass-through objects are copies', () => {
     (p.spec!.topologySpreadConstraints![0] as unknown as Record<string, unknown>).maxSkew = 2;
     assert.deepEqual(i.cluster.spec.pod.affinity, { nodeAffinity: { x: 1 } });
     assert.deepEqual(i.cluster.spec.pod.topologySpreadConstraints, [{ maxSkew: 1 }]);
+  });
+});
+
+describe('podTemplateHash: what needs a rolling restart', () => {
+  const hash = (spec: EtcdClusterSpecInput = {}, image = IMAGE) => podTemplateHash(cluster(spec), image);
+  it('is the same for every member and every first-start flag (they differ per member, not per spec)', () => {
+    const a = memberPod(input({}, { member: 'db-0', initialClusterState: 'new' })).metadata!.annotations![POD_TEMPLATE_HASH];
+    const b = memberPod(input({}, { member: 'db-7', initialCluster: 'db-0=x,db-7=y', initialClusterState: 'existing' })).metadata!.annotations![POD_TEMPLATE_HASH];
+    assert.equal(a, b);
+    assert.equal(a, hash());
+  });
+  it('does not depend on the order fields were written in', () =>
+    assert.equal(hash({ pod: { nodeSelector: { a: '1', b: '2' } } }), hash({ pod: { nodeSelector: { b: '2', a: '1' } } })));
+  const changes: [string, EtcdClusterSpecInput | string][] = [
+    ['the image (version)', 'gcr.io/etcd-development/etcd:v3.5.35'],
+    ['resources', { pod: { resources: { requests: { cpu: '100m' } } } }],
+    ['nodeSelector', { pod: { nodeSelector: { disk: 'ssd' } } }],
+    ['affinity', { pod: { affinity: { podAntiAffinity: {} } } }],
+    ['tolerations', { pod: { tolerations: [{ key: 'k', operator: 'Exists' }] } }],
+    ['topology spread', { pod: { topologySpreadConstraints: [{ maxSkew: 1 }] } }],
+    ['pod labels', { pod: { labels: { team: 'a' } } }],
+    ['pod annotations', { pod: { annotations: { note: 'x' } } }],
+    ['priority class', { pod: { priorityClassName: 'high' } }],
+    ['an etcd flag', { options: { snapshotCount: 5000 } }],
+  ];
+  for (const [what, change] of changes) {
+    it(`changes with ${what}`, () => assert.notEqual(typeof change === 'string' ? hash({}, change) : hash(change), hash()));
+  }
+  it('does not change with what is not in the pod (size, backup schedule, retainOnDelete, paused)', () => {
+    for (const spec of [{ size: 5 }, { paused: true }, { storage: { retainOnDelete: true } }, { recovery: { policy: 'RestoreLatestBackup' as const } }]) assert.equal(hash(spec), hash(), JSON.stringify(spec));
   });
 });

@@ -135,14 +135,62 @@ describe('planNext', () => {
           const members = names.map((name, i) => member({ name, healthy: i >= down, leader: i === down }));
           const o = obs(names, { members, quorum: n - down >= quorumOf(n), pods: names.map((name, i) => pod(name, i < down ? { ready: false, crashLooping: true, restarts: 9 } : {})) });
           const d = planNext(C, want(size), o);
-          if (d.kind !== 'operate' || d.change.type === 'RestartMember' || (d.change.type === 'Scale' && d.change.action === 'add')) continue;
-          const victim = members.find((m) => m.name === d.change.member);
+          if (d.kind !== 'operate' || !('member' in d.change) || d.change.type === 'RestartMember' || (d.change.type === 'Scale' && d.change.action === 'add')) continue;
+          const leaving = d.change.member;
+          const victim = members.find((m) => m.name === leaving);
           if (!victim || victim.learner) continue;
           const remaining = members.filter((m) => m.healthy && m !== victim).length;
           assert.ok(remaining >= quorumOf(n - 1), `n=${n} down=${down} size=${size}: ${JSON.stringify(d)}`);
         }
       }
     }
+  });
+});
+
+describe('rolling updates and NOSPACE', () => {
+  const H = 'hash-new';
+  const desired = (o: Partial<{ version: string; emptyDir: boolean; size: number }> = {}) => ({ size: o.size ?? 3, emptyDir: o.emptyDir ?? false, version: o.version ?? '3.6.16', image: `etcd:v${o.version ?? '3.6.16'}`, podTemplateHash: H });
+  const running = (version: string, hash = 'hash-old') => (n: string) => pod(n, { templateHash: hash, image: `etcd:v${version}` });
+  const withVersions = (v: string, leader = 'db-0') => three.map((n) => member({ name: n, leader: n === leader, version: v }));
+
+  it('a version change restarts every member in one Upgrade: followers by name, the leader last', () => {
+    const d = planNext(C, desired(), obs(three, { members: withVersions('3.5.35', 'db-1'), pods: three.map(running('3.5.35')) }));
+    assert.deepEqual(d.kind === 'operate' && d.change, { type: 'Upgrade', from: '3.5.35', to: '3.6.16', members: ['db-0', 'db-2', 'db-1'], templateHash: H });
+  });
+  it('a pod change at the same version is a RollingUpdate of the outdated members only', () => {
+    const pods = [pod('db-0', { templateHash: H }), running('3.6.16')('db-1'), running('3.6.16')('db-2')];
+    const d = planNext(C, desired(), obs(three, { members: withVersions('3.6.16'), pods }));
+    assert.deepEqual(d.kind === 'operate' && d.change, { type: 'RollingUpdate', members: ['db-1', 'db-2'], templateHash: H });
+  });
+  it('pods already made from the desired template restart nothing', () => {
+    const d = planNext(C, desired(), obs(three, { members: withVersions('3.6.16'), pods: three.map((n) => pod(n, { templateHash: H })) }));
+    assert.equal(d.kind, 'converged');
+  });
+  it('pods without a hash (made by an older operator) roll only when their image differs', () => {
+    const same = planNext(C, desired(), obs(three, { members: withVersions('3.6.16'), pods: three.map((n) => pod(n, { image: 'etcd:v3.6.16' })) }));
+    assert.equal(same.kind, 'converged');
+    const other = planNext(C, desired(), obs(three, { members: withVersions('3.5.35'), pods: three.map((n) => pod(n, { image: 'etcd:v3.5.35' })) }));
+    assert.equal(other.kind === 'operate' && other.change.type, 'Upgrade');
+  });
+  it('nothing is restarted while a member is unhealthy or the cluster is resizing', () => {
+    const members = withVersions('3.5.35').map((m) => (m.name === 'db-2' ? { ...m, healthy: false } : m));
+    assert.equal(planNext(C, desired(), obs(three, { members, pods: three.map(running('3.5.35')) })).kind, 'wait');
+    const grow = planNext(C, desired({ size: 5 }), obs(three, { members: withVersions('3.5.35'), pods: three.map(running('3.5.35')) }));
+    assert.equal(grow.kind === 'operate' && grow.change.type, 'Scale');
+  });
+  it('emptyDir members are replaced (fresh names), never restarted in place, one at a time, the leader last', () => {
+    const d = planNext(C, desired({ emptyDir: true }), obs(three, { members: withVersions('3.5.35', 'db-0'), pods: three.map(running('3.5.35')) }));
+    assert.deepEqual(d.kind === 'operate' && d.change, { type: 'ReplaceMember', member: 'db-1', replacement: 'db-3' });
+  });
+  it('a NOSPACE alarm with every voter healthy compacts, defragments (leader last) and disarms', () => {
+    const d = planNext(C, desired(), obs(three, { members: withVersions('3.6.16'), pods: three.map((n) => pod(n, { templateHash: H })), alarms: [{ member: 'db-2', alarm: 'NOSPACE' }] }));
+    assert.deepEqual(d.kind === 'operate' && d.change, { type: 'Defrag', members: ['db-1', 'db-2', 'db-0'], noSpace: true });
+    assert.match(d.reason, /NOSPACE alarm on db-2/);
+  });
+  it('a NOSPACE alarm waits for a member that is down to be repaired first', () => {
+    const members = withVersions('3.6.16').map((m) => (m.name === 'db-2' ? { ...m, healthy: false } : m));
+    const d = planNext(C, desired(), obs(three, { members, pods: three.map((n) => pod(n, { templateHash: H })), alarms: [{ member: 'db-0', alarm: 'NOSPACE' }] }));
+    assert.notEqual(d.kind === 'operate' && d.change.type, 'Defrag');
   });
 });
 

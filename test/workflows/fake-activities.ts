@@ -10,6 +10,7 @@ import type { MemberPlan } from '../../activities/kube-members.ts';
 import type { EventInput, OperationOutcome, OperationStep } from '../../activities/kube-status.ts';
 import type { RestoreSource } from '../../activities/restore.ts';
 import { FINALIZER, clientServiceName, clientURL, headlessServiceName, pdbName, peerURL, pvcName } from '../../k8s/api.ts';
+import { upgradePathProblem } from '../../k8s/upgrade-path.ts';
 import { memberIndex, quorumOf } from '../../workflows/reconcile-planner.ts';
 import type { ClusterKey, ClusterObservation, ClusterSnapshot, MemberHealth, ObservedMember } from '../../workflows/types.ts';
 
@@ -26,6 +27,8 @@ export interface FakePod {
   lingerPolls: number;
   restarts: number;
   crashLooping: boolean;
+  /** The pod template it was made from (FakeCluster.templateHash() at creation). */
+  templateHash: string;
 }
 
 /** An etcd member as the fake etcd holds it. */
@@ -96,6 +99,8 @@ export class FakeCluster {
   readonly keptVolumes = new Set<string>();
   /** The planner's reason of every observation reported. */
   readonly verdicts: string[] = [];
+  /** The failed operation the last observation reported Degraded for. */
+  degradedBy?: string;
   readonly status: { operation?: OperationStep | null; lastOperation?: OperationOutcome; observedGeneration?: number; members?: MemberHealth[] } = {};
   readonly steps: OperationStep[] = [];
   readonly outcomes: OperationOutcome[] = [];
@@ -121,6 +126,16 @@ export class FakeCluster {
   readonly restored = new Map<string, number>();
   /** Calls of syncBackupSchedule, by generation seen. */
   scheduleSyncs = 0;
+  /** Everything else the member pod is made of (resources, flags...): part of the pod template hash. */
+  podSpec = '';
+  /** spec.backup.destination is set: an upgrade takes a backup first. */
+  backupDestination = false;
+  /** The phase the pre-upgrade backup ends in. */
+  upgradeBackupPhase: 'Succeeded' | 'Failed' = 'Succeeded';
+  /** Images that cannot be pulled. */
+  readonly missingImages = new Set<string>();
+  /** Alarms etcd raised, by member. */
+  alarms: { member: string; alarm: string }[] = [];
   private nextId = 0x1000;
   private readonly faults: Fault[] = [];
   private readonly hooks: { activity: ActivityName; fn: (c: FakeCluster) => void; remaining: number }[] = [];
@@ -137,6 +152,9 @@ export class FakeCluster {
   }
 
   get image(): string { return `gcr.io/etcd-development/etcd:v${this.version}`; }
+  templateHash(): string { return `${this.image}|${this.podSpec}`; }
+  /** The etcd version a member's pod runs (its image tag), as etcd reports it. */
+  runningVersion(name: string): string { return /:v([0-9.]+)$/.exec(this.pods.get(name)?.image ?? '')?.[1] ?? this.version; }
 
   // --- test controls --------------------------------------------------------------------------
 
@@ -178,7 +196,7 @@ export class FakeCluster {
   }
 
   newPod(name: string, initialMembers: string[], state: MemberPlan['state']): FakePod {
-    return { name, initialMembers: [...initialMembers], state, image: this.image, terminating: false, lingerPolls: 0, restarts: 0, crashLooping: false };
+    return { name, initialMembers: [...initialMembers], state, image: this.image, terminating: false, lingerPolls: 0, restarts: 0, crashLooping: false, templateHash: this.templateHash() };
   }
 
   newMember(learner: boolean, started: boolean): FakeMember {
@@ -213,7 +231,7 @@ export class FakeCluster {
     if (!this.leader && this.hasQuorum()) this.leader = this.electLeader();
     return [...this.members].map(([name, m]): ObservedMember => ({
       name, id: m.id, peerURL: peerURL(this.key.name, this.key.namespace, name), learner: m.learner, started: m.started,
-      healthy: this.memberHealthy(name) && this.hasQuorum(), leader: this.leader === name && this.hasQuorum(), version: this.version,
+      healthy: this.memberHealthy(name) && this.hasQuorum(), leader: this.leader === name && this.hasQuorum(), version: this.runningVersion(name),
     })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -279,6 +297,15 @@ export class FakeCluster {
 /** Every fake cluster of a test file, by uid; the worker's activities find theirs by the key. */
 export class FakeWorld {
   private readonly clusters = new Map<string, FakeCluster>();
+  /** Backup uid -> the cluster whose upgrade made it. */
+  readonly backups = new Map<string, FakeCluster>();
+
+  /** The key of the cluster a backup belongs to (backup activities take a backup's key). */
+  byBackup(uid: string): ClusterKey {
+    const c = this.backups.get(uid);
+    if (!c) throw ApplicationFailure.nonRetryable(`no fake backup with uid ${uid}`, 'TestSetup');
+    return c.key;
+  }
 
   add(seed?: ClusterSeed): FakeCluster {
     const c = new FakeCluster(seed);
@@ -318,7 +345,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
       return run('readCluster', key, [key], (c) => {
         if (!c.exists) return undefined;
         c.validate();
-        return { generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting, restoreFromBackup: false, recoveryPolicy: c.recoveryPolicy };
+        return { generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting, restoreFromBackup: false, recoveryPolicy: c.recoveryPolicy, podTemplateHash: c.templateHash() };
       });
     },
 
@@ -458,10 +485,11 @@ export function createFakeActivities(world: FakeWorld): Activities {
         const names = [...pods.map((p) => p.name), ...[...c.pvcs.keys(), ...c.keptVolumes].map((v) => v.replace(/^data-/, '')), ...members.map((m) => m.name)];
         return {
           reachable, quorum: reachable && c.hasQuorum(), members,
-          pods: pods.map((p) => ({ name: p.name, uid: `${p.name}-uid`, phase: 'Running', ready: c.memberHealthy(p.name), terminating: p.terminating, restarts: p.restarts, crashLooping: p.crashLooping })),
+          pods: pods.map((p) => ({ name: p.name, uid: `${p.name}-uid`, phase: 'Running', ready: c.memberHealthy(p.name), terminating: p.terminating, restarts: p.restarts, crashLooping: p.crashLooping, templateHash: p.templateHash, image: p.image })),
           volumes: [...c.pvcs.keys()].map((v) => v.replace(/^data-/, '')).sort(),
           highestIndex: Math.max(-1, ...names.map((n) => memberIndex(key.name, n) ?? -1)),
           bootstrapped: c.bootstrapped,
+          ...(c.alarms.length && reachable && { alarms: [...c.alarms] }),
         };
       });
     },
@@ -470,9 +498,10 @@ export function createFakeActivities(world: FakeWorld): Activities {
       return run('markBootstrapped', key, [key], (c) => { if (!c.bootstrapped) c.writes.push('annotate bootstrapped'); c.bootstrapped = true; });
     },
 
-    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean }): Promise<void> {
+    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; failed?: string }): Promise<void> {
       return run('reportObservation', key, [key, o, expectedSize, verdict], (c) => {
         c.verdicts.push(verdict.reason);
+        c.degradedBy = verdict.failed;
         c.patchStatus('reportObservation', { members: o.members.map((m) => ({ name: m.name, id: m.id, peerURL: m.peerURL, clientURL: '', leader: m.leader, learner: m.learner, healthy: m.healthy })) });
       });
     },
@@ -512,11 +541,11 @@ export function createFakeActivities(world: FakeWorld): Activities {
       });
     },
 
-    async moveLeaderAway(key: ClusterKey, member: string): Promise<string | undefined> {
-      return run('moveLeaderAway', key, [key, member], (c) => {
+    async moveLeaderAway(key: ClusterKey, member: string, prefer: string[] = []): Promise<string | undefined> {
+      return run('moveLeaderAway', key, [key, member, prefer], (c) => {
         c.observed();
         if (c.leader !== member) return undefined;
-        const target = c.electLeader(member);
+        const target = prefer.find((n) => n !== member && c.memberHealthy(n) && !c.members.get(n)?.learner) ?? c.electLeader(member);
         if (!target) throw ApplicationFailure.retryable(`no healthy voter to take leadership from ${member}`, 'NotYet');
         c.leader = target;
         c.writes.push(`etcd move leader ${member} -> ${target}`);
@@ -657,7 +686,81 @@ export function createFakeActivities(world: FakeWorld): Activities {
     deleteStoredSnapshot: notFaked('deleteStoredSnapshot'),
     snapshotLocation: notFaked('snapshotLocation'),
     createScheduledBackup: notFaked('createScheduledBackup'),
-    checkBackupDone: notFaked('checkBackupDone'),
+    async checkBackupDone(key: { namespace: string; name: string; uid: string }) {
+      return run('checkBackupDone', world.byBackup(key.uid), [key], (c) => ({ phase: c.upgradeBackupPhase, ...(c.upgradeBackupPhase === 'Failed' && { message: 'injected backup failure' }) }));
+    },
+
+    // --- rolling updates and maintenance
+
+    async checkUpgradePath(key: ClusterKey) {
+      return run('checkUpgradePath', key, [key], (c) => {
+        const running = [...c.pods.keys()].map((n) => c.runningVersion(n));
+        const problem = upgradePathProblem(running, c.version);
+        if (problem) throw ApplicationFailure.nonRetryable(`spec.version ${c.version} refused: ${problem}`, 'UpgradePath');
+        return [...new Set(running)].sort();
+      });
+    },
+    async checkImagePulls(key: ClusterKey) {
+      return run('checkImagePulls', key, [key], (c) => {
+        if (c.missingImages.has(c.image)) throw ApplicationFailure.nonRetryable(`image check of ${c.image}: image ${c.image} cannot be pulled (ErrImagePull)`, 'ImagePull');
+        return [...c.pods.values()].every((p) => p.image === c.image) ? 'present' as const : 'pulled' as const;
+      });
+    },
+    async createUpgradeBackup(key: ClusterKey, toVersion: string) {
+      return run('createUpgradeBackup', key, [key, toVersion], (c) => {
+        if (!c.backupDestination) return undefined;
+        const name = `${key.name}-upgrade-${toVersion.replaceAll('.', '-')}`;
+        if (!c.writes.includes(`create EtcdBackup/${name}`)) c.writes.push(`create EtcdBackup/${name}`);
+        world.backups.set(`${c.key.uid}-backup`, c);
+        return { namespace: key.namespace, name, uid: `${c.key.uid}-backup` };
+      });
+    },
+    async memberPodOutdated(key: ClusterKey, member: string) {
+      return run('memberPodOutdated', key, [key, member], (c) => {
+        const p = c.pods.get(member);
+        return !p || p.terminating || p.templateHash !== c.templateHash();
+      });
+    },
+    async deleteOutdatedMemberPod(key: ClusterKey, member: string) {
+      return run('deleteOutdatedMemberPod', key, [key, member], (c) => {
+        const p = c.pods.get(member);
+        if (!p) return 'absent' as const;
+        if (!p.terminating && p.templateHash === c.templateHash()) return 'current' as const;
+        if (!p.terminating) {
+          p.terminating = true;
+          p.lingerPolls = c.podTerminationPolls;
+          c.writes.push(`delete Pod/${member}`);
+          if (c.leader === member) c.leader = c.electLeader(member);
+        }
+        return 'deleted' as const;
+      });
+    },
+    async checkMemberUpdated(key: ClusterKey, member: string) {
+      return run('checkMemberUpdated', key, [key, member], (c) => {
+        const m = c.members.get(member);
+        if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
+        if (m.learner || !c.memberHealthy(member) || !c.hasQuorum()) throw ApplicationFailure.retryable(`${member} is not a healthy voter yet`, 'NotYet');
+        return c.runningVersion(member);
+      });
+    },
+    async defragmentMember(key: ClusterKey, member: string) {
+      return run('defragmentMember', key, [key, member], (c) => {
+        if (!c.memberHealthy(member)) throw ApplicationFailure.retryable(`${member} has no running pod`, 'NotYet');
+        c.writes.push(`etcd defrag ${member}`);
+        return { before: 2 * 1024 ** 2, after: 1024 ** 2 };
+      });
+    },
+    async compactToCurrent(key: ClusterKey) {
+      return run('compactToCurrent', key, [key], (c) => { c.writes.push('etcd compact'); return 42; });
+    },
+    async disarmNoSpace(key: ClusterKey) {
+      return run('disarmNoSpace', key, [key], (c) => {
+        const n = c.alarms.filter((a) => a.alarm === 'NOSPACE').length;
+        if (n) c.writes.push('etcd disarm NOSPACE');
+        c.alarms = c.alarms.filter((a) => a.alarm !== 'NOSPACE');
+        return n;
+      });
+    },
     applyRetention: notFaked('applyRetention'),
   } satisfies Activities;
 }
