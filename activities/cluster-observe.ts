@@ -78,7 +78,8 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         try {
           const s = await withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs);
           // A member that has no leader (or lost it) answers status but cannot serve.
-          const healthy = s.leader !== '0' && (s.errors ?? []).length === 0;
+          // A NOSPACE alarm shows in every member's errors: the member still serves (reads), the planner clears it.
+          const healthy = s.leader !== '0' && (s.errors ?? []).filter((e) => !/alarm:\s*NOSPACE/i.test(e)).length === 0;
           return { ...base, healthy, leader: s.leader === m.ID, version: s.version, appliedIndex: Number(s.raftAppliedIndex ?? s.raftIndex) };
         } catch {
           return { ...base, healthy: false, leader: false };

@@ -86,10 +86,12 @@ function etcdContainer(input: MemberPodInput): V1Container {
     ],
     // Ready = part of a cluster with a leader, so the client Service only routes to serving members.
     // Probed often: the client Service, and so Available, waits for this after etcd is healthy.
-    readinessProbe: { httpGet: { path: '/health', port: CLIENT_PORT }, periodSeconds: 2, failureThreshold: 3 },
+    // A NOSPACE alarm does not count: the member still serves reads, and the operator clears it.
+    readinessProbe: { httpGet: { path: '/health?exclude=NOSPACE', port: CLIENT_PORT }, periodSeconds: 2, failureThreshold: 3 },
     // Alive = the local process answers; serializable so a lost quorum does not restart every member.
     livenessProbe: {
-      httpGet: { path: '/health?serializable=true', port: METRICS_PORT },
+      // NOSPACE excluded (as kubeadm does): restarting every member over a full backend would only take the cluster down.
+      httpGet: { path: '/health?exclude=NOSPACE&serializable=true', port: METRICS_PORT },
       initialDelaySeconds: 10,
       periodSeconds: 10,
       timeoutSeconds: 5,

@@ -138,10 +138,10 @@ describe('memberPod: the etcd container', () => {
       { name: 'metrics', containerPort: 2381, protocol: 'TCP' },
     ]));
   it('is ready when /health on the client port answers', () =>
-    assert.deepEqual(container().readinessProbe, { httpGet: { path: '/health', port: 2379 }, periodSeconds: 2, failureThreshold: 3 }));
+    assert.deepEqual(container().readinessProbe, { httpGet: { path: '/health?exclude=NOSPACE', port: 2379 }, periodSeconds: 2, failureThreshold: 3 }));
   it('is alive when a serializable /health on the metrics port answers (no restarts on quorum loss)', () =>
     assert.deepEqual(container().livenessProbe, {
-      httpGet: { path: '/health?serializable=true', port: 2381 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 8,
+      httpGet: { path: '/health?exclude=NOSPACE&serializable=true', port: 2381 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 8,
     }));
   it('does not share objects with the spec (builders never alias their input)', () => {
     const i = input({ pod: { nodeSelector: { disk: 'ssd' }, labels: { a: 'b' } } });

@@ -1,0 +1,115 @@
+// Rolling upgrade benchmark on the local stack, against a baseline measured in the same run: three
+// bare pod restarts (each member of a plain 3-pod etcd 3.5.35 cluster deleted and created again on its
+// volume with 3.6.16, one after the other, each until it serves; no operator) vs the operator's
+// upgrade of a 3-member cluster 3.5.35 -> 3.6.16 (spec.version edited -> Upgrade Succeeded). A writer
+// (one attempt per put) runs through the client Service in both, counting failed writes and the
+// longest time no write succeeded.
+// Usage: node --import tsx bench/upgrade.ts [--runs N]
+import { readFileSync } from 'node:fs';
+import { Etcd3 } from 'etcd3';
+import { ensureStack } from '../test/support/stack.ts';
+import { etcdImage, fixture, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
+import { OperatorProcess } from '../test/support/operator.ts';
+import { clusterYaml, waitConverged } from '../test/support/clusters.ts';
+import { waitFor } from '../test/support/wait.ts';
+import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
+
+const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
+const runs = arg('--runs', 2);
+const FROM = '3.5.35';
+const TO = '3.6.16';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+const manifest = new URL('../test/e2e/fixtures/etcd-3pod.yaml', import.meta.url);
+
+interface Sample { seconds: number; failedWrites: number; unavailableMs: number; lost: number }
+
+/** The pod (a new one, not `oldUid`) runs an etcd member that has a leader. */
+async function memberServing(ns: string, pod: string, oldUid: string): Promise<void> {
+  await waitFor(`${pod} serving`, async () => {
+    const p = kubectlJson<{ metadata: { uid: string }; status: { podIP?: string } }>(['get', 'pod', '-n', ns, pod, '--ignore-not-found']);
+    if (!p?.metadata || p.metadata.uid === oldUid || !p.status.podIP) return false;
+    const c = new Etcd3({ hosts: `http://${p.status.podIP}:2379`, dialTimeout: 500, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 1000) }) });
+    try { return (await c.maintenance.status()).leader !== '0'; } finally { c.close(); }
+  }, { timeoutMs: 180_000, intervalMs: 100 });
+}
+
+/** Runs `fn` with a writer through `endpoint`, and what the writer saw. */
+async function withWriter(endpoint: string, prefix: string, fn: () => Promise<void>): Promise<Sample> {
+  const writer = new Writer({ endpoints: [endpoint], prefix });
+  writer.start();
+  await new Promise((r) => setTimeout(r, 2000));
+  const t0 = performance.now();
+  await fn();
+  const s = seconds(t0);
+  await writer.stop();
+  const v = await writer.verify();
+  return { seconds: s, failedWrites: writer.failedWrites, unavailableMs: writer.longestUnavailableMs, lost: v.missing.length };
+}
+
+/** Baseline: each member of a plain 3-pod cluster deleted and created again with the new image, one at a time. */
+async function bareRestarts(): Promise<Sample> {
+  const { ns, cleanup } = tempNamespace('bench-bare-up');
+  try {
+    kubectl(['apply', '-n', ns, '-f', '-'], fixture(manifest, { NS: ns, IMAGE: etcdImage(FROM) }));
+    kubectl(['wait', '-n', ns, '--for=condition=Ready', 'pod', 'etcd-0', 'etcd-1', 'etcd-2', '--timeout=180s']);
+    const pods = fixture(manifest, { NS: ns, IMAGE: etcdImage(TO) }).split(/^---$/m).filter((d) => /kind: Pod\n/.test(d));
+    const ip = kubectlJson<{ spec: { clusterIP: string } }>(['get', 'svc', '-n', ns, 'etcd-client']).spec.clusterIP;
+    return await withWriter(`http://${ip}:2379`, 'bare', async () => {
+      for (const [i, doc] of pods.entries()) {
+        const uid = kubectlJson<{ metadata: { uid: string } }>(['get', 'pod', '-n', ns, `etcd-${i}`]).metadata.uid;
+        kubectl(['delete', 'pod', '-n', ns, `etcd-${i}`, '--wait=true']);
+        kubectl(['apply', '-n', ns, '-f', '-'], doc);
+        await memberServing(ns, `etcd-${i}`, uid);
+      }
+    });
+  } finally {
+    cleanup();
+  }
+}
+
+ensureStack();
+Object.assign(process.env, OperatorProcess.prebuiltBundleEnv());
+OperatorProcess.installCrds();
+readFileSync(manifest); // fail early if the fixture moved
+const { ns, cleanup } = tempNamespace('bench-up');
+const operator = new OperatorProcess(ns);
+operator.start();
+const bare: Sample[] = [];
+const upgrade: Sample[] = [];
+try {
+  for (let r = 0; r < runs; r++) {
+    bare.push(await bareRestarts());
+    const name = `up${r}`;
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: 3, version: FROM, storage: { size: '64Mi' } }));
+    await waitConverged(ns, name, 3);
+    upgrade.push(await withWriter(clientServiceEndpoint(ns, name), `op${r}`, async () => {
+      kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', ns, name, '--type=merge', '-p', JSON.stringify({ spec: { version: TO } })]);
+      await waitFor('upgrade done', () => {
+        const s = kubectlJson<{ status?: { lastOperation?: { type: string; result: string }; operation?: unknown } }>(['get', 'etcdclusters.etcd.operator.dev', '-n', ns, name]).status;
+        if (s?.lastOperation?.type === 'Upgrade' && s.lastOperation.result !== 'Succeeded') throw new Error(`upgrade ${s.lastOperation.result}`);
+        return s?.lastOperation?.type === 'Upgrade' && !s.operation;
+      }, { timeoutMs: 600_000, intervalMs: 200 });
+    }));
+    kubectl(['delete', 'etcdclusters.etcd.operator.dev', '-n', ns, name, '--wait=true', '--timeout=180s']);
+  }
+} finally {
+  await operator.stop();
+  cleanup();
+}
+
+const summarize = (xs: Sample[]) => ({
+  medianSeconds: median(xs.map((x) => x.seconds)),
+  failedWrites: xs.reduce((a, x) => a + x.failedWrites, 0),
+  longestUnavailableMs: Math.max(...xs.map((x) => x.unavailableMs)),
+  acknowledgedWritesLost: xs.reduce((a, x) => a + x.lost, 0),
+  all: xs,
+});
+const b = summarize(bare);
+const u = summarize(upgrade);
+const ratio = u.medianSeconds / b.medianSeconds;
+console.log(JSON.stringify({ bench: 'upgrade', runs, from: FROM, to: TO, bareRestarts: b, operatorUpgrade: u, ratioToBareRestarts: ratio,
+  targets: { ratioAtMost1_2: ratio <= 1.2, longestUnavailabilityAtMost2s: u.longestUnavailableMs <= 2000 } }, null, 2));
+console.log(`\n| ${FROM} -> ${TO}, 3 members (runs=${runs}) | median | ratio | failed writes | longest unavailability | acknowledged writes lost |\n|---|---|---|---|---|---|`);
+console.log(`| three bare pod restarts, one at a time (no operator) | ${b.medianSeconds.toFixed(2)} s | 1.00 | ${b.failedWrites} | ${b.longestUnavailableMs} ms | ${b.acknowledgedWritesLost} |`);
+console.log(`| operator Upgrade (edit -> Succeeded: checks, one member at a time, leader last) | ${u.medianSeconds.toFixed(2)} s | ${ratio.toFixed(2)} | ${u.failedWrites} | ${u.longestUnavailableMs} ms | ${u.acknowledgedWritesLost} |`);
