@@ -3,12 +3,11 @@
 // no operator) vs the operator's failover of a follower and of the leader (pod deleted -> back to
 // full size, all healthy), one scale-up and one scale-down step, with a writer counting failed writes.
 // Usage: node --import tsx bench/failover.ts [--runs N]
-import { Etcd3 } from 'etcd3';
 import { ensureStack } from '../test/support/stack.ts';
 import { etcdImage, fixture, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
 import { clusterYaml, getCluster, podUids, waitConverged } from '../test/support/clusters.ts';
-import { waitFor } from '../test/support/wait.ts';
+import { memberServing } from '../test/support/member-serving.ts';
 import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
 
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
@@ -18,15 +17,6 @@ const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const manifest = new URL('../test/e2e/fixtures/etcd-3pod.yaml', import.meta.url);
 
 
-/** The pod (a new one, not `oldUid`) runs an etcd member that has a leader. */
-async function memberServing(ns: string, pod: string, oldUid: string): Promise<void> {
-  await waitFor(`${pod} serving`, async () => {
-    const p = kubectlJson<{ metadata: { uid: string }; status: { podIP?: string } }>(['get', 'pod', '-n', ns, pod, '--ignore-not-found']);
-    if (!p?.metadata || p.metadata.uid === oldUid || !p.status.podIP) return false;
-    const c = new Etcd3({ hosts: `http://${p.status.podIP}:2379`, dialTimeout: 500, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 1000) }) });
-    try { return (await c.maintenance.status()).leader !== '0'; } finally { c.close(); }
-  }, { timeoutMs: 180_000, intervalMs: 100 });
-}
 
 /** Baseline: a member of a plain 3-pod cluster deleted and created again on its volume. */
 async function bareRestart(): Promise<number> {

@@ -6,11 +6,11 @@
 // longest time no write succeeded.
 // Usage: node --import tsx bench/upgrade.ts [--runs N]
 import { readFileSync } from 'node:fs';
-import { Etcd3 } from 'etcd3';
 import { ensureStack } from '../test/support/stack.ts';
 import { etcdImage, fixture, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
 import { clusterYaml, waitConverged } from '../test/support/clusters.ts';
+import { memberServing } from '../test/support/member-serving.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
 
@@ -24,15 +24,6 @@ const manifest = new URL('../test/e2e/fixtures/etcd-3pod.yaml', import.meta.url)
 
 interface Sample { seconds: number; failedWrites: number; unavailableMs: number; lost: number }
 
-/** The pod (a new one, not `oldUid`) runs an etcd member that has a leader. */
-async function memberServing(ns: string, pod: string, oldUid: string): Promise<void> {
-  await waitFor(`${pod} serving`, async () => {
-    const p = kubectlJson<{ metadata: { uid: string }; status: { podIP?: string } }>(['get', 'pod', '-n', ns, pod, '--ignore-not-found']);
-    if (!p?.metadata || p.metadata.uid === oldUid || !p.status.podIP) return false;
-    const c = new Etcd3({ hosts: `http://${p.status.podIP}:2379`, dialTimeout: 500, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 1000) }) });
-    try { return (await c.maintenance.status()).leader !== '0'; } finally { c.close(); }
-  }, { timeoutMs: 180_000, intervalMs: 100 });
-}
 
 /** Runs `fn` with a writer through `endpoint`, and what the writer saw. */
 async function withWriter(endpoint: string, prefix: string, fn: () => Promise<void>): Promise<Sample> {

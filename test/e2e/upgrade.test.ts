@@ -163,6 +163,20 @@ describe('rolling upgrade and rolling changes with a writer running', () => {
     });
   });
 
+  it('a Create that failed because its image does not exist is healed by fixing spec.version', { timeout: 300_000 }, async () => {
+    const bad = 'badimage';
+    const get = () => kubectlJson<{ status?: Status }>(['get', 'etcdclusters.etcd.operator.dev', '-n', ns, bad]).status;
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(bad, { size: 1, version: '3.6.99', storage: { size: '64Mi' } }));
+    const last = await waitFor('Create failed', () => { const s = get(); return s?.lastOperation?.type === 'Create' && s.lastOperation; }, { timeoutMs: 180_000, intervalMs: 1000 });
+    assert.equal(last.result, 'Failed');
+    assert.match(last.message ?? '', /member badimage-0 cannot start: image etcd-operator\.local\/etcd:v3\.6\.99 cannot be pulled.*fix spec\.version or spec\.repository/);
+    kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', ns, bad, '--type=merge', '-p', JSON.stringify({ spec: { version: TO } })]);
+    await waitConverged(ns, bad, 1, 180_000);
+    const pod = kubectlJson<{ spec: { containers: { image: string }[] } }>(['get', 'pod', '-n', ns, `${bad}-0`]);
+    assert.equal(pod.spec.containers[0]!.image, `etcd-operator.local/etcd:v${TO}`);
+    kubectl(['delete', 'etcdclusters.etcd.operator.dev', '-n', ns, bad, '--wait=false']);
+  });
+
   it('no acknowledged write was lost; failed writes and the longest unavailability are reported', { timeout: 120_000 }, async () => {
     await writer.stop();
     const v = await writer.verify();
