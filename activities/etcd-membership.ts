@@ -111,7 +111,9 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       const l = await live(key);
       const m = find(l, key, member);
       if (!m || m.ID !== l.leaderId) return undefined;
-      const candidates = await Promise.all(l.members.filter((x) => !x.isLearner && x.ID !== m.ID).map(async (x) => ({ x, s: await statusOf(l.endpoints.get(nameOf(x))) })));
+      const others = l.members.filter((x) => !x.isLearner && x.ID !== m.ID);
+      if (!others.length) return undefined; // a single voter: nobody to hand over to (its restart is an outage anyway)
+      const candidates = await Promise.all(others.map(async (x) => ({ x, s: await statusOf(l.endpoints.get(nameOf(x))) })));
       // `prefer` first (during a rolling upgrade: members already restarted, so leadership moves once).
       const preferred = (c: (typeof candidates)[number]) => Number(prefer.includes(nameOf(c.x)));
       const target = candidates.filter((c) => c.s && c.s.leader !== '0')

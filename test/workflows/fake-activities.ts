@@ -545,6 +545,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
       return run('moveLeaderAway', key, [key, member, prefer], (c) => {
         c.observed();
         if (c.leader !== member) return undefined;
+        if (![...c.members].some(([n, x]) => n !== member && !x.learner)) return undefined;
         const target = prefer.find((n) => n !== member && c.memberHealthy(n) && !c.members.get(n)?.learner) ?? c.electLeader(member);
         if (!target) throw ApplicationFailure.retryable(`no healthy voter to take leadership from ${member}`, 'NotYet');
         c.leader = target;

@@ -18,8 +18,8 @@ after(async () => { await h?.close(); });
 
 const { created, specChanged, idleAt } = clusterDriver(() => h);
 const members = ['demo-0', 'demo-1', 'demo-2'];
-/** Pods deleted and created after Create, in order. */
-const restarts = (c: FakeCluster) => c.writes.filter((w) => /^(delete|create) Pod\//.test(w)).slice(3);
+/** Pods deleted and created after Create (which made `created` pods), in order. */
+const restarts = (c: FakeCluster, created = 3) => c.writes.filter((w) => /^(delete|create) Pod\//.test(w)).slice(created);
 const eventsOf = (c: FakeCluster, reason: string) => [...c.events.values()].filter((e) => e.reason === reason).map((e) => e.message);
 
 async function upgraded(version = '3.5.35') {
@@ -182,6 +182,16 @@ describe('rolling update of other pod changes', () => {
     await idleAt(handle, 3);
     assert.equal(restarts(c).length, 6, 'nothing restarted');
     assert.equal((await handle.query(stateQuery)).operations, 2);
+  });
+
+  it('a single-member cluster is rolled too (its only member leads: there is nobody to hand leadership to)', TIMEOUT, async () => {
+    const { c, handle } = await created({ size: 1, version: '3.5.35' });
+    c.version = '3.6.16';
+    c.generation = 2;
+    await specChanged(c, 2);
+    assert.equal((await outcome(c, opId(c, 'Upgrade', 2), 60_000)).result, 'Succeeded');
+    await idleAt(handle, 2);
+    assert.deepEqual(restarts(c, 1), ['delete Pod/demo-0', 'create Pod/demo-0']);
   });
 
   it('emptyDir members are replaced one at a time under fresh names, never restarted in place', TIMEOUT, async () => {
