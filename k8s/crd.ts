@@ -57,6 +57,7 @@ export const PRINTER_COLUMNS: PrinterColumn[] = [
   { name: 'Available', type: 'string', jsonPath: '.status.conditions[?(@.type=="Available")].status' },
   { name: 'Operation', type: 'string', jsonPath: '.status.operation.type', description: 'Operation in flight' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  { name: 'Step', type: 'string', jsonPath: '.status.operation.step', description: 'Step of the operation, e.g. Upgrade 3.5.35 -> 3.6.16: 2/3 members', priority: 1 },
 ];
 
 /** Puts each rule on the node its `at` path names; a path that does not exist is a bug, so it throws. */

@@ -45,8 +45,9 @@ describe('EtcdCluster CRD printer columns', () => {
     ['Available', 'string', '.status.conditions[?(@.type=="Available")].status'],
     ['Operation', 'string', '.status.operation.type'],
     ['Age', 'date', '.metadata.creationTimestamp'],
+    ['Step', 'string', '.status.operation.step'],
   ];
-  it('lists Size, Ready, Version, Available, Operation, Age in order', () =>
+  it('lists Size, Ready, Version, Available, Operation, Age, Step (wide) in order', () =>
     assert.deepEqual(version.additionalPrinterColumns?.map((c) => [c.name, c.type, c.jsonPath]), want));
   for (const [name, , path] of want.filter(([, , p]) => /^(\.[A-Za-z]+)+$/.test(p) && !p.startsWith('.metadata'))) {
     it(`column ${name} reads a field the schema declares (${path})`, () => assert.ok(nodeAt(path), `no schema node at ${path}`));
