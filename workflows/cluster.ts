@@ -247,8 +247,11 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     }
     if (!state.created) {
       // A fresh workflow (terminated, reset) over a cluster that has members adopts it: Create
-      // (which starts members as `new`) runs only for a cluster that never had any.
-      if (obs.bootstrapped || obs.members.length || obs.pods.length || obs.volumes.length) {
+      // (which starts members as `new`) runs only for a cluster that never had any. Pods left by
+      // this workflow's own failed Create (never bootstrapped, no etcd member answers) are not
+      // members yet: Create runs again, held back until a retry or a spec fix, and heals them.
+      const ownCreateFailed = state.failedOp?.key === 'Create' && !obs.bootstrapped && !obs.members.length && patched('retry-failed-create');
+      if (!ownCreateFailed && (obs.bootstrapped || obs.members.length || obs.pods.length || obs.volumes.length)) {
         log.info('adopting an existing cluster', { members: obs.members.length, pods: obs.pods.length });
         state.created = true;
       } else {

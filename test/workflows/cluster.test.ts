@@ -130,6 +130,25 @@ describe('etcdClusterWorkflow', () => {
     assert.equal(updates.length, 1);
   });
 
+  it('a Create that failed after making its pods (an image that cannot be pulled) runs again on the fixed spec instead of adopting them', TIMEOUT, async () => {
+    const c = h.world.add({ size: 1, version: '3.6.99' });
+    const why = 'member demo-0 cannot start: image etcd:v3.6.99 cannot be pulled (ImagePullBackOff); fix spec.version or spec.repository';
+    c.failBefore('checkClusterReady', () => ApplicationFailure.nonRetryable(why, 'ImagePull'));
+    const handle = await specChanged(c, 1);
+    assert.equal((await outcome(c, opId(c, 'Create', 1))).result, 'Failed');
+    assert.deepEqual([...c.pods.keys()], ['demo-0'], 'the failed Create left its pod behind');
+    c.members.get('demo-0')!.started = false; // its image never pulled: etcd never ran
+    c.version = '3.6.16';
+    c.generation = 2; // the user fixes spec.version: the pod's template is outdated
+    await specChanged(c, 2);
+    assert.equal((await outcome(c, opId(c, 'Create', 2))).result, 'Succeeded');
+    await idleAt(handle, 2);
+    const s = await handle.query(stateQuery);
+    assert.deepEqual([s.created, s.operations, s.lastError], [true, 2, undefined]);
+    assert.equal(c.bootstrapped, true);
+    assert.equal(c.count('delete Pod/demo-0'), 1, 'the never-started pod was made again from the fixed spec');
+  });
+
   it('an invalid spec starts no Create; the next generation with a valid spec runs it', TIMEOUT, async () => {
     const c = h.world.add({ size: 3 });
     const spec = 'invalid spec: spec.size: must be an integer from 1 to 9';

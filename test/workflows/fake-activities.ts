@@ -422,7 +422,11 @@ export function createFakeActivities(world: FakeWorld): Activities {
           c.writes.push(`create PersistentVolumeClaim/${pvcName(plan.member)}`);
         }
         const existing = c.pods.get(plan.member);
-        if (existing && !existing.terminating) return 'exists';
+        if (existing && !existing.terminating && !c.members.get(plan.member)?.started && existing.templateHash !== c.templateHash()) {
+          // Like the real one: a pod that never ran, made from a spec since fixed, is made again.
+          c.pods.delete(plan.member);
+          c.writes.push(`delete Pod/${plan.member}`);
+        } else if (existing && !existing.terminating) return 'exists';
         c.pods.set(plan.member, c.newPod(plan.member, plan.initialMembers, plan.state));
         c.writes.push(`create Pod/${plan.member}`);
         // The member's process starts: at bootstrap it is a voter of the initial cluster; joining, it must have been added.
@@ -480,7 +484,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
     async observeCluster(key: ClusterKey): Promise<ClusterObservation> {
       return run('observeCluster', key, [key], (c): ClusterObservation => {
         const pods = c.listPods();
-        const reachable = pods.some((p) => c.memberHealthy(p.name) || c.members.has(p.name) && !p.terminating && !p.crashLooping);
+        const reachable = pods.some((p) => c.memberHealthy(p.name) || c.members.get(p.name)?.started && !p.terminating && !p.crashLooping);
         const members = reachable ? c.observed() : [];
         const names = [...pods.map((p) => p.name), ...[...c.pvcs.keys(), ...c.keptVolumes].map((v) => v.replace(/^data-/, '')), ...members.map((m) => m.name)];
         return {
