@@ -102,7 +102,7 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       const location = locationFor(b.destination, snapshotFileName(key, cluster.name));
       if (!location) throw ApplicationFailure.nonRetryable(`EtcdBackup ${key.namespace}/${key.name} has no destination`, 'NoDestination');
       const beat = (sent: number) => heartbeat({ member: source.member, sentBytes: sent });
-      const snap = await openSnapshot(source.endpoint, beat);
+      const snap = await openSnapshot(source, beat);
       const cancel = () => snap.close();
       Context.current().cancellationSignal.addEventListener('abort', cancel);
       try {

@@ -8,15 +8,16 @@ import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { ETCD_CONTAINER, POD_TEMPLATE_HASH } from '../k8s/manifests/member-pod.ts';
 import { memberIndex } from '../workflows/reconcile-planner.ts';
 import type { ClusterKey, ClusterObservation, ObservedMember, ObservedPod } from '../workflows/types.ts';
-import { clusterPods, endpointsOf, hexId, wireMemberName, withEtcd, type WireMember } from './etcd-client.ts';
+import { etcdAccess, hexId, wireMemberName, type EtcdAccess, type WireMember } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { fetchCluster } from './kube-cluster.ts';
+import { authEnabledOf } from './etcd-auth.ts';
 
 /** The first endpoint to answer a member list (linearizable needs a majority of voters). */
-async function memberList(endpoints: string[], linearizable: boolean, timeoutMs: number): Promise<WireMember[] | undefined> {
+async function memberList(etcd: EtcdAccess, endpoints: string[], linearizable: boolean, timeoutMs: number): Promise<WireMember[] | undefined> {
   if (!endpoints.length) return undefined;
   try {
-    return await Promise.any(endpoints.map((ep) => withEtcd(ep, async (c) => (await c.cluster.memberList({ linearizable })).members as WireMember[], timeoutMs)));
+    return await Promise.any(endpoints.map((ep) => etcd.with(ep, async (c) => (await c.cluster.memberList({ linearizable })).members as WireMember[], timeoutMs)));
   } catch {
     return undefined;
   }
@@ -26,9 +27,9 @@ async function memberList(endpoints: string[], linearizable: boolean, timeoutMs:
 export const alarmName = (a: unknown): string => String(typeof a === 'number' ? AlarmType[a] : a).toUpperCase();
 
 /** The alarms etcd has raised (NOSPACE, CORRUPT), by member name; none when nobody answers. */
-async function alarmsOf(endpoints: string[], wire: WireMember[], timeoutMs: number): Promise<{ member: string; alarm: string }[]> {
+async function alarmsOf(etcd: EtcdAccess, endpoints: string[], wire: WireMember[], timeoutMs: number): Promise<{ member: string; alarm: string }[]> {
   try {
-    const res = await Promise.any(endpoints.map((ep) => withEtcd(ep, (c) => c.maintenance.alarm({ action: AlarmAction.Get, memberID: '0', alarm: AlarmType.None }), timeoutMs)));
+    const res = await Promise.any(endpoints.map((ep) => etcd.with(ep, (c) => c.maintenance.alarm({ action: AlarmAction.Get, memberID: '0', alarm: AlarmType.None }), timeoutMs)));
     const names = new Map(wire.map((m) => [m.ID, wireMemberName(m)]));
     return (res.alarms ?? []).map((a) => ({ member: names.get(a.memberID) ?? hexId(a.memberID), alarm: alarmName(a.alarm) }))
       .sort((a, b) => a.member.localeCompare(b.member) || a.alarm.localeCompare(b.alarm));
@@ -58,16 +59,16 @@ export function observePod(p: V1Pod): ObservedPod {
 export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; callTimeoutMs?: number }) {
   return {
     async observeCluster(key: ClusterKey): Promise<ClusterObservation> {
-      const [obj, pods, pvcs] = await Promise.all([
+      const [obj, etcd, pvcs] = await Promise.all([
         fetchCluster(kube, key),
-        clusterPods(kube, key),
+        etcdAccess(kube, key),
         kube.core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selectorString(key.name) }).then((l) => l.items.filter((v) => belongsTo(v.metadata, key.uid))),
       ]);
-      const endpoints = endpointsOf(pods);
+      const { pods, endpoints } = etcd;
       const eps = [...endpoints.values()];
-      let wire = await memberList(eps, true, callTimeoutMs);
+      let wire = await memberList(etcd, eps, true, callTimeoutMs);
       const quorum = wire !== undefined;
-      wire ??= await memberList(eps, false, callTimeoutMs);
+      wire ??= await memberList(etcd, eps, false, callTimeoutMs);
 
       const members: ObservedMember[] = await Promise.all((wire ?? []).map(async (m): Promise<ObservedMember> => {
         const peerURL = m.peerURLs[0] ?? '';
@@ -76,7 +77,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         const ep = endpoints.get(name);
         if (!ep) return { ...base, healthy: false, leader: false };
         try {
-          const s = await withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs);
+          const s = await etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs);
           // A member that has no leader (or lost it) answers status but cannot serve.
           // A NOSPACE alarm shows in every member's errors: the member still serves (reads), the planner clears it.
           const healthy = s.leader !== '0' && (s.errors ?? []).filter((e) => !/alarm:\s*NOSPACE/i.test(e)).length === 0;
@@ -86,7 +87,8 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         }
       }));
 
-      const alarms = quorum ? await alarmsOf(eps, wire ?? [], callTimeoutMs) : [];
+      const alarms = quorum ? await alarmsOf(etcd, eps, wire ?? [], callTimeoutMs) : [];
+      const authEnabled = quorum ? await authEnabledOf(etcd, eps, callTimeoutMs) : undefined;
       const volumeMember = (v: (typeof pvcs)[number]) => v.metadata?.labels?.[LABELS.member] ?? '';
       const live = pvcs.filter((v) => !v.metadata?.deletionTimestamp && v.metadata?.labels?.[LABELS.removed] !== 'true');
       const indexes = [...pods.map((p) => p.metadata!.name!), ...pvcs.map(volumeMember), ...members.map((m) => m.name)]
@@ -100,6 +102,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         highestIndex: Math.max(-1, ...indexes),
         bootstrapped: obj?.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true',
         ...(alarms.length && { alarms }),
+        ...(authEnabled !== undefined && { authEnabled }),
       };
     },
 

@@ -2,14 +2,35 @@
 // host), only pods of this cluster's uid, and every call with a deadline so a dead member fails fast.
 import type { V1Pod } from '@kubernetes/client-node';
 import { Etcd3 } from 'etcd3';
-import { CLIENT_PORT } from '../k8s/api.ts';
+import { CLIENT_PORT, clientServiceHost } from '../k8s/api.ts';
+import { validateClusterSpec } from '../k8s/cluster-spec.ts';
+import type { ClusterRef } from '../k8s/manifests/owner.ts';
 import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { nameFromPeerURL } from '../workflows/reconcile-planner.ts';
 import type { ClusterKey } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
+import { usableTlsSecret } from './tls-secrets.ts';
+import { ROOT, readPassword, rootSecretName } from './root-secret.ts';
 
-export const etcdClient = (hosts: string | string[], callTimeoutMs = 5000): Etcd3 =>
-  new Etcd3({ hosts, dialTimeout: Math.min(2000, callTimeoutMs), defaultCallOptions: () => ({ deadline: new Date(Date.now() + callTimeoutMs) }) });
+/** How to reach one cluster's members: TLS (CA, the operator's client certificate, the name to verify) and login. */
+export interface EtcdCredentials {
+  tls?: { ca: Buffer; cert: Buffer; key: Buffer; servername: string };
+  auth?: { username: string; password: string };
+}
+
+export const etcdClient = (hosts: string | string[], callTimeoutMs = 5000, creds: EtcdCredentials = {}, stream = false): Etcd3 =>
+  new Etcd3({
+    hosts,
+    dialTimeout: Math.min(2000, callTimeoutMs),
+    // No deadline on a stream (a snapshot lasts as long as the database takes; heartbeats catch a stall).
+    defaultCallOptions: (ctx) => (stream && ctx.isStream ? {} : { deadline: new Date(Date.now() + callTimeoutMs) }),
+    ...(creds.tls && {
+      credentials: { rootCertificate: creds.tls.ca, certChain: creds.tls.cert, privateKey: creds.tls.key },
+      // Pod IPs are dialled; the certificate is checked against the name every server certificate carries.
+      grpcOptions: { 'grpc.ssl_target_name_override': creds.tls.servername, 'grpc.default_authority': creds.tls.servername },
+    }),
+    ...(creds.auth && { auth: { ...creds.auth, callOptions: () => ({ deadline: new Date(Date.now() + callTimeoutMs) }) } }),
+  });
 
 /** The cluster's member pods (this uid only: a namesake's pods are another cluster). */
 export async function clusterPods(kube: Kube, key: ClusterKey): Promise<V1Pod[]> {
@@ -17,15 +38,69 @@ export async function clusterPods(kube: Kube, key: ClusterKey): Promise<V1Pod[]>
 }
 
 /** Member name -> client endpoint of each running (not terminating) pod. */
-export function endpointsOf(pods: readonly V1Pod[]): Map<string, string> {
+export function endpointsOf(pods: readonly V1Pod[], tls = false): Map<string, string> {
   const m = new Map<string, string>();
   for (const p of pods) {
-    if (p.status?.podIP && !p.metadata?.deletionTimestamp) m.set(p.metadata!.name!, `http://${p.status.podIP}:${CLIENT_PORT}`);
+    if (p.status?.podIP && !p.metadata?.deletionTimestamp) m.set(p.metadata!.name!, `${tls ? 'https' : 'http'}://${p.status.podIP}:${CLIENT_PORT}`);
   }
   return m;
 }
 
-export const memberEndpoints = async (kube: Kube, key: ClusterKey): Promise<Map<string, string>> => endpointsOf(await clusterPods(kube, key));
+/** One cluster's members as an activity reaches them: its pods, their endpoints, and clients with the cluster's credentials. */
+export interface EtcdAccess {
+  pods: V1Pod[];
+  endpoints: Map<string, string>;
+  /** TLS, and root's login when spec.auth.enabled. */
+  creds: EtcdCredentials;
+  /** Root's login whenever the root Secret exists (to turn auth off, or to look whether it is on). */
+  root?: EtcdCredentials['auth'];
+  /** Runs `fn` with a client of these hosts and closes it; logged in as root unless etcd has auth off. */
+  with<T>(hosts: string | string[], fn: (c: Etcd3) => Promise<T>, callTimeoutMs?: number): Promise<T>;
+  /** The same, logged in as root whenever the root Secret exists (whatever spec.auth says). */
+  withRoot<T>(hosts: string | string[], fn: (c: Etcd3) => Promise<T>, callTimeoutMs?: number): Promise<T>;
+  client(hosts: string | string[], callTimeoutMs?: number, stream?: boolean): Etcd3;
+}
+
+/** etcd answers a login with this while auth is off: the same call then goes without one. */
+export const authNotEnabled = (err: unknown): boolean => /authentication is not enabled/i.test(String((err as Error)?.message));
+
+/** With a login: when etcd has auth off (being turned on, or off), the call is made again without it (nothing ran: the login comes first). */
+async function withLogin<T>(hosts: string | string[], fn: (c: Etcd3) => Promise<T>, callTimeoutMs: number | undefined, creds: EtcdCredentials): Promise<T> {
+  try {
+    return await withEtcd(hosts, fn, callTimeoutMs, creds);
+  } catch (err) {
+    if (!creds.auth || !authNotEnabled(err)) throw err;
+    return withEtcd(hosts, fn, callTimeoutMs, { ...creds, auth: undefined });
+  }
+}
+
+/** The TLS credentials of a cluster's spec: the operator-client certificate (read here, never passed on). */
+export async function credentialsFor(kube: Kube, ref: Pick<ClusterRef, 'name' | 'namespace' | 'spec'>): Promise<EtcdCredentials> {
+  const { tls } = ref.spec;
+  if (!tls) return {};
+  const files = await usableTlsSecret(kube, ref, tls, 'operatorClient');
+  return { tls: { ca: Buffer.from(files['ca.crt']), cert: Buffer.from(files['tls.crt']), key: Buffer.from(files['tls.key']), servername: clientServiceHost(ref.name, ref.namespace) } };
+}
+
+/** Reads the cluster (TLS, auth), its pods and the operator's credentials. A cluster that is gone has none: plain. */
+export async function etcdAccess(kube: Kube, key: ClusterKey): Promise<EtcdAccess> {
+  const [obj, pods] = await Promise.all([kube.getCluster(key.namespace, key.name), clusterPods(kube, key)]);
+  const v = obj && obj.metadata.uid === key.uid ? validateClusterSpec(obj.spec) : undefined;
+  const spec = v?.ok ? v.spec : undefined;
+  const tlsCreds = spec ? await credentialsFor(kube, { name: key.name, namespace: key.namespace, spec }) : {};
+  const password = spec ? await readPassword(kube, key.namespace, rootSecretName(key.name, spec.auth), 'spec.auth.rootSecret').catch(() => undefined) : undefined;
+  const root = password ? { username: ROOT, password } : undefined;
+  const creds: EtcdCredentials = { ...tlsCreds, ...(spec?.auth.enabled && root && { auth: root }) };
+  return {
+    pods,
+    endpoints: endpointsOf(pods, Boolean(tlsCreds.tls)),
+    creds,
+    root,
+    with: (hosts, fn, callTimeoutMs) => withLogin(hosts, fn, callTimeoutMs, creds),
+    withRoot: (hosts, fn, callTimeoutMs) => withLogin(hosts, fn, callTimeoutMs, { ...tlsCreds, ...(root && { auth: root }) }),
+    client: (hosts, callTimeoutMs, stream) => etcdClient(hosts, callTimeoutMs, creds, stream),
+  };
+}
 
 /** etcd member IDs are uint64 strings on the wire; status and workflows use hex. */
 export const hexId = (id: string): string => BigInt(id).toString(16);
@@ -36,8 +111,8 @@ export type WireMember = { ID: string; name: string; peerURLs: string[]; clientU
 export const wireMemberName = (m: WireMember): string => m.name || nameFromPeerURL(m.peerURLs[0] ?? '');
 
 /** Runs `fn` with a client of these hosts and closes it. */
-export async function withEtcd<T>(hosts: string | string[], fn: (c: Etcd3) => Promise<T>, callTimeoutMs?: number): Promise<T> {
-  const c = etcdClient(hosts, callTimeoutMs);
+export async function withEtcd<T>(hosts: string | string[], fn: (c: Etcd3) => Promise<T>, callTimeoutMs?: number, creds: EtcdCredentials = {}): Promise<T> {
+  const c = etcdClient(hosts, callTimeoutMs, creds);
   try {
     return await fn(c);
   } finally {

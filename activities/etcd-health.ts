@@ -2,7 +2,7 @@
 // Members are reached by pod IP, which works from inside the cluster and from the node's host.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { V1Pod } from '@kubernetes/client-node';
-import { clusterPods, etcdClient, hexId as hex, memberEndpoints } from './etcd-client.ts';
+import { etcdAccess, hexId as hex, type EtcdAccess } from './etcd-client.ts';
 import type { ClusterKey, MemberHealth } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
 
@@ -15,12 +15,11 @@ export function imagePullProblem(pod: V1Pod): string | undefined {
 export interface EtcdDeps { kube: Kube; callTimeoutMs?: number }
 
 export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
-  const client = (hosts: string[]) => etcdClient(hosts, callTimeoutMs);
-  const podEndpoints = (key: ClusterKey) => memberEndpoints(kube, key);
-
   /** What each member says of itself; unreachable members are listed unhealthy. */
-  async function observe(key: ClusterKey): Promise<MemberHealth[]> {
-    const endpoints = await podEndpoints(key);
+  async function observe(key: ClusterKey, access?: EtcdAccess): Promise<MemberHealth[]> {
+    const etcd = access ?? await etcdAccess(kube, key);
+    const { endpoints } = etcd;
+    const client = (hosts: string[]) => etcd.client(hosts, callTimeoutMs);
     if (!endpoints.size) return [];
     const c = client([...endpoints.values()]);
     try {
@@ -45,7 +44,7 @@ export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
   }
 
   return {
-    observeMembers: observe,
+    observeMembers: (key: ClusterKey) => observe(key),
 
     /**
      * Poll: succeeds when the membership is exactly `expected`, all voters, all healthy, and the
@@ -53,11 +52,12 @@ export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
      */
     async checkClusterReady(key: ClusterKey, expected: string[]): Promise<MemberHealth[]> {
       // A member whose image cannot be pulled never gets ready by waiting: say so now.
-      const stuck = (await clusterPods(kube, key)).map((p) => imagePullProblem(p)).find(Boolean);
+      const etcd = await etcdAccess(kube, key);
+      const stuck = etcd.pods.map((p) => imagePullProblem(p)).find(Boolean);
       if (stuck) throw ApplicationFailure.nonRetryable(`${stuck}: fix spec.version or spec.repository`, 'ImagePull');
       let members: MemberHealth[];
       try {
-        members = await observe(key);
+        members = await observe(key, etcd);
       } catch (err) {
         throw ApplicationFailure.retryable(`etcd not reachable yet: ${(err as Error).message}`, 'NotYet');
       }
@@ -66,8 +66,7 @@ export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
       if (names.join() !== want.join()) throw ApplicationFailure.retryable(`members [${names}] != expected [${want}]`, 'NotYet');
       const notReady = members.filter((m) => !m.healthy || m.learner);
       if (notReady.length) throw ApplicationFailure.retryable(`not healthy voters yet: ${notReady.map((m) => m.name)}`, 'NotYet');
-      const eps = await podEndpoints(key);
-      const c = client([...eps.values()]);
+      const c = etcd.client([...etcd.endpoints.values()], callTimeoutMs);
       try {
         await c.get('etcd-operator/linearizable-probe').string(); // linearizable by default
       } catch (err) {

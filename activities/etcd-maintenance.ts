@@ -4,7 +4,7 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { AlarmAction, AlarmType } from 'etcd3';
 import type { ClusterKey } from '../workflows/types.ts';
 import { alarmName } from './cluster-observe.ts';
-import { memberEndpoints, withEtcd } from './etcd-client.ts';
+import { etcdAccess, type EtcdAccess } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
 
@@ -14,10 +14,10 @@ const MiB = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
 const notYet = (message: string) => ApplicationFailure.retryable(message, 'NotYet');
 
 export function maintenanceActivities({ kube, callTimeoutMs = 5000, defragTimeoutMs = 10 * 60_000 }: { kube: Kube; callTimeoutMs?: number; defragTimeoutMs?: number }) {
-  async function endpoints(key: ClusterKey): Promise<Map<string, string>> {
-    const eps = await memberEndpoints(kube, key);
-    if (!eps.size) throw notYet('no member pod has an address');
-    return eps;
+  async function access(key: ClusterKey): Promise<EtcdAccess & { eps: Map<string, string> }> {
+    const etcd = await etcdAccess(kube, key);
+    if (!etcd.endpoints.size) throw notYet('no member pod has an address');
+    return { ...etcd, eps: etcd.endpoints };
   }
 
   return {
@@ -26,25 +26,26 @@ export function maintenanceActivities({ kube, callTimeoutMs = 5000, defragTimeou
      * database size before and after. Heartbeats while etcd works, so a lost worker is noticed.
      */
     async defragmentMember(key: ClusterKey, member: string): Promise<{ before: number; after: number }> {
-      const ep = (await endpoints(key)).get(member);
+      const etcd = await access(key);
+      const ep = etcd.eps.get(member);
       if (!ep) throw notYet(`${member} has no running pod`);
-      const before = Number((await withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs)).dbSize);
+      const before = Number((await etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs)).dbSize);
       const beat = setInterval(() => heartbeat({ member }), 2000);
       try {
-        await withEtcd(ep, (c) => c.maintenance.defragment(), defragTimeoutMs);
+        await etcd.with(ep, (c) => c.maintenance.defragment(), defragTimeoutMs);
       } catch (err) {
         throw notYet(`defragmenting ${member}: ${(err as Error).message}`);
       } finally {
         clearInterval(beat);
       }
-      const after = Number((await withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs)).dbSize);
+      const after = Number((await etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs)).dbSize);
       return { before, after };
     },
 
     /** Compacts away every revision before the current one (physically, so defragmentation can free it). Returns the revision. */
     async compactToCurrent(key: ClusterKey): Promise<number> {
-      const eps = [...(await endpoints(key)).values()];
-      return withEtcd(eps, async (c) => {
+      const etcd = await access(key);
+      return etcd.with([...etcd.eps.values()], async (c) => {
         const revision = (await c.maintenance.status()).header.revision;
         try {
           await c.kv.compact({ revision, physical: true });
@@ -62,14 +63,15 @@ export function maintenanceActivities({ kube, callTimeoutMs = 5000, defragTimeou
     async disarmNoSpace(key: ClusterKey): Promise<number> {
       const c = await loadCluster(kube, key);
       const quota = c?.spec.options.quotaBackendBytes || DEFAULT_QUOTA;
-      const eps = await endpoints(key);
+      const etcd = await access(key);
+      const { eps } = etcd;
       for (const [member, ep] of eps) {
-        const { dbSize } = await withEtcd(ep, (x) => x.maintenance.status(), callTimeoutMs);
+        const { dbSize } = await etcd.with(ep, (x) => x.maintenance.status(), callTimeoutMs);
         if (Number(dbSize) >= quota * 0.95) {
           throw ApplicationFailure.nonRetryable(`${member} still holds ${MiB(Number(dbSize))} after compaction and defragmentation, at spec.options.quotaBackendBytes (${MiB(quota)}): raise the quota or delete keys; the NOSPACE alarm stays`, 'QuotaTooSmall');
         }
       }
-      return withEtcd([...eps.values()], async (x) => {
+      return etcd.with([...eps.values()], async (x) => {
         const { alarms } = await x.maintenance.alarm({ action: AlarmAction.Get, memberID: '0', alarm: AlarmType.None });
         const noSpace = (alarms ?? []).filter((a) => alarmName(a.alarm) === 'NOSPACE');
         for (const a of noSpace) await x.maintenance.alarm({ action: AlarmAction.Deactivate, memberID: a.memberID, alarm: AlarmType.Nospace });

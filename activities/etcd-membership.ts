@@ -7,35 +7,37 @@ import { ETCD_CONTAINER } from '../k8s/manifests/member-pod.ts';
 import { observePod } from './cluster-observe.ts';
 import { imagePullProblem } from './etcd-health.ts';
 import type { ClusterKey } from '../workflows/types.ts';
-import { clusterPods, hexId, memberEndpoints, wireMemberName as nameOf, withEtcd, type WireMember } from './etcd-client.ts';
+import { etcdAccess, hexId, wireMemberName as nameOf, type EtcdAccess, type WireMember } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 
-interface Live { endpoints: Map<string, string>; members: WireMember[]; leaderId: string }
+interface Live { etcd: EtcdAccess; endpoints: Map<string, string>; members: WireMember[]; leaderId: string }
 
 const notYet = (message: string) => ApplicationFailure.retryable(message, 'NotYet');
 
 export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; callTimeoutMs?: number }) {
   /** Membership through a linearizable list (a majority answers), and who leads. */
   async function live(key: ClusterKey): Promise<Live> {
-    const endpoints = await memberEndpoints(kube, key);
+    const etcd = await etcdAccess(kube, key);
+    const { endpoints } = etcd;
     if (!endpoints.size) throw notYet('no member pod has an address');
     try {
-      return await withEtcd([...endpoints.values()], async (c) => {
+      return await etcd.with([...endpoints.values()], async (c) => {
         const { members } = await c.cluster.memberList({ linearizable: true });
         const status = await c.maintenance.status();
-        return { endpoints, members: members as WireMember[], leaderId: status.leader };
+        return { etcd, endpoints, members: members as WireMember[], leaderId: status.leader };
       }, callTimeoutMs);
     } catch (err) {
       throw notYet(`etcd does not answer a linearizable member list: ${(err as Error).message}`);
     }
   }
   const find = (l: Live, key: ClusterKey, member: string) =>
-    l.members.find((m) => nameOf(m) === member || m.peerURLs.includes(peerURL(key.name, key.namespace, member)));
-  const statusOf = (ep: string | undefined) => (ep ? withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs).catch(() => undefined) : Promise.resolve(undefined));
+    l.members.find((m) => nameOf(m) === member || m.peerURLs.includes(peerURL(key.name, key.namespace, member, Boolean(l.etcd.creds.tls))));
+  const statusOf = (l: Live, ep: string | undefined) => (ep ? l.etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs).catch(() => undefined) : Promise.resolve(undefined));
 
   /** `member` is a healthy voter (its own status) and the cluster answers a linearizable read; crash loops end the wait. */
   async function healthyVoter(key: ClusterKey, member: string) {
-    const pod = (await clusterPods(kube, key)).find((p) => p.metadata?.name === member);
+    // The pods first: a crash-looping member ends the wait even while etcd does not answer.
+    const pod = (await etcdAccess(kube, key)).pods.find((p) => p.metadata?.name === member);
     const seen = pod && observePod(pod);
     if (seen && seen.crashLooping && !seen.ready && seen.restarts >= CRASH_LOOP_RESTARTS) {
       throw ApplicationFailure.nonRetryable(`${member} is crash-looping (${seen.restarts} restarts): its data dir is unusable`, 'MemberCrashLooping');
@@ -44,10 +46,10 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
     const m = find(l, key, member);
     if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
     if (m.isLearner) throw notYet(`${member} is still a learner`);
-    const s = await statusOf(l.endpoints.get(member));
+    const s = await statusOf(l, l.endpoints.get(member));
     if (!s || s.leader === '0') throw notYet(`${member} is not serving yet`);
     try {
-      await withEtcd([...l.endpoints.values()], (c) => c.get('etcd-operator/linearizable-probe').string(), callTimeoutMs);
+      await l.etcd.with([...l.endpoints.values()], (c) => c.get('etcd-operator/linearizable-probe').string(), callTimeoutMs);
     } catch (err) {
       throw notYet(`linearizable read failed: ${(err as Error).message}`);
     }
@@ -65,7 +67,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       const added = !m;
       if (!m) {
         try {
-          m = (await withEtcd([...l.endpoints.values()], (c) => c.cluster.memberAdd({ peerURLs: [peerURL(key.name, key.namespace, member)], isLearner: true }), callTimeoutMs)).member as WireMember;
+          m = (await l.etcd.with([...l.endpoints.values()], (c) => c.cluster.memberAdd({ peerURLs: [peerURL(key.name, key.namespace, member, Boolean(l.etcd.creds.tls))], isLearner: true }), callTimeoutMs)).member as WireMember;
         } catch (err) {
           // e.g. "unhealthy cluster" right after a member started, or too many learners: retried.
           throw notYet(`adding learner ${member}: ${(err as Error).message}`);
@@ -82,7 +84,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
       if (!m.isLearner) return;
       const leader = l.members.find((x) => x.ID === l.leaderId);
-      const [ls, ms] = await Promise.all([statusOf(leader && l.endpoints.get(nameOf(leader))), statusOf(l.endpoints.get(member))]);
+      const [ls, ms] = await Promise.all([statusOf(l, leader && l.endpoints.get(nameOf(leader))), statusOf(l, l.endpoints.get(member))]);
       if (!ms) throw notYet(`learner ${member} does not answer yet`);
       if (!ls) throw notYet('the leader does not answer');
       const lead = Number(ls.raftAppliedIndex ?? ls.raftIndex);
@@ -97,7 +99,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
       if (!m.isLearner) return;
       try {
-        await withEtcd([...l.endpoints.values()], (c) => c.cluster.memberPromote({ ID: m.ID }), callTimeoutMs);
+        await l.etcd.with([...l.endpoints.values()], (c) => c.cluster.memberPromote({ ID: m.ID }), callTimeoutMs);
       } catch (err) {
         throw notYet(`promoting ${member}: ${(err as Error).message}`);
       }
@@ -113,7 +115,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       if (!m || m.ID !== l.leaderId) return undefined;
       const others = l.members.filter((x) => !x.isLearner && x.ID !== m.ID);
       if (!others.length) return undefined; // a single voter: nobody to hand over to (its restart is an outage anyway)
-      const candidates = await Promise.all(others.map(async (x) => ({ x, s: await statusOf(l.endpoints.get(nameOf(x))) })));
+      const candidates = await Promise.all(others.map(async (x) => ({ x, s: await statusOf(l, l.endpoints.get(nameOf(x))) })));
       // `prefer` first (during a rolling upgrade: members already restarted, so leadership moves once).
       const preferred = (c: (typeof candidates)[number]) => Number(prefer.includes(nameOf(c.x)));
       const target = candidates.filter((c) => c.s && c.s.leader !== '0')
@@ -122,7 +124,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       const ep = l.endpoints.get(member);
       if (!ep) throw notYet(`leader ${member} has no address`);
       try {
-        await withEtcd(ep, (c) => c.maintenance.moveLeader({ targetID: target.x.ID }), callTimeoutMs);
+        await l.etcd.with(ep, (c) => c.maintenance.moveLeader({ targetID: target.x.ID }), callTimeoutMs);
       } catch (err) {
         throw notYet(`moving leadership from ${member} to ${nameOf(target.x)}: ${(err as Error).message}`);
       }
@@ -140,13 +142,13 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       if (m.ID === l.leaderId) throw ApplicationFailure.retryable(`${member} leads the cluster: move leadership first`, 'IsLeader');
       if (!m.isLearner) {
         const others = l.members.filter((x) => !x.isLearner && x.ID !== m.ID);
-        const healthy = (await Promise.all(others.map((x) => statusOf(l.endpoints.get(nameOf(x)))))).filter((s) => s && s.leader !== '0').length;
+        const healthy = (await Promise.all(others.map((x) => statusOf(l, l.endpoints.get(nameOf(x)))))).filter((s) => s && s.leader !== '0').length;
         if (healthy < quorumOf(others.length)) {
           throw ApplicationFailure.nonRetryable(`removing ${member} would lose quorum: ${healthy} of the other ${others.length} voters are healthy`, 'UnsafeRemoval');
         }
       }
       try {
-        await withEtcd([...l.endpoints.values()], (c) => c.cluster.memberRemove({ ID: m.ID }), callTimeoutMs);
+        await l.etcd.with([...l.endpoints.values()], (c) => c.cluster.memberRemove({ ID: m.ID }), callTimeoutMs);
       } catch (err) {
         if (/member not found/i.test((err as Error).message)) return 'absent';
         throw notYet(`removing ${member}: ${(err as Error).message}`);
@@ -168,7 +170,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
      * Returns the version. A new pod that crash-loops or cannot pull its image fails at once.
      */
     async checkMemberUpdated(key: ClusterKey, member: string): Promise<string> {
-      const pod = (await clusterPods(kube, key)).find((p) => p.metadata?.name === member && !p.metadata.deletionTimestamp);
+      const pod = (await etcdAccess(kube, key)).pods.find((p) => p.metadata?.name === member && !p.metadata.deletionTimestamp);
       if (!pod) throw notYet(`the new pod of ${member} does not exist yet`);
       const pull = imagePullProblem(pod);
       if (pull) throw ApplicationFailure.nonRetryable(pull, 'ImagePull');

@@ -4,9 +4,8 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/activity';
-import { Etcd3 } from 'etcd3';
 import type { ClusterKey } from '../workflows/types.ts';
-import { clusterPods, endpointsOf, withEtcd } from './etcd-client.ts';
+import { etcdAccess, etcdClient, type EtcdCredentials } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 
 const MiB = 1024 * 1024;
@@ -14,6 +13,8 @@ const MiB = 1024 * 1024;
 export interface SnapshotSource {
   member: string;
   endpoint: string;
+  /** How to reach it (TLS, login): stays inside the activity. */
+  creds: EtcdCredentials;
   /** Revision the member reported when chosen; the snapshot holds at least this one. */
   revision: number;
   version: string;
@@ -21,12 +22,13 @@ export interface SnapshotSource {
 
 /** The reachable member with the highest revision (ties: the leader's view is as good as any). */
 export async function pickSnapshotMember(kube: Kube, key: ClusterKey, callTimeoutMs = 3000): Promise<SnapshotSource> {
-  const endpoints = endpointsOf(await clusterPods(kube, key));
+  const etcd = await etcdAccess(kube, key);
+  const { endpoints, creds } = etcd;
   if (!endpoints.size) throw ApplicationFailure.retryable(`EtcdCluster ${key.namespace}/${key.name} has no running member to snapshot`, 'NoMember');
   const answers = await Promise.all([...endpoints].map(async ([member, endpoint]) => {
     try {
-      const s = await withEtcd(endpoint, (c) => c.maintenance.status(), callTimeoutMs);
-      return { member, endpoint, revision: Number(s.header.revision), version: s.version };
+      const s = await etcd.with(endpoint, (c) => c.maintenance.status(), callTimeoutMs);
+      return { member, endpoint, creds, revision: Number(s.header.revision), version: s.version };
     } catch {
       return undefined;
     }
@@ -47,10 +49,10 @@ export interface SnapshotStream {
 }
 
 /** Opens the snapshot stream of one member. `onChunk` sees the byte count as it grows (heartbeats), at most once per MiB. */
-export async function openSnapshot(endpoint: string, onChunk: (sizeBytes: number) => void = () => {}): Promise<SnapshotStream> {
+export async function openSnapshot(source: Pick<SnapshotSource, 'endpoint' | 'creds'>, onChunk: (sizeBytes: number) => void = () => {}): Promise<SnapshotStream> {
   // No call deadline on the stream (it lasts as long as the database takes); a stalled stream is
   // caught by the activity's heartbeat timeout.
-  const client = new Etcd3({ hosts: endpoint, dialTimeout: 3000, defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 5000 }) });
+  const client = etcdClient(source.endpoint, 5000, source.creds, true);
   const rpc = await client.maintenance.snapshot() as unknown as Readable;
   const hash = createHash('sha256');
   let sizeBytes = 0;

@@ -13,6 +13,8 @@ import { scheduleActivities } from './backup-schedule.ts';
 import { restoreActivities } from './restore.ts';
 import { rolloutActivities } from './rollout.ts';
 import { maintenanceActivities } from './etcd-maintenance.ts';
+import { certificateActivities } from './kube-certificates.ts';
+import { authActivities } from './etcd-auth.ts';
 import type { Client } from '@temporalio/client';
 import type { Kube } from './kube-client.ts';
 
@@ -35,7 +37,8 @@ const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal 
 
 export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT_TOOLS_IMAGE, temporal = noTemporal, taskQueue = 'etcd-operator', now = () => new Date() }: ActivityDeps) {
   return withKubeErrors({
-    ...clusterActivities({ kube, defaultRepository }),
+    ...clusterActivities({ kube, defaultRepository, now }),
+    ...certificateActivities({ kube, now }),
     ...statusActivities({ kube, now }),
     ...memberActivities({ kube, defaultRepository }),
     ...etcdActivities({ kube }),
@@ -48,6 +51,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...restoreActivities({ kube, toolsImage, defaultRepository }),
     ...rolloutActivities({ kube, defaultRepository }),
     ...maintenanceActivities({ kube }),
+    ...authActivities({ kube }),
   });
 }
 

@@ -8,8 +8,10 @@ import { podTemplateHash } from '../k8s/manifests/member-pod.ts';
 import type { ClusterRef } from '../k8s/manifests/owner.ts';
 import type { ClusterKey, ClusterSnapshot } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
+import { tlsFingerprint } from './tls-secrets.ts';
+import { autoCertificatesDue } from './kube-certificates.ts';
 
-export interface ClusterDeps { kube: Kube; defaultRepository: string }
+export interface ClusterDeps { kube: Kube; defaultRepository: string; now?: () => Date }
 
 /** The cluster object, or undefined if it is gone (or replaced by a namesake with another uid). */
 export async function fetchCluster(kube: Kube, key: ClusterKey): Promise<EtcdCluster | undefined> {
@@ -17,16 +19,22 @@ export async function fetchCluster(kube: Kube, key: ClusterKey): Promise<EtcdClu
   return obj && obj.metadata.uid === key.uid ? obj : undefined;
 }
 
-/** The cluster and its validated spec; an invalid spec is a non-retryable failure a user can act on. */
-export async function loadCluster(kube: Kube, key: ClusterKey): Promise<{ obj: EtcdCluster; spec: EtcdClusterSpec; ref: ClusterRef } | undefined> {
+/**
+ * The cluster and its validated spec; an invalid spec is a non-retryable failure a user can act on.
+ * With spec.tls, the ref carries the fingerprint of the certificates in use (a missing or unusable
+ * certificate Secret is a non-retryable TLSSecretInvalid failure).
+ */
+export async function loadCluster(kube: Kube, key: ClusterKey, { withTls = true } = {}): Promise<{ obj: EtcdCluster; spec: EtcdClusterSpec; ref: ClusterRef } | undefined> {
   const obj = await fetchCluster(kube, key);
   if (!obj) return undefined;
   const v = validateClusterSpec(obj.spec);
   if (!v.ok) throw ApplicationFailure.nonRetryable(`invalid spec: ${formatSpecErrors(v.errors)}`, 'InvalidSpec');
-  return { obj, spec: v.spec, ref: clusterRef(obj, v.spec) };
+  const ref = clusterRef(obj, v.spec);
+  if (withTls && v.spec.tls && !obj.metadata.deletionTimestamp) ref.tlsFingerprint = await tlsFingerprint(kube, ref, v.spec.tls);
+  return { obj, spec: v.spec, ref };
 }
 
-export function clusterActivities({ kube, defaultRepository }: ClusterDeps) {
+export function clusterActivities({ kube, defaultRepository, now = () => new Date() }: ClusterDeps) {
   return {
     /** The desired state, validated; undefined when the cluster no longer exists. */
     async readCluster(key: ClusterKey): Promise<ClusterSnapshot | undefined> {
@@ -45,6 +53,8 @@ export function clusterActivities({ kube, defaultRepository }: ClusterDeps) {
         restoreFromBackup: Boolean(c.spec.bootstrap?.backup),
         recoveryPolicy: c.spec.recovery.policy,
         podTemplateHash: podTemplateHash(c.ref, image),
+        authEnabled: c.spec.auth.enabled,
+        ...(c.spec.tls?.mode === 'auto' && { certificatesDue: await autoCertificatesDue(kube, c.ref, c.spec.tls, now()) }),
       };
     },
 

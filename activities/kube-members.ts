@@ -10,6 +10,7 @@ import { memberPVC } from '../k8s/manifests/member-pvc.ts';
 import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { podDisruptionBudget } from '../k8s/manifests/pdb.ts';
 import { clientService, headlessService } from '../k8s/manifests/services.ts';
+import { networkPolicy, networkPolicyName } from '../k8s/manifests/network-policy.ts';
 import { podOutdated } from '../workflows/reconcile-planner.ts';
 import type { ClusterKey } from '../workflows/types.ts';
 import { observePod } from './cluster-observe.ts';
@@ -49,6 +50,7 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       await kube.apply(headlessService(ref));
       await kube.apply(clientService(ref));
       await kube.apply(podDisruptionBudget(ref));
+      await kube.apply(networkPolicy(ref));
     },
 
 
@@ -100,7 +102,7 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       await kube.apply(memberPod({
         cluster: ref,
         member: plan.member,
-        initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers),
+        initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(spec.tls)),
         initialClusterState: plan.state,
         image,
       }));
@@ -133,7 +135,7 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       return 'kept';
     },
 
-    /** Deletes every member pod, the Services and the PDB of this cluster's uid; "not found" is success. */
+    /** Deletes every member pod, the Services, the PDB and the NetworkPolicy of this cluster's uid; "not found" is success. */
     async deleteClusterObjects(key: ClusterKey): Promise<number> {
       const pods = await clusterPods(kube, key);
       for (const p of pods) await kube.delete(header('v1', 'Pod', key.namespace, p.metadata!.name!));
@@ -141,6 +143,7 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
         header('v1', 'Service', key.namespace, headlessServiceName(key.name)),
         header('v1', 'Service', key.namespace, clientServiceName(key.name)),
         header('policy/v1', 'PodDisruptionBudget', key.namespace, pdbName(key.name)),
+        header('networking.k8s.io/v1', 'NetworkPolicy', key.namespace, networkPolicyName(key.name)),
       ]) {
         const o = await kube.read(h);
         if (o && belongsTo(o.metadata, key.uid)) await kube.delete(h);

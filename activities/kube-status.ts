@@ -59,6 +59,13 @@ export function statusActivities({ kube, now }: StatusDeps) {
       });
     },
 
+    /** A certificate Secret cannot be used: nothing starts until it is fixed (the message names the field and the problem). */
+    async reportTlsProblem(key: ClusterKey, message: string): Promise<void> {
+      await patch(key, (s) => ({
+        conditions: setCondition(s.conditions, { type: 'Degraded', status: 'True', reason: REASONS.Degraded.TLSSecretInvalid, message }, now()),
+      }));
+    },
+
     /** The spec at this generation needs no operation (or none this operator has yet). */
     async reportObserved(key: ClusterKey, generation: number): Promise<void> {
       await patch(key, () => ({ observedGeneration: generation }));

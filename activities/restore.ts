@@ -163,7 +163,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
           sha256: plan.source.sha256,
           toolsImage,
           etcdImage: imageFor(c.spec, defaultRepository),
-          member: { name: plan.member, initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers), token: key.uid, peerURL: peerURL(key.name, key.namespace, plan.member) },
+          member: { name: plan.member, initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(c.spec.tls)), token: key.uid, peerURL: peerURL(key.name, key.namespace, plan.member, Boolean(c.spec.tls)) },
         }));
         if (!pvc) {
           const loc = parseS3Location(plan.source.location);

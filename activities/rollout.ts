@@ -12,7 +12,7 @@ import { podOutdated } from '../workflows/reconcile-planner.ts';
 import type { BackupKey, ClusterKey } from '../workflows/types.ts';
 import { createClusterBackup } from './backup-catalog.ts';
 import { observePod } from './cluster-observe.ts';
-import { clusterPods, endpointsOf, withEtcd } from './etcd-client.ts';
+import { clusterPods, etcdAccess } from './etcd-client.ts';
 import { deleteHelperPod, ensurePod, waitPodDone } from './helper-pods.ts';
 import { BACKUP_LABELS } from './kube-backups.ts';
 import type { Kube } from './kube-client.ts';
@@ -36,8 +36,9 @@ export function rolloutActivities({ kube, defaultRepository, callTimeoutMs = 500
     /** Refuses (non-retryable, naming the rule) a version the running members cannot go to. */
     async checkUpgradePath(key: ClusterKey): Promise<string[]> {
       const { spec } = await desired(key);
-      const eps = [...endpointsOf(await clusterPods(kube, key)).values()];
-      const running = (await Promise.all(eps.map((ep) => withEtcd(ep, (c) => c.maintenance.status(), callTimeoutMs).then((s) => s.version, () => undefined))))
+      const etcd = await etcdAccess(kube, key);
+      const eps = [...etcd.endpoints.values()];
+      const running = (await Promise.all(eps.map((ep) => etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs).then((s) => s.version, () => undefined))))
         .filter((v): v is string => Boolean(v));
       if (running.length < eps.length) throw ApplicationFailure.retryable(`${eps.length - running.length} of ${eps.length} members do not report their version yet`, 'NotYet');
       const problem = upgradePathProblem(running, spec.version);

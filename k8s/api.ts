@@ -64,7 +64,11 @@ export const pvcName = (member: string): string => `data-${member}`;
 export const pdbName = (cluster: string): string => cluster;
 
 // Short `.svc` names: the cluster domain (cluster.local or not) is left to the resolver's search path.
-export const peerURL = (cluster: string, namespace: string, member: string): string =>
-  `http://${member}.${headlessServiceName(cluster)}.${namespace}.svc:${PEER_PORT}`;
-export const clientURL = (cluster: string, namespace: string, member: string): string =>
-  `http://${member}.${headlessServiceName(cluster)}.${namespace}.svc:${CLIENT_PORT}`;
+// https when the cluster has spec.tls (it never changes after creation).
+const scheme = (tls: boolean) => (tls ? 'https' : 'http');
+export const peerURL = (cluster: string, namespace: string, member: string, tls = false): string =>
+  `${scheme(tls)}://${member}.${headlessServiceName(cluster)}.${namespace}.svc:${PEER_PORT}`;
+export const clientURL = (cluster: string, namespace: string, member: string, tls = false): string =>
+  `${scheme(tls)}://${member}.${headlessServiceName(cluster)}.${namespace}.svc:${CLIENT_PORT}`;
+/** What clients (and the operator, whatever address it dials) verify a member's server certificate against. */
+export const clientServiceHost = (cluster: string, namespace: string): string => `${clientServiceName(cluster)}.${namespace}.svc`;

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { BootstrapSchema, RecoverySchema, ScheduledBackupSchema } from './backup-spec.ts';
 import { minorOf } from './versions.ts';
+import { AuthSchema, TlsSchema } from './security-spec.ts';
 
 export { compareVersions, lowestVersion, minorOf } from './versions.ts';
 
@@ -118,6 +119,8 @@ export const EtcdClusterSpecSchema = z.object({
   backup: ScheduledBackupSchema.optional().describe('Scheduled backups with retention; also the default destination of on-demand backups.'),
   bootstrap: BootstrapSchema.optional().describe('Start the cluster from a backup. Immutable after creation.'),
   recovery: RecoverySchema.prefault({}).describe('Recovery from a lost quorum.'),
+  tls: TlsSchema.optional().describe('TLS for peer and client traffic. Set it when the cluster is created: it cannot be turned on or off, or change mode, later.'),
+  auth: AuthSchema.prefault({}).describe('etcd authentication (users, roles, root).'),
 }).refine((s) => !(s.bootstrap && s.storage.emptyDir), {
   path: ['bootstrap'], error: 'spec.bootstrap needs PVC storage: a snapshot is restored onto each member\'s volume (spec.storage.emptyDir must be false)',
 }).describe('Desired state of the etcd cluster.');

@@ -20,6 +20,7 @@ export const REASONS = {
     QuorumLost: 'QuorumLost', // a majority of voters is down: nothing destructive happens, see the message
     MemberRepair: 'MemberRepair', // a member is down or lost its data and is being (or waits to be) repaired
     NoSpace: 'NoSpace', // etcd raised NOSPACE (backend at its quota): writes are refused until compaction + defrag + disarm
+    TLSSecretInvalid: 'TLSSecretInvalid', // a certificate Secret is missing or unusable: nothing starts until it is fixed
   },
   SpecValid: {
     Valid: 'Valid',

@@ -61,6 +61,24 @@ export const CLUSTER_CEL_RULES: readonly PlacedCelRule[] = [
     message: 'spec.options.electionTimeoutMs must be at least 5 times spec.options.heartbeatIntervalMs',
     fieldPath: '.electionTimeoutMs',
   },
+  {
+    // Peer URLs are part of etcd's membership: switching http <-> https (or the CA) under a running
+    // cluster cannot be rolled member by member without breaking peer traffic half-way.
+    at: ['spec'],
+    rule: 'has(self.tls) == has(oldSelf.tls) && (!has(self.tls) || self.tls.mode == oldSelf.tls.mode)',
+    message: 'spec.tls cannot be added, removed or change mode on an existing cluster: create a new cluster with TLS and move the data with a backup (spec.bootstrap)',
+    fieldPath: '.tls',
+  },
+  {
+    at: ['spec', 'tls'],
+    rule: "self.mode != 'secrets' || (has(self.peerSecret) && has(self.serverSecret) && has(self.operatorClientSecret))",
+    message: 'spec.tls.peerSecret, spec.tls.serverSecret and spec.tls.operatorClientSecret are required when spec.tls.mode is secrets',
+  },
+  {
+    at: ['spec', 'tls'],
+    rule: "self.mode != 'auto' || (!has(self.peerSecret) && !has(self.serverSecret) && !has(self.operatorClientSecret))",
+    message: 'spec.tls.peerSecret, spec.tls.serverSecret and spec.tls.operatorClientSecret must not be set when spec.tls.mode is auto (the operator issues the certificates)',
+  },
   ...destinationRules(['spec', 'backup', 'destination']),
   {
     at: ['spec', 'bootstrap', 'backup'],

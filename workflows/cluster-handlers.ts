@@ -13,6 +13,13 @@ export const message = (err: unknown): string => {
   return e?.message ?? String(err);
 };
 
+/** The innermost failure's type (an activity's ApplicationFailure type, e.g. TLSSecretInvalid). */
+export const failureType = (err: unknown): string | undefined => {
+  let e = err as { type?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.type;
+};
+
 /** Registers the signals, the retry update (refused when nothing failed) and the state query. */
 export function registerClusterHandlers(state: ClusterWorkflowState, on: { retry: () => void; membersChanged: () => void }): void {
   setHandler(specChangedSignal, ({ generation }) => { state.seenGeneration = Math.max(state.seenGeneration, generation); });

@@ -14,7 +14,8 @@ import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { memberName } from '../k8s/api.ts';
 import { operationWorkflowId } from './ids.ts';
-import { initialState, message, registerClusterHandlers } from './cluster-handlers.ts';
+import { failureType, initialState, message, registerClusterHandlers } from './cluster-handlers.ts';
+import { configureAuthWorkflow } from './configure-auth.ts';
 import { defragClusterWorkflow } from './defrag.ts';
 import { leaderLast, memberIndex, planNext, type Decision, type MemberChange } from './reconcile-planner.ts';
 import { rollingUpdateWorkflow } from './rolling-update.ts';
@@ -30,6 +31,8 @@ const RESYNC: Duration = '30 seconds';
 /** Re-observation while something settles (a member starting) or cannot be fixed safely (no quorum). */
 const SETTLE: Duration = '5 seconds';
 const QUORUM_LOST: Duration = '5 seconds';
+/** A certificate Secret that cannot be used is looked at again this often (Secrets are not watched). */
+const TLS_RECHECK: Duration = '10 seconds';
 /** After a failed operation the same step waits 30s, 1m, 2m, ... at most 10m (or a retry / new generation). */
 const HOLD_BASE_MS = 30_000;
 const HOLD_MAX_MS = 10 * 60_000;
@@ -41,6 +44,7 @@ function changeKey(c: MemberChange | undefined): string {
   if (!c) return 'Create';
   if (c.type === 'Upgrade' || c.type === 'RollingUpdate') return `${c.type}:${c.templateHash}`;
   if (c.type === 'Defrag') return `Defrag:${c.noSpace}`;
+  if (c.type === 'ConfigureAuth') return `ConfigureAuth:${c.enable}`;
   return `${c.type}:${'action' in c ? c.action : ''}:${c.member}`;
 }
 
@@ -83,6 +87,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       const child = {
         Create: createClusterWorkflow, Delete: deleteClusterWorkflow, Scale: scaleClusterWorkflow, RestartMember: restartMemberWorkflow, ReplaceMember: replaceMemberWorkflow,
         Recover: recoverClusterWorkflow, Upgrade: rollingUpdateWorkflow, RollingUpdate: rollingUpdateWorkflow, Defrag: defragClusterWorkflow,
+        ConfigureAuth: configureAuthWorkflow,
       }[type];
       const result = await scope.run(() => executeChild(child as (a: typeof args) => Promise<unknown>, {
         workflowId, args: [args],
@@ -178,6 +183,28 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     if (!state.failedOp) state.recoveryApproved = false;
   }
 
+  /** spec.tls: issues (mode auto) or checks (mode secrets) the certificates; a problem is a condition, an Event and a wait. */
+  async function certificates(): Promise<void> {
+    try {
+      const { issued } = await kube.ensureCertificates(key);
+      state.tlsProblem = undefined;
+      if (issued.length) {
+        state.certificateIssues = (state.certificateIssues ?? 0) + 1;
+        await tolerate('event', kube.recordEvent(key, { id: `certificates-${state.certificateIssues}`, type: 'Normal', reason: 'CertificatesIssued', message: `Issued ${issued.join(', ')}` }));
+      }
+    } catch (err) {
+      const problem = message(err);
+      if (state.tlsProblem !== problem) {
+        state.certificateIssues = (state.certificateIssues ?? 0) + 1;
+        await tolerate('event', kube.recordEvent(key, { id: `tls-problem-${state.certificateIssues}`, type: 'Warning', reason: 'TLSSecretInvalid', message: `${problem}; nothing starts until it is fixed` }));
+      }
+      state.tlsProblem = problem;
+      state.lastError = problem;
+      await tolerate('status', kube.reportTlsProblem(key, problem));
+      await idle(TLS_RECHECK);
+    }
+  }
+
   // First: nothing is created before deletion can be intercepted. A permanent error (RBAC) waits for a fix.
   for (;;) {
     try {
@@ -204,12 +231,18 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     try {
       desired = await kube.readCluster(key);
     } catch (err) {
+      if (failureType(err) === 'TLSSecretInvalid' && patched('tls-certificates')) {
+        // A certificate is missing (mode auto issues it) or unusable (reported until fixed).
+        await certificates();
+        continue;
+      }
       // An invalid spec: the watcher reports it (SpecValid=False); wait for the next edit.
       state.lastError = message(err);
       plannedGeneration = state.seenGeneration;
       await idle(RESYNC);
       continue;
     }
+    state.tlsProblem = undefined; // the certificates load again
     if (!desired) return; // gone without a delete signal: nothing left to manage
     if (desired.deleting) { state.deleteRequested = true; continue; }
     plannedGeneration = Math.max(desired.generation, state.seenGeneration);
@@ -221,6 +254,10 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       continue;
     }
     pausedReported = false;
+    if (desired.certificatesDue && patched('tls-certificates')) {
+      await certificates(); // mode auto: renew before anything else (the renewed ones roll out as a pod change)
+      continue;
+    }
 
     // spec.backup as a Temporal Schedule, made to match each new generation.
     if ((state.scheduleGeneration ?? 0) < desired.generation && patched('backup-schedule')) {

@@ -9,3 +9,4 @@ export { backupWorkflow, deleteBackupWorkflow, scheduledBackupWorkflow } from '.
 export { recoverClusterWorkflow } from './recover.ts';
 export { rollingUpdateWorkflow } from './rolling-update.ts';
 export { defragClusterWorkflow } from './defrag.ts';
+export { configureAuthWorkflow } from './configure-auth.ts';

@@ -14,6 +14,8 @@ export interface DesiredMembers {
   version?: string;
   image?: string;
   podTemplateHash?: string;
+  /** spec.auth.enabled (unset: authentication is left as it is). */
+  authEnabled?: boolean;
 }
 
 export type MemberChange =
@@ -25,7 +27,9 @@ export type MemberChange =
   | { type: 'Upgrade'; from: string; to: string; members: string[]; templateHash: string }
   | { type: 'RollingUpdate'; members: string[]; templateHash: string }
   /** Defragment `members` in this order; `noSpace`: compact first and disarm the NOSPACE alarm after. */
-  | { type: 'Defrag'; members: string[]; noSpace: boolean };
+  | { type: 'Defrag'; members: string[]; noSpace: boolean }
+  /** Turn etcd authentication on (root user and role from the root Secret) or off. */
+  | { type: 'ConfigureAuth'; enable: boolean };
 
 export type Decision =
   | { kind: 'converged'; reason: string }
@@ -176,6 +180,10 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
     return upgrade
       ? { kind: 'operate', change: { type: 'Upgrade', from: running!, to: desired.version!, members: order, templateHash: desired.podTemplateHash }, reason }
       : { kind: 'operate', change: { type: 'RollingUpdate', members: order, templateHash: desired.podTemplateHash }, reason };
+  }
+  // 10. Authentication on or off as spec.auth says (only once everything else is in place; unknown: leave it).
+  if (desired.authEnabled !== undefined && o.authEnabled !== undefined && desired.authEnabled !== o.authEnabled) {
+    return { kind: 'operate', change: { type: 'ConfigureAuth', enable: desired.authEnabled }, reason: desired.authEnabled ? 'spec.auth.enabled is true: turning authentication on' : 'spec.auth.enabled is false: turning authentication off' };
   }
   return { kind: 'converged', reason: `${voters.length} healthy voters` };
 }

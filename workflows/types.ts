@@ -8,7 +8,7 @@ export interface ClusterKey {
   uid: string;
 }
 
-export type OperationType = 'Create' | 'Delete' | 'Scale' | 'RestartMember' | 'ReplaceMember' | 'Recover' | 'Upgrade' | 'RollingUpdate' | 'Defrag';
+export type OperationType = 'Create' | 'Delete' | 'Scale' | 'RestartMember' | 'ReplaceMember' | 'Recover' | 'Upgrade' | 'RollingUpdate' | 'Defrag' | 'ConfigureAuth';
 
 /** Identifies one EtcdBackup object. */
 export interface BackupKey {
@@ -64,6 +64,10 @@ export interface ClusterWorkflowState {
   recoveryApproved?: boolean;
   /** `etcdop defrag` asked for a defragmentation: it runs once the cluster is converged. */
   defragRequested?: boolean;
+  /** Why the certificate Secrets cannot be used (reported once per distinct problem). */
+  tlsProblem?: string;
+  /** How many times certificates were issued (names their Events). */
+  certificateIssues?: number;
 }
 
 /** Rebuild every member from the latest backup: `members` are the fresh names to restore. */
@@ -109,6 +113,10 @@ export interface ClusterSnapshot {
   recoveryPolicy?: 'Manual' | 'RestoreLatestBackup';
   /** Hash of the member pod this spec makes (k8s/manifests/member-pod.ts): a pod with another one is rolled. */
   podTemplateHash?: string;
+  /** spec.auth.enabled. */
+  authEnabled?: boolean;
+  /** spec.tls mode auto: a certificate is missing or due for renewal (ensureCertificates issues it). */
+  certificatesDue?: boolean;
 }
 
 export interface MemberHealth {
@@ -170,4 +178,6 @@ export interface ClusterObservation {
   bootstrapped: boolean;
   /** Alarms etcd has raised (NOSPACE, CORRUPT), by member name. */
   alarms?: { member: string; alarm: string }[];
+  /** Whether etcd has authentication on; absent when unknown (nobody answers, or root cannot log in). */
+  authEnabled?: boolean;
 }

@@ -6,6 +6,7 @@
 import type { V1Container, V1OwnerReference, V1Pod, V1Toleration, V1Volume } from '@kubernetes/client-node';
 import { GROUP, LABELS, MANAGED_BY } from '../api.ts';
 import { DATA_DIR, DATA_MOUNT_PATH, DATA_VOLUME } from './member-pod.ts';
+import { containerSecurityContext, podSecurityContext } from './security.ts';
 
 /** The port a helper pod receives a snapshot stream on (a one-shot `nc -l`). */
 export const HELPER_PORT = 2390;
@@ -28,6 +29,7 @@ const shell = (name: string, image: string, script: string, env: Record<string, 
   command: ['/bin/sh', '-c', script],
   env: Object.entries(env).map(([n, value]) => ({ name: n, value })),
   volumeMounts: mounts,
+  securityContext: containerSecurityContext(),
   terminationMessagePolicy: 'FallbackToLogsOnError',
 });
 
@@ -35,7 +37,7 @@ const podOf = (meta: ReturnType<typeof helperMeta>, spec: { initContainers?: V1C
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: meta,
-  spec: { restartPolicy: 'Never', enableServiceLinks: false, automountServiceAccountToken: false, terminationGracePeriodSeconds: 5, ...spec },
+  spec: { restartPolicy: 'Never', enableServiceLinks: false, automountServiceAccountToken: false, securityContext: podSecurityContext(), terminationGracePeriodSeconds: 5, ...spec },
 });
 
 const claimVolume = (name: string, claimName: string, readOnly = false): V1Volume => ({ name, persistentVolumeClaim: { claimName, readOnly } });
@@ -134,6 +136,7 @@ export function restorePod(i: RestorePodInput): V1Pod {
           `--initial-advertise-peer-urls=${i.member.peerURL}`,
         ],
         volumeMounts: dataMount,
+        securityContext: containerSecurityContext(),
         terminationMessagePolicy: 'FallbackToLogsOnError',
       },
     ],
@@ -145,7 +148,7 @@ export function restorePod(i: RestorePodInput): V1Pod {
 /** Pulls a new etcd image and runs `etcd --version` where the members may run (their nodeSelector and tolerations). */
 export function imageCheckPod(i: { namespace: string; name: string; owner: V1OwnerReference; image: string; nodeSelector?: Record<string, string>; tolerations?: V1Toleration[] }): V1Pod {
   return podOf(helperMeta(i.namespace, i.name, 'image-check', i.owner), {
-    containers: [{ name: 'etcd', image: i.image, imagePullPolicy: 'IfNotPresent', command: ['/usr/local/bin/etcd', '--version'], terminationMessagePolicy: 'FallbackToLogsOnError' }],
+    containers: [{ name: 'etcd', image: i.image, imagePullPolicy: 'IfNotPresent', command: ['/usr/local/bin/etcd', '--version'], securityContext: containerSecurityContext(), terminationMessagePolicy: 'FallbackToLogsOnError' }],
     volumes: [],
     ...(i.nodeSelector && { nodeSelector: i.nodeSelector }),
     ...(i.tolerations && { tolerations: i.tolerations }),

@@ -6,7 +6,10 @@ import type {
 } from '@kubernetes/client-node';
 import { CLIENT_PORT, GROUP, METRICS_PORT, PEER_PORT, clientURL, headlessServiceName, peerURL, pvcName } from '../api.ts';
 import type { EtcdClusterSpec } from '../cluster-spec.ts';
+import type { TlsSpec } from '../security-spec.ts';
+import { tlsMountPath, tlsSecretName } from '../tls-names.ts';
 import { memberLabels, ownerReference, type ClusterRef } from './owner.ts';
+import { containerSecurityContext, podSecurityContext } from './security.ts';
 
 export const DATA_VOLUME = 'data';
 export const DATA_MOUNT_PATH = '/var/lib/etcd';
@@ -14,6 +17,8 @@ export const DATA_DIR = `${DATA_MOUNT_PATH}/data`;
 export const ETCD_CONTAINER = 'etcd';
 /** The hash of the pod template a member pod was made from: a pod whose hash differs is rolled. */
 export const POD_TEMPLATE_HASH = `${GROUP}/pod-template-hash`;
+/** The fingerprint of the peer and server certificates a member pod was made with. */
+export const TLS_FINGERPRINT = `${GROUP}/tls-fingerprint`;
 
 export interface MemberPodInput {
   cluster: ClusterRef;
@@ -38,20 +43,37 @@ export function optionFlags(options: EtcdClusterSpec['options']): string[] {
   return flags.filter(([, v]) => v !== undefined).map(([k, v]) => `--${k}=${v}`);
 }
 
+/** etcd's TLS flags: the server and peer certificates from their mounted Secrets. */
+export function tlsFlags(tls: TlsSpec | undefined): string[] {
+  if (!tls) return [];
+  const server = tlsMountPath('server');
+  const peer = tlsMountPath('peer');
+  return [
+    `--cert-file=${server}/tls.crt`, `--key-file=${server}/tls.key`, `--trusted-ca-file=${server}/ca.crt`,
+    ...(tls.clientCertAuth ? ['--client-cert-auth'] : []),
+    // Peers always prove who they are: only holders of a certificate from the peer CA join.
+    `--peer-cert-file=${peer}/tls.crt`, `--peer-key-file=${peer}/tls.key`, `--peer-trusted-ca-file=${peer}/ca.crt`, '--peer-client-cert-auth',
+  ];
+}
+
 export function etcdCommand({ cluster, member, initialCluster, initialClusterState }: MemberPodInput): string[] {
+  const tls = Boolean(cluster.spec.tls);
+  const scheme = tls ? 'https' : 'http';
   return [
     '/usr/local/bin/etcd',
     `--name=${member}`,
     `--data-dir=${DATA_DIR}`,
-    `--listen-peer-urls=http://0.0.0.0:${PEER_PORT}`,
-    `--listen-client-urls=http://0.0.0.0:${CLIENT_PORT}`,
+    `--listen-peer-urls=${scheme}://0.0.0.0:${PEER_PORT}`,
+    `--listen-client-urls=${scheme}://0.0.0.0:${CLIENT_PORT}`,
+    // Plain http even with TLS: only /metrics and /health, which kubelet probes without a certificate.
     `--listen-metrics-urls=http://0.0.0.0:${METRICS_PORT}`,
-    `--advertise-client-urls=${clientURL(cluster.name, cluster.namespace, member)}`,
-    `--initial-advertise-peer-urls=${peerURL(cluster.name, cluster.namespace, member)}`,
+    `--advertise-client-urls=${clientURL(cluster.name, cluster.namespace, member, tls)}`,
+    `--initial-advertise-peer-urls=${peerURL(cluster.name, cluster.namespace, member, tls)}`,
     `--initial-cluster=${initialCluster}`,
     `--initial-cluster-state=${initialClusterState}`,
     // The UID keeps a recreated cluster of the same name from joining its predecessor's members.
     `--initial-cluster-token=${cluster.uid}`,
+    ...tlsFlags(cluster.spec.tls),
     ...optionFlags(cluster.spec.options),
   ];
 }
@@ -64,6 +86,15 @@ function resources(spec: EtcdClusterSpec): V1ResourceRequirements | undefined {
   const r = spec.pod.resources;
   if (!r || (!r.requests && !r.limits)) return undefined;
   return { ...(r.requests && { requests: quantities(r.requests) }), ...(r.limits && { limits: quantities(r.limits) }) };
+}
+
+const TLS_VOLUMES = ['peer', 'server'] as const;
+
+/** The peer and server Secrets, readable by the etcd user only (fsGroup owns secret volumes). */
+function tlsVolumes(cluster: ClusterRef): V1Volume[] {
+  const { tls } = cluster.spec;
+  if (!tls) return [];
+  return TLS_VOLUMES.map((r) => ({ name: `${r}-tls`, secret: { secretName: tlsSecretName(cluster.name, tls, r), defaultMode: 0o440 } }));
 }
 
 function dataVolume(spec: EtcdClusterSpec, member: string): V1Volume {
@@ -87,7 +118,8 @@ function etcdContainer(input: MemberPodInput): V1Container {
     // Ready = part of a cluster with a leader, so the client Service only routes to serving members.
     // Probed often: the client Service, and so Available, waits for this after etcd is healthy.
     // A NOSPACE alarm does not count: the member still serves reads, and the operator clears it.
-    readinessProbe: { httpGet: { path: '/health?exclude=NOSPACE', port: CLIENT_PORT }, periodSeconds: 2, failureThreshold: 3 },
+    // On the metrics port, which stays plain http: the probe works with TLS and client-cert auth on.
+    readinessProbe: { httpGet: { path: '/health?exclude=NOSPACE', port: METRICS_PORT }, periodSeconds: 2, failureThreshold: 3 },
     // Alive = the local process answers; serializable so a lost quorum does not restart every member.
     livenessProbe: {
       // NOSPACE excluded (as kubeadm does): restarting every member over a full backend would only take the cluster down.
@@ -97,7 +129,11 @@ function etcdContainer(input: MemberPodInput): V1Container {
       timeoutSeconds: 5,
       failureThreshold: 8,
     },
-    volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH }],
+    volumeMounts: [
+      { name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH },
+      ...(input.cluster.spec.tls ? TLS_VOLUMES.map((r) => ({ name: `${r}-tls`, mountPath: tlsMountPath(r), readOnly: true })) : []),
+    ],
+    securityContext: containerSecurityContext(),
     ...(res && { resources: res }),
   };
 }
@@ -144,7 +180,11 @@ function buildPod(input: MemberPodInput): V1Pod {
       namespace: cluster.namespace,
       // The operator's labels last: Service and PDB selectors depend on them.
       labels: { ...pod.labels, ...memberLabels(cluster.name, member, cluster.uid) },
-      ...(pod.annotations && { annotations: { ...pod.annotations } }),
+      // The fingerprint of the certificates in use: a renewed or replaced certificate changes the
+      // pod template, so members restart onto it one at a time.
+      ...((pod.annotations || cluster.tlsFingerprint) && {
+        annotations: { ...pod.annotations, ...(cluster.tlsFingerprint && { [TLS_FINGERPRINT]: cluster.tlsFingerprint }) },
+      }),
       ownerReferences: [ownerReference(cluster)],
     },
     spec: {
@@ -152,9 +192,12 @@ function buildPod(input: MemberPodInput): V1Pod {
       subdomain: headlessServiceName(cluster.name),
       restartPolicy: 'Always',
       enableServiceLinks: false,
+      // etcd never calls the Kubernetes API: no token in the pod.
+      automountServiceAccountToken: false,
+      securityContext: podSecurityContext(),
       terminationGracePeriodSeconds: 30,
       containers: [etcdContainer(input)],
-      volumes: [dataVolume(cluster.spec, member)],
+      volumes: [dataVolume(cluster.spec, member), ...tlsVolumes(cluster)],
       ...(pod.nodeSelector && { nodeSelector: { ...pod.nodeSelector } }),
       ...(pod.affinity && { affinity: structuredClone(pod.affinity) as V1Affinity }),
       ...(pod.tolerations && { tolerations: pod.tolerations.map((t) => ({ ...t })) }),

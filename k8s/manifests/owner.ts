@@ -10,6 +10,8 @@ export interface ClusterRef {
   namespace: string;
   uid: string;
   spec: EtcdClusterSpec;
+  /** With spec.tls: a digest of the peer and server certificates in use (read from their Secrets). */
+  tlsFingerprint?: string;
 }
 
 export function ownerReference(cluster: Pick<ClusterRef, 'name' | 'uid'>): V1OwnerReference {

@@ -16,14 +16,24 @@ export interface WriterOptions {
   /** Bounds: the writer stops by itself after this long or this many writes. */
   maxDurationMs?: number;
   maxWrites?: number;
+  /** https endpoints: the CA to trust, the name to verify, and a client certificate when the cluster wants one. */
+  tls?: ClientTls;
 }
+
+export interface ClientTls { ca: Buffer; servername: string; cert?: Buffer; key?: Buffer }
+
+/** etcd3 options for a TLS client that dials IPs and verifies the client Service's name. */
+export const tlsOptions = (tls: ClientTls) => ({
+  credentials: { rootCertificate: tls.ca, ...(tls.cert && { certChain: tls.cert }), ...(tls.key && { privateKey: tls.key }) },
+  grpcOptions: { 'grpc.ssl_target_name_override': tls.servername, 'grpc.default_authority': tls.servername },
+});
 
 export interface Verification { acked: number; failed: number; missing: string[]; wrongValue: string[] }
 
-/** `http://<ClusterIP of <cluster>-client>:2379`. */
-export function clientServiceEndpoint(ns: string, cluster: string): string {
+/** `http://<ClusterIP of <cluster>-client>:2379` (https for a TLS cluster). */
+export function clientServiceEndpoint(ns: string, cluster: string, scheme: 'http' | 'https' = 'http'): string {
   const ip = kubectlJson<{ spec: { clusterIP: string } }>(['get', 'svc', '-n', ns, `${cluster}-client`]).spec.clusterIP;
-  return `http://${ip}:2379`;
+  return `${scheme}://${ip}:2379`;
 }
 
 export class Writer {
@@ -33,7 +43,7 @@ export class Writer {
   readonly errors: Record<string, number> = {};
   private running?: Promise<void>;
   private stopping = false;
-  private readonly o: Required<WriterOptions>;
+  private readonly o: Required<Omit<WriterOptions, 'tls'>> & Pick<WriterOptions, 'tls'>;
 
   constructor(options: WriterOptions) {
     this.o = { intervalMs: 20, callTimeoutMs: 2000, maxDurationMs: 15 * 60_000, maxWrites: 200_000, ...options };
@@ -45,6 +55,7 @@ export class Writer {
       hosts: this.o.endpoints, dialTimeout: this.o.callTimeoutMs,
       defaultCallOptions: () => ({ deadline: new Date(Date.now() + this.o.callTimeoutMs) }),
       faultHandling: { host: () => noop, global: noop },
+      ...(this.o.tls && tlsOptions(this.o.tls)),
     });
   }
 

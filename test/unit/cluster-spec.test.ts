@@ -12,6 +12,7 @@ const DEFAULTS: EtcdClusterSpec = {
   options: {},
   paused: false,
   recovery: { policy: 'Manual' },
+  auth: { enabled: false },
 };
 
 function parse(raw: unknown): EtcdClusterSpec {

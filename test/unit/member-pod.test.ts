@@ -137,8 +137,8 @@ describe('memberPod: the etcd container', () => {
       { name: 'peer', containerPort: 2380, protocol: 'TCP' },
       { name: 'metrics', containerPort: 2381, protocol: 'TCP' },
     ]));
-  it('is ready when /health on the client port answers', () =>
-    assert.deepEqual(container().readinessProbe, { httpGet: { path: '/health?exclude=NOSPACE', port: 2379 }, periodSeconds: 2, failureThreshold: 3 }));
+  it('is ready when /health on the metrics port answers (plain http: works with TLS and client-cert auth)', () =>
+    assert.deepEqual(container().readinessProbe, { httpGet: { path: '/health?exclude=NOSPACE', port: 2381 }, periodSeconds: 2, failureThreshold: 3 }));
   it('is alive when a serializable /health on the metrics port answers (no restarts on quorum loss)', () =>
     assert.deepEqual(container().livenessProbe, {
       httpGet: { path: '/health?exclude=NOSPACE&serializable=true', port: 2381 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 8,
@@ -191,5 +191,41 @@ describe('podTemplateHash: what needs a rolling restart', () => {
   }
   it('does not change with what is not in the pod (size, backup schedule, retainOnDelete, paused)', () => {
     for (const spec of [{ size: 5 }, { paused: true }, { storage: { retainOnDelete: true } }, { recovery: { policy: 'RestoreLatestBackup' as const } }]) assert.equal(hash(spec), hash(), JSON.stringify(spec));
+  });
+});
+
+describe('memberPod with spec.tls', () => {
+  const auto = { tls: { mode: 'auto' as const } };
+  it('serves https on the client and peer ports with the mounted server and peer certificates; metrics stay http', () => {
+    const cmd = container(auto).command!;
+    for (const f of [
+      '--listen-peer-urls=https://0.0.0.0:2380', '--listen-client-urls=https://0.0.0.0:2379', '--listen-metrics-urls=http://0.0.0.0:2381',
+      '--advertise-client-urls=https://db-0.db.prod.svc:2379', '--initial-advertise-peer-urls=https://db-0.db.prod.svc:2380',
+      '--cert-file=/etc/etcd/tls/server/tls.crt', '--key-file=/etc/etcd/tls/server/tls.key', '--trusted-ca-file=/etc/etcd/tls/server/ca.crt',
+      '--peer-cert-file=/etc/etcd/tls/peer/tls.crt', '--peer-key-file=/etc/etcd/tls/peer/tls.key', '--peer-trusted-ca-file=/etc/etcd/tls/peer/ca.crt', '--peer-client-cert-auth',
+    ]) assert.ok(cmd.includes(f), f);
+    assert.ok(!cmd.includes('--client-cert-auth'), 'clients need no certificate unless clientCertAuth');
+    assert.ok(container({ tls: { mode: 'auto', clientCertAuth: true } }).command!.includes('--client-cert-auth'));
+  });
+  it('mounts the auto Secrets read-only, group-readable for the etcd user', () => {
+    const p = pod(auto);
+    assert.deepEqual(p.spec!.volumes!.slice(1), [
+      { name: 'peer-tls', secret: { secretName: 'db-peer-tls', defaultMode: 0o440 } },
+      { name: 'server-tls', secret: { secretName: 'db-server-tls', defaultMode: 0o440 } },
+    ]);
+    assert.deepEqual(p.spec!.containers[0]!.volumeMounts!.slice(1), [
+      { name: 'peer-tls', mountPath: '/etc/etcd/tls/peer', readOnly: true },
+      { name: 'server-tls', mountPath: '/etc/etcd/tls/server', readOnly: true },
+    ]);
+  });
+  it('mode secrets mounts the Secrets the spec names', () => {
+    const p = pod({ tls: { mode: 'secrets', peerSecret: 'my-peer', serverSecret: 'my-server', operatorClientSecret: 'my-op' } });
+    assert.deepEqual(p.spec!.volumes!.slice(1).map((v) => v.secret?.secretName), ['my-peer', 'my-server']);
+  });
+  it('the certificates\' fingerprint is part of the pod template: new certificates roll the members, the same ones do not', () => {
+    const ref = (fp: string) => ({ ...cluster(auto), tlsFingerprint: fp });
+    assert.equal(memberPod({ ...input(auto), cluster: ref('aaaa') }).metadata!.annotations!['etcd.operator.dev/tls-fingerprint'], 'aaaa');
+    assert.notEqual(podTemplateHash(ref('aaaa'), IMAGE), podTemplateHash(ref('bbbb'), IMAGE));
+    assert.equal(podTemplateHash(ref('aaaa'), IMAGE), podTemplateHash(ref('aaaa'), IMAGE));
   });
 });

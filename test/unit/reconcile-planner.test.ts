@@ -194,6 +194,25 @@ describe('rolling updates and NOSPACE', () => {
   });
 });
 
+describe('authentication', () => {
+  const desired = (authEnabled?: boolean) => ({ size: 3, emptyDir: false, ...(authEnabled !== undefined && { authEnabled }) });
+  it('spec.auth.enabled with auth off in etcd turns it on, once everything else converged', () =>
+    assert.deepEqual(planNext(C, desired(true), obs(three, { authEnabled: false })), { kind: 'operate', change: { type: 'ConfigureAuth', enable: true }, reason: 'spec.auth.enabled is true: turning authentication on' }));
+  it('spec.auth.enabled false with auth on in etcd turns it off', () => {
+    const d = planNext(C, desired(false), obs(three, { authEnabled: true }));
+    assert.deepEqual(d.kind === 'operate' && d.change, { type: 'ConfigureAuth', enable: false });
+  });
+  it('matching, or unknown on either side (nobody answered, an older operator\'s snapshot): nothing', () => {
+    assert.equal(planNext(C, desired(true), obs(three, { authEnabled: true })).kind, 'converged');
+    assert.equal(planNext(C, desired(true), obs(three)).kind, 'converged');
+    assert.equal(planNext(C, desired(), obs(three, { authEnabled: true })).kind, 'converged');
+  });
+  it('a resize comes first: auth waits until the members are in place', () => {
+    const d = planNext(C, { size: 5, emptyDir: false, authEnabled: true }, obs(three, { authEnabled: false }));
+    assert.equal(d.kind === 'operate' && d.change.type, 'Scale');
+  });
+});
+
 describe('member names', () => {
   it('parse indexes of this cluster only', () => {
     assert.equal(memberIndex('db', 'db-12'), 12);
@@ -204,4 +223,5 @@ describe('member names', () => {
   });
   it('a fresh name is above the highest index ever seen', () => assert.equal(freshMemberName('db', 4), 'db-5'));
   it('an unstarted member has no name: it comes from the peer URL', () => assert.equal(nameFromPeerURL('http://db-3.db.ns.svc:2380'), 'db-3'));
+  it('https peer URLs (spec.tls) name their member too', () => assert.equal(nameFromPeerURL('https://db-3.db.ns.svc:2380'), 'db-3'));
 });

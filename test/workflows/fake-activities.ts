@@ -128,6 +128,17 @@ export class FakeCluster {
   scheduleSyncs = 0;
   /** Everything else the member pod is made of (resources, flags...): part of the pod template hash. */
   podSpec = '';
+  /** A certificate Secret cannot be used: readCluster and ensureCertificates fail with this (TLSSecretInvalid). */
+  tlsProblem?: string;
+  /** Mode auto: a certificate is due for renewal. */
+  certificatesDue = false;
+  certificateGeneration = 0;
+  tlsProblemsReported: string[] = [];
+  /** spec.auth.enabled (undefined: the spec says nothing, as before auth existed). */
+  authDesired?: boolean;
+  /** etcd has authentication on. */
+  authOn = false;
+  rootSecret = false;
   /** spec.backup.destination is set: an upgrade takes a backup first. */
   backupDestination = false;
   /** The phase the pre-upgrade backup ends in. */
@@ -345,8 +356,56 @@ export function createFakeActivities(world: FakeWorld): Activities {
       return run('readCluster', key, [key], (c) => {
         if (!c.exists) return undefined;
         c.validate();
-        return { generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting, restoreFromBackup: false, recoveryPolicy: c.recoveryPolicy, podTemplateHash: c.templateHash() };
+        if (c.tlsProblem && !c.deleting) throw ApplicationFailure.nonRetryable(c.tlsProblem, 'TLSSecretInvalid');
+        return {
+          generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting, restoreFromBackup: false, recoveryPolicy: c.recoveryPolicy, podTemplateHash: c.templateHash(),
+          ...(c.certificatesDue && { certificatesDue: true }),
+          ...(c.authDesired !== undefined && { authEnabled: c.authDesired }),
+        };
       });
+    },
+
+    /** Mode auto renews (the certificate fingerprint, part of the pod template, changes); a bad Secret fails as the real one does. */
+    async ensureCertificates(key: ClusterKey): Promise<{ issued: string[] }> {
+      return run('ensureCertificates', key, [key], (c) => {
+        if (c.tlsProblem) throw ApplicationFailure.nonRetryable(c.tlsProblem, 'TLSSecretInvalid');
+        if (!c.certificatesDue) return { issued: [] };
+        c.certificatesDue = false;
+        c.certificateGeneration += 1;
+        c.podSpec = `${c.podSpec}|certs-${c.certificateGeneration}`;
+        c.writes.push(`apply Secret/${c.key.name}-server-tls`);
+        return { issued: [`${c.key.name}-server-tls (a third of its lifetime left)`] };
+      });
+    },
+
+    async ensureRootSecret(key: ClusterKey): Promise<{ secret: string; created: boolean }> {
+      return run('ensureRootSecret', key, [key], (c) => {
+        const created = !c.rootSecret;
+        if (created) c.writes.push(`create Secret/${c.key.name}-root`);
+        c.rootSecret = true;
+        return { secret: `${c.key.name}-root`, created };
+      });
+    },
+    async enableAuth(key: ClusterKey): Promise<'enabled' | 'already'> {
+      return run('enableAuth', key, [key], (c) => {
+        if (!c.rootSecret) throw ApplicationFailure.retryable('no root Secret yet', 'NotYet');
+        if (c.authOn) return 'already' as const;
+        c.authOn = true;
+        c.writes.push('etcd auth enable');
+        return 'enabled' as const;
+      });
+    },
+    async disableAuth(key: ClusterKey): Promise<'disabled' | 'already'> {
+      return run('disableAuth', key, [key], (c) => {
+        if (!c.authOn) return 'already' as const;
+        c.authOn = false;
+        c.writes.push('etcd auth disable');
+        return 'disabled' as const;
+      });
+    },
+
+    async reportTlsProblem(key: ClusterKey, message: string): Promise<void> {
+      return run('reportTlsProblem', key, [key, message], (c) => { c.tlsProblemsReported.push(message); });
     },
 
     async ensureFinalizer(key: ClusterKey): Promise<void> {
@@ -494,6 +553,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
           highestIndex: Math.max(-1, ...names.map((n) => memberIndex(key.name, n) ?? -1)),
           bootstrapped: c.bootstrapped,
           ...(c.alarms.length && reachable && { alarms: [...c.alarms] }),
+          ...(reachable && c.hasQuorum() && { authEnabled: c.authOn }),
         };
       });
     },

@@ -1,0 +1,84 @@
+// etcd authentication of a cluster: the root password Secret (made if absent), and turning auth on
+// (root role + root user with the Secret's password, then AuthEnable) or off. Each step looks
+// before it acts, so a retry or a run after a crash finds what the first one did.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ClusterKey } from '../workflows/types.ts';
+import { etcdAccess, withEtcd, type EtcdAccess } from './etcd-client.ts';
+import type { Kube } from './kube-client.ts';
+import { loadCluster } from './kube-cluster.ts';
+import { ROOT, ensurePasswordSecret, readPassword, rootSecretName } from './root-secret.ts';
+
+/** etcd's "already exists" answers, which an idempotent step takes as done. */
+export const alreadyExists = (err: unknown): boolean => /already exists/i.test((err as Error).message);
+export const notFound = (err: unknown): boolean => /not found/i.test((err as Error).message);
+
+/** Whether etcd has auth on: true, false, or undefined when nobody answers (or root cannot log in). */
+export async function authEnabledOf(etcd: EtcdAccess, hosts: string[], callTimeoutMs?: number): Promise<boolean | undefined> {
+  if (!hosts.length) return undefined;
+  try {
+    // Logged in as root when the root Secret exists; a plain client when auth is off.
+    return await etcd.withRoot(hosts, async (c) => Boolean((await c.auth.authStatus()).enabled), callTimeoutMs);
+  } catch {
+    return undefined;
+  }
+}
+
+export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; callTimeoutMs?: number }) {
+  async function cluster(key: ClusterKey) {
+    const c = await loadCluster(kube, key);
+    if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} no longer exists`, 'ClusterGone');
+    return c;
+  }
+  async function reach(key: ClusterKey) {
+    const etcd = await etcdAccess(kube, key);
+    const eps = [...etcd.endpoints.values()];
+    if (!eps.length) throw ApplicationFailure.retryable('no member pod has an address', 'NotYet');
+    return { etcd, eps };
+  }
+
+  return {
+    /** The root password Secret: spec.auth.rootSecret or <cluster>-root, created with a random password if absent. */
+    async ensureRootSecret(key: ClusterKey): Promise<{ secret: string; created: boolean }> {
+      const c = await cluster(key);
+      const name = rootSecretName(key.name, c.spec.auth);
+      const did = await ensurePasswordSecret(kube, c.ref, name);
+      await readPassword(kube, key.namespace, name, 'spec.auth.rootSecret'); // a user's Secret without the key fails here
+      return { secret: name, created: did === 'created' };
+    },
+
+    /** Root role and user (password from the Secret), then auth on. On already (root logs in): nothing to do. */
+    async enableAuth(key: ClusterKey): Promise<'enabled' | 'already'> {
+      const c = await cluster(key);
+      const name = rootSecretName(key.name, c.spec.auth);
+      const password = await readPassword(kube, key.namespace, name, 'spec.auth.rootSecret');
+      if (!password) throw ApplicationFailure.retryable(`Secret ${key.namespace}/${name} does not exist yet`, 'NotYet');
+      const { etcd, eps } = await reach(key);
+      const on = await authEnabledOf(etcd, eps, callTimeoutMs);
+      if (on === true) return 'already';
+      if (on === undefined) throw ApplicationFailure.retryable('etcd does not answer, or root cannot log in with the root Secret\'s password', 'NotYet');
+      // Auth is off: a plain client may manage users and roles.
+      return withEtcd(eps, async (x) => {
+        try { await x.auth.roleAdd({ name: ROOT }); } catch (err) { if (!alreadyExists(err)) throw err; }
+        try {
+          await x.auth.userAdd({ name: ROOT, password });
+        } catch (err) {
+          if (!alreadyExists(err)) throw err;
+          await x.auth.userChangePassword({ name: ROOT, password });
+        }
+        await x.auth.userGrantRole({ user: ROOT, role: ROOT });
+        await x.auth.authEnable();
+        return 'enabled' as const;
+      }, callTimeoutMs, { tls: etcd.creds.tls });
+    },
+
+    /** Auth off, as root. Off already: nothing to do. */
+    async disableAuth(key: ClusterKey): Promise<'disabled' | 'already'> {
+      const { etcd, eps } = await reach(key);
+      const on = await authEnabledOf(etcd, eps, callTimeoutMs);
+      if (on === false) return 'already';
+      if (on === undefined) throw ApplicationFailure.retryable('etcd does not answer, or root cannot log in with the root Secret\'s password', 'NotYet');
+      await etcd.withRoot(eps, (x) => x.auth.authDisable(), callTimeoutMs);
+      return 'disabled';
+    },
+  };
+}

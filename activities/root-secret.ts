@@ -1,0 +1,41 @@
+// Password Secrets: root's (spec.auth.rootSecret, default <cluster>-root) and EtcdUsers'. Created
+// with a random password when absent, never overwritten; read by name inside activities only.
+import { randomBytes } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ownedMeta, type ClusterRef } from '../k8s/manifests/owner.ts';
+import type { AuthSpec } from '../k8s/security-spec.ts';
+import { isNotFound, type Kube } from './kube-client.ts';
+
+export const ROOT = 'root';
+export const PASSWORD_KEY = 'password';
+export const rootSecretName = (cluster: string, auth: Pick<AuthSpec, 'rootSecret'>): string => auth.rootSecret ?? `${cluster}-root`;
+
+/** A password for a generated Secret: 32 characters of base64url (192 bits). */
+export const newPassword = (): string => randomBytes(24).toString('base64url');
+
+/** The `password` key of a Secret; undefined when the Secret does not exist; a Secret without the key is a permanent failure. */
+export async function readPassword(kube: Kube, namespace: string, name: string, field: string): Promise<string | undefined> {
+  let s: V1Secret;
+  try {
+    s = await kube.core.readNamespacedSecret({ namespace, name });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  const v = s.data?.[PASSWORD_KEY];
+  if (!v) throw ApplicationFailure.nonRetryable(`${field}: Secret ${namespace}/${name} has no key "${PASSWORD_KEY}"`, 'SecretInvalid');
+  return Buffer.from(v, 'base64').toString('utf8');
+}
+
+/** Creates the Secret with a random password unless it exists (never overwrites: it may be someone's password). */
+export async function ensurePasswordSecret(kube: Kube, ref: ClusterRef, name: string, labels: Record<string, string> = {}): Promise<'created' | 'exists'> {
+  const body: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { ...ownedMeta(ref, name), labels: { ...ownedMeta(ref, name).labels, ...labels } }, type: 'Opaque', stringData: { [PASSWORD_KEY]: newPassword() } };
+  try {
+    await kube.core.createNamespacedSecret({ namespace: ref.namespace, body });
+    return 'created';
+  } catch (err) {
+    if ((err as { code?: number }).code === 409) return 'exists';
+    throw err;
+  }
+}

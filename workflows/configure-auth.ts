@@ -1,0 +1,26 @@
+// ConfigureAuth: etcd authentication on (the root password Secret, made if absent; the root role
+// and user; then AuthEnable) or off (AuthDisable as root). Each activity looks before it acts, so a
+// retry or a crash at any step ends in the same state.
+import { etcd, kube } from './activity-proxies.ts';
+import { operationProgress } from './progress.ts';
+import type { MemberChange } from './reconcile-planner.ts';
+import type { MemberOperationInput } from './types.ts';
+
+export type ConfigureAuthChange = Extract<MemberChange, { type: 'ConfigureAuth' }>;
+
+export async function configureAuthWorkflow({ key, change, reason }: MemberOperationInput<ConfigureAuthChange>): Promise<{ message: string }> {
+  const progress = operationProgress(key, 'ConfigureAuth', reason);
+  if (!change.enable) {
+    await progress.step('Disable authentication');
+    const did = await etcd.disableAuth(key);
+    await progress.step('Authentication off', { reason: 'AuthDisabled', message: did === 'already' ? 'authentication was off already' : 'authentication turned off' });
+    return { message: 'authentication is off' };
+  }
+  await progress.step('Root password Secret');
+  const root = await kube.ensureRootSecret(key);
+  if (root.created) await progress.step('Root password Secret created', { reason: 'RootSecretCreated', message: `Secret ${root.secret} created with a random root password` });
+  await progress.step('Enable authentication');
+  const did = await etcd.enableAuth(key);
+  await progress.step('Authentication on', { reason: 'AuthEnabled', message: did === 'already' ? 'authentication was on already' : `authentication turned on; root's password is in Secret ${root.secret}` });
+  return { message: `authentication is on (root's password in Secret ${root.secret})` };
+}
