@@ -49,8 +49,9 @@ export function tlsFlags(tls: TlsSpec | undefined): string[] {
   const server = tlsMountPath('server');
   const peer = tlsMountPath('peer');
   return [
-    `--cert-file=${server}/tls.crt`, `--key-file=${server}/tls.key`, `--trusted-ca-file=${server}/ca.crt`,
-    ...(tls.clientCertAuth ? ['--client-cert-auth'] : []),
+    `--cert-file=${server}/tls.crt`, `--key-file=${server}/tls.key`,
+    // etcd turns client-certificate auth on whenever --trusted-ca-file is set: only with clientCertAuth.
+    ...(tls.clientCertAuth ? [`--trusted-ca-file=${server}/ca.crt`, '--client-cert-auth'] : []),
     // Peers always prove who they are: only holders of a certificate from the peer CA join.
     `--peer-cert-file=${peer}/tls.crt`, `--peer-key-file=${peer}/tls.key`, `--peer-trusted-ca-file=${peer}/ca.crt`, '--peer-client-cert-auth',
   ];

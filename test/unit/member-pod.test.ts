@@ -201,11 +201,13 @@ describe('memberPod with spec.tls', () => {
     for (const f of [
       '--listen-peer-urls=https://0.0.0.0:2380', '--listen-client-urls=https://0.0.0.0:2379', '--listen-metrics-urls=http://0.0.0.0:2381',
       '--advertise-client-urls=https://db-0.db.prod.svc:2379', '--initial-advertise-peer-urls=https://db-0.db.prod.svc:2380',
-      '--cert-file=/etc/etcd/tls/server/tls.crt', '--key-file=/etc/etcd/tls/server/tls.key', '--trusted-ca-file=/etc/etcd/tls/server/ca.crt',
+      '--cert-file=/etc/etcd/tls/server/tls.crt', '--key-file=/etc/etcd/tls/server/tls.key',
       '--peer-cert-file=/etc/etcd/tls/peer/tls.crt', '--peer-key-file=/etc/etcd/tls/peer/tls.key', '--peer-trusted-ca-file=/etc/etcd/tls/peer/ca.crt', '--peer-client-cert-auth',
     ]) assert.ok(cmd.includes(f), f);
-    assert.ok(!cmd.includes('--client-cert-auth'), 'clients need no certificate unless clientCertAuth');
-    assert.ok(container({ tls: { mode: 'auto', clientCertAuth: true } }).command!.includes('--client-cert-auth'));
+    // etcd turns client-certificate auth on whenever a trusted CA file is given.
+    assert.ok(!cmd.some((f) => /^--(client-cert-auth|trusted-ca-file)/.test(f)), 'clients need no certificate unless clientCertAuth');
+    const strict = container({ tls: { mode: 'auto', clientCertAuth: true } }).command!;
+    assert.ok(strict.includes('--client-cert-auth') && strict.includes('--trusted-ca-file=/etc/etcd/tls/server/ca.crt'));
   });
   it('mounts the auto Secrets read-only, group-readable for the etcd user', () => {
     const p = pod(auto);
