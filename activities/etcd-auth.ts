@@ -3,7 +3,7 @@
 // before it acts, so a retry or a run after a crash finds what the first one did.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ClusterKey } from '../workflows/types.ts';
-import { etcdAccess, withEtcd, type EtcdAccess } from './etcd-client.ts';
+import { authStatus, etcdAccess, withEtcd, type EtcdAccess } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
 import { ROOT, ensurePasswordSecret, readPassword, rootSecretName } from './root-secret.ts';
@@ -12,15 +12,16 @@ import { ROOT, ensurePasswordSecret, readPassword, rootSecretName } from './root
 export const alreadyExists = (err: unknown): boolean => /already exists/i.test((err as Error).message);
 export const notFound = (err: unknown): boolean => /not found/i.test((err as Error).message);
 
-/** Whether etcd has auth on: true, false, or undefined when nobody answers (or root cannot log in). */
+/** Whether etcd has auth on: true, false, or undefined when nobody answers. */
 export async function authEnabledOf(etcd: EtcdAccess, hosts: string[], callTimeoutMs?: number): Promise<boolean | undefined> {
-  if (!hosts.length) return undefined;
-  try {
-    // Logged in as root when the root Secret exists; a plain client when auth is off.
-    return await etcd.withRoot(hosts, async (c) => Boolean((await c.auth.authStatus()).enabled), callTimeoutMs);
-  } catch {
-    return undefined;
-  }
+  return etcd.authOn ?? authStatus(hosts, etcd.creds, callTimeoutMs);
+}
+
+/** The same; nobody answering is a failure to retry. */
+async function authStatusOf(etcd: EtcdAccess, hosts: string[], callTimeoutMs?: number): Promise<boolean> {
+  const on = await authEnabledOf(etcd, hosts, callTimeoutMs);
+  if (on === undefined) throw ApplicationFailure.retryable('cannot tell whether authentication is on: etcd does not answer', 'NotYet');
+  return on;
 }
 
 export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; callTimeoutMs?: number }) {
@@ -53,9 +54,8 @@ export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; cal
       const password = await readPassword(kube, key.namespace, name, 'spec.auth.rootSecret');
       if (!password) throw ApplicationFailure.retryable(`Secret ${key.namespace}/${name} does not exist yet`, 'NotYet');
       const { etcd, eps } = await reach(key);
-      const on = await authEnabledOf(etcd, eps, callTimeoutMs);
-      if (on === true) return 'already';
-      if (on === undefined) throw ApplicationFailure.retryable('etcd does not answer, or root cannot log in with the root Secret\'s password', 'NotYet');
+      const on = await authStatusOf(etcd, eps, callTimeoutMs);
+      if (on) return 'already';
       // Auth is off: a plain client may manage users and roles.
       return withEtcd(eps, async (x) => {
         try { await x.auth.roleAdd({ name: ROOT }); } catch (err) { if (!alreadyExists(err)) throw err; }
@@ -74,9 +74,8 @@ export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; cal
     /** Auth off, as root. Off already: nothing to do. */
     async disableAuth(key: ClusterKey): Promise<'disabled' | 'already'> {
       const { etcd, eps } = await reach(key);
-      const on = await authEnabledOf(etcd, eps, callTimeoutMs);
-      if (on === false) return 'already';
-      if (on === undefined) throw ApplicationFailure.retryable('etcd does not answer, or root cannot log in with the root Secret\'s password', 'NotYet');
+      const on = await authStatusOf(etcd, eps, callTimeoutMs);
+      if (!on) return 'already';
       await etcd.withRoot(eps, (x) => x.auth.authDisable(), callTimeoutMs);
       return 'disabled';
     },

@@ -19,7 +19,7 @@ export interface EtcdCredentials {
 }
 
 export const etcdClient = (hosts: string | string[], callTimeoutMs = 5000, creds: EtcdCredentials = {}, stream = false): Etcd3 =>
-  new Etcd3({
+  loginThroughOurChannel(new Etcd3({
     hosts,
     dialTimeout: Math.min(2000, callTimeoutMs),
     // No deadline on a stream (a snapshot lasts as long as the database takes; heartbeats catch a stall).
@@ -30,7 +30,30 @@ export const etcdClient = (hosts: string | string[], callTimeoutMs = 5000, creds
       grpcOptions: { 'grpc.ssl_target_name_override': creds.tls.servername, 'grpc.default_authority': creds.tls.servername },
     }),
     ...(creds.auth && { auth: { ...creds.auth, callOptions: () => ({ deadline: new Date(Date.now() + callTimeoutMs) }) } }),
-  });
+  }), hosts, callTimeoutMs, creds);
+
+type Authenticator = { getCredentialsFromHost: (address: string, name: string, password: string) => Promise<string> };
+
+/**
+ * etcd3 logs in over a channel of its own made without the client's channel options, so with TLS
+ * it checks the member's certificate against the pod IP it dials instead of the name the operator
+ * verifies, and every login fails. The login goes through a client of ours instead (same hosts,
+ * TLS and name). Pinned to etcd3 1.1.x internals; test/integration/etcd-tls-auth.test.ts fails if they move.
+ */
+function loginThroughOurChannel(client: Etcd3, hosts: string | string[], callTimeoutMs: number, creds: EtcdCredentials): Etcd3 {
+  if (!creds.auth || !creds.tls) return client;
+  const authenticator = (client as unknown as { pool: { authenticator?: Authenticator } }).pool.authenticator;
+  if (!authenticator) throw new Error('etcd3 internals changed: no pool.authenticator to log in through');
+  authenticator.getCredentialsFromHost = async (_address, name, password) => {
+    const plain = etcdClient(hosts, callTimeoutMs, { tls: creds.tls });
+    try {
+      return (await plain.auth.authenticate({ name, password })).token;
+    } finally {
+      plain.close();
+    }
+  };
+  return client;
+}
 
 /** The cluster's member pods (this uid only: a namesake's pods are another cluster). */
 export async function clusterPods(kube: Kube, key: ClusterKey): Promise<V1Pod[]> {
@@ -54,6 +77,8 @@ export interface EtcdAccess {
   creds: EtcdCredentials;
   /** Root's login whenever the root Secret exists (to turn auth off, or to look whether it is on). */
   root?: EtcdCredentials['auth'];
+  /** Whether etcd has auth on (asked without a login when the root Secret exists); undefined when nobody answered. */
+  authOn?: boolean;
   /** Runs `fn` with a client of these hosts and closes it; logged in as root unless etcd has auth off. */
   with<T>(hosts: string | string[], fn: (c: Etcd3) => Promise<T>, callTimeoutMs?: number): Promise<T>;
   /** The same, logged in as root whenever the root Secret exists (whatever spec.auth says). */
@@ -90,16 +115,36 @@ export async function etcdAccess(kube: Kube, key: ClusterKey): Promise<EtcdAcces
   const tlsCreds = spec ? await credentialsFor(kube, { name: key.name, namespace: key.namespace, spec }) : {};
   const password = spec ? await readPassword(kube, key.namespace, rootSecretName(key.name, spec.auth), 'spec.auth.rootSecret').catch(() => undefined) : undefined;
   const root = password ? { username: ROOT, password } : undefined;
-  const creds: EtcdCredentials = { ...tlsCreds, ...(spec?.auth.enabled && root && { auth: root }) };
+  const endpoints = endpointsOf(pods, Boolean(tlsCreds.tls));
+  // Log in only where etcd has auth on: a login to a cluster with auth off is refused, and with
+  // several hosts the client reports that as "unavailable". Unknown (nobody answers): as the spec says.
+  const authOn = root ? await authStatus([...endpoints.values()], tlsCreds) : false;
+  const login = authOn ?? spec?.auth.enabled;
+  const creds: EtcdCredentials = { ...tlsCreds, ...(login && root && { auth: root }) };
   return {
     pods,
-    endpoints: endpointsOf(pods, Boolean(tlsCreds.tls)),
+    endpoints,
     creds,
     root,
+    authOn,
     with: (hosts, fn, callTimeoutMs) => withLogin(hosts, fn, callTimeoutMs, creds),
-    withRoot: (hosts, fn, callTimeoutMs) => withLogin(hosts, fn, callTimeoutMs, { ...tlsCreds, ...(root && { auth: root }) }),
+    withRoot: (hosts, fn, callTimeoutMs) => withLogin(hosts, fn, callTimeoutMs, { ...tlsCreds, ...(authOn !== false && root && { auth: root }) }),
     client: (hosts, callTimeoutMs, stream) => etcdClient(hosts, callTimeoutMs, creds, stream),
   };
+}
+
+/**
+ * Whether etcd has auth on, asked without a login: answered while off; refused while on ("user name
+ * is empty", or with client-certificate auth "user name not found": etcd takes the certificate's CN
+ * as the user). Undefined when nobody answers.
+ */
+export async function authStatus(hosts: string[], tls: EtcdCredentials, callTimeoutMs = 2500): Promise<boolean | undefined> {
+  if (!hosts.length) return undefined;
+  try {
+    return Boolean((await withEtcd(hosts, (c) => c.auth.authStatus(), callTimeoutMs, { tls: tls.tls })).enabled);
+  } catch (err) {
+    return /user name is empty|user name not found|permission denied|invalid auth token/i.test(String((err as Error).message)) ? true : undefined;
+  }
 }
 
 /** etcd member IDs are uint64 strings on the wire; status and workflows use hex. */

@@ -1,7 +1,8 @@
 // TLS and hardened pods on the local stack, in a namespace that enforces the Pod Security
 // "restricted" profile: mode auto (the operator's own CA), client-certificate auth turned on and a
 // certificate renewal rolled out with a writer running, mode secrets with certificates the test
-// makes with openssl, admission refusing a TLS switch, and bad Secrets reported without crashing.
+// makes with openssl, authentication turned on (root from a generated Secret), admission refusing a
+// TLS switch, and bad Secrets reported without crashing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -25,8 +26,8 @@ const tlsSecretYaml = (name: string, crt: string, key: string, ca: string | unde
 const events = (ns: string, name: string, reason: string) => kubectlJson<{ items: { message: string }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name},reason=${reason}`]).items.map((e) => e.message);
 const condition = (ns: string, name: string, type: string) => getCluster(ns, name).status?.conditions?.find((c) => c.type === type);
 
-async function roundTrip(hosts: string, tls?: ClientTls): Promise<string> {
-  const c = new Etcd3({ hosts, dialTimeout: 3000, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 4000) }), ...(tls && tlsOptions(tls)) });
+async function roundTrip(hosts: string, tls?: ClientTls, auth?: { username: string; password: string }): Promise<string> {
+  const c = new Etcd3({ hosts, dialTimeout: 3000, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 4000) }), ...(tls && tlsOptions(tls)), ...(auth && { auth }) });
   try {
     await c.put('probe').value('ok');
     return await c.get('probe').string() ?? '';
@@ -92,6 +93,19 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     assert.ok(v.acked > 100, `the writer made progress (${v.acked})`);
     assert.deepEqual(v.missing, []);
     assert.deepEqual(v.wrongValue, []);
+  });
+
+  it('spec.auth.enabled on the running TLS cluster: root from the generated Secret gets in, a client without a login does not', { timeout: 180_000 }, async () => {
+    kubectl(['patch', KINDS, '-n', ns, 'auto', '--type=merge', '-p', JSON.stringify({ spec: { auth: { enabled: true } } })]);
+    await waitFor('ConfigureAuth succeeded', () => events(ns, 'auto', 'ConfigureAuthSucceeded').length === 1, { timeoutMs: 120_000, intervalMs: 1000 });
+    await waitConverged(ns, 'auto', 3);
+    const password = secretData(ns, 'auto-root').text('password');
+    assert.ok(password.length >= 32, 'a random root password');
+    const https = clientServiceEndpoint(ns, 'auto', 'https');
+    await assert.rejects(roundTrip(https, clientTls), /user name is empty|permission denied|authentication/i, 'no login: refused');
+    assert.equal(await roundTrip(https, clientTls, { username: 'root', password }), 'ok');
+    await assert.rejects(roundTrip(https, clientTls, { username: 'root', password: 'wrong' }), /authentication failed/i);
+    assert.ok(events(ns, 'auto', 'AuthEnabled').some((m) => /Secret auto-root/.test(m)));
   });
 
   it('spec.tls cannot be removed or change mode: admission says why', () => {
