@@ -5,16 +5,21 @@
 // TLS switch, and bad Secrets reported without crashing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { Etcd3 } from 'etcd3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withEtcd } from '../../activities/etcd-client.ts';
 import { testCA } from '../support/certs.ts';
 import { clusterYaml, getCluster, waitConverged } from '../support/clusters.ts';
 import { kubectl, kubectlJson } from '../support/kube.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
+import { toolDir } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
-import { Writer, clientServiceEndpoint, tlsOptions, type ClientTls } from '../support/writer.ts';
+import { Writer, clientServiceEndpoint, type ClientTls } from '../support/writer.ts';
 
 const KINDS = 'etcdclusters.etcd.operator.dev';
+const temporalCli = join(toolDir('temporal'), 'temporal');
 const secretData = (ns: string, name: string) => {
   const s = kubectlJson<{ type: string; data: Record<string, string> }>(['get', 'secret', '-n', ns, name]);
   return { type: s.type, text: (k: string) => Buffer.from(s.data[k] ?? '', 'base64').toString('utf8') };
@@ -26,14 +31,13 @@ const tlsSecretYaml = (name: string, crt: string, key: string, ca: string | unde
 const events = (ns: string, name: string, reason: string) => kubectlJson<{ items: { message: string }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name},reason=${reason}`]).items.map((e) => e.message);
 const condition = (ns: string, name: string, type: string) => getCluster(ns, name).status?.conditions?.find((c) => c.type === type);
 
+/** A put and a get through the client Service IP; the operator's client factory (it logs in over the TLS channel that verifies the Service's name). */
 async function roundTrip(hosts: string, tls?: ClientTls, auth?: { username: string; password: string }): Promise<string> {
-  const c = new Etcd3({ hosts, dialTimeout: 3000, defaultCallOptions: () => ({ deadline: new Date(Date.now() + 4000) }), ...(tls && tlsOptions(tls)), ...(auth && { auth }) });
-  try {
+  const creds = { ...(tls && { tls: tls as Required<ClientTls> }), ...(auth && { auth }) };
+  return withEtcd(hosts, async (c) => {
     await c.put('probe').value('ok');
     return await c.get('probe').string() ?? '';
-  } finally {
-    c.close();
-  }
+  }, 4000, creds);
 }
 
 describe('TLS and hardened member pods in a restricted namespace', () => {
@@ -106,6 +110,26 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     assert.equal(await roundTrip(https, clientTls, { username: 'root', password }), 'ok');
     await assert.rejects(roundTrip(https, clientTls, { username: 'root', password: 'wrong' }), /authentication failed/i);
     assert.ok(events(ns, 'auto', 'AuthEnabled').some((m) => /Secret auto-root/.test(m)));
+  });
+
+  it('no password or private key the operator or the test made appears in any workflow history or the operator\'s log', { timeout: 120_000 }, () => {
+    const secrets = [
+      secretData(ns, 'auto-root').text('password'),
+      ...['auto-ca', 'auto-peer-tls', 'auto-server-tls', 'auto-operator-client-tls'].map((n) => secretData(ns, n).text('tls.key')),
+    ];
+    // Keys as they would show in a log or a payload: the PEM body lines, and base64 of the password.
+    const needles = secrets.flatMap((v) => (v.includes('PRIVATE KEY') ? v.split('\n').filter((l) => l.length > 40) : [v, Buffer.from(v).toString('base64')]));
+    assert.ok(needles.length >= 6);
+    const ids = (JSON.parse(execFileSync(temporalCli, ['workflow', 'list', '--query', `TaskQueue='${suite.operator.taskQueue}'`, '--limit', '500', '-o', 'json'], { encoding: 'utf8' })) as { execution: { workflowId: string; runId: string } }[]);
+    assert.ok(ids.length >= 5, `workflows of this run: ${ids.length}`);
+    for (const w of ids) {
+      const history = execFileSync(temporalCli, ['workflow', 'show', '-w', w.execution.workflowId, '-r', w.execution.runId, '-o', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      // Payloads are base64 JSON: decode every data field before looking.
+      const decoded = [...history.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
+      for (const n of needles) assert.ok(!history.includes(n) && !decoded.includes(n), `a secret value in the history of ${w.execution.workflowId}`);
+    }
+    const log = readFileSync(suite.operator.logFile, 'utf8');
+    for (const n of needles) assert.ok(!log.includes(n), 'a secret value in the operator log');
   });
 
   it('spec.tls cannot be removed or change mode: admission says why', () => {
