@@ -5,7 +5,8 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ownedMeta, type ClusterRef } from '../k8s/manifests/owner.ts';
 import type { AuthSpec } from '../k8s/security-spec.ts';
-import { isNotFound, type Kube } from './kube-client.ts';
+import type { Kube } from './kube-client.ts';
+import { readSecretText } from './secret-text.ts';
 
 export const ROOT = 'root';
 export const PASSWORD_KEY = 'password';
@@ -16,16 +17,11 @@ export const newPassword = (): string => randomBytes(24).toString('base64url');
 
 /** The `password` key of a Secret; undefined when the Secret does not exist; a Secret without the key is a permanent failure. */
 export async function readPassword(kube: Kube, namespace: string, name: string, field: string): Promise<string | undefined> {
-  let s: V1Secret;
-  try {
-    s = await kube.core.readNamespacedSecret({ namespace, name });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-  const v = s.data?.[PASSWORD_KEY];
+  const data = await readSecretText(kube, namespace, name);
+  if (!data) return undefined;
+  const v = data[PASSWORD_KEY];
   if (!v) throw ApplicationFailure.nonRetryable(`${field}: Secret ${namespace}/${name} has no key "${PASSWORD_KEY}"`, 'SecretInvalid');
-  return Buffer.from(v, 'base64').toString('utf8');
+  return v;
 }
 
 /** Creates the Secret with a random password unless it exists (never overwrites: it may be someone's password). */

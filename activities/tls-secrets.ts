@@ -1,25 +1,18 @@
 // Reading a cluster's certificate Secrets (mode auto's or the user's) and checking that each can do
 // its job; the fingerprint of the ones members use. Keys are read here and never returned upward
 // except to build a TLS connection inside an activity.
-import type { V1Secret } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { clientServiceHost, memberName } from '../k8s/api.ts';
 import type { ClusterRef } from '../k8s/manifests/owner.ts';
 import type { TlsSpec } from '../k8s/security-spec.ts';
 import { tlsSecretName, type TlsRole } from '../k8s/tls-names.ts';
-import { isNotFound, type Kube } from './kube-client.ts';
+import type { Kube } from './kube-client.ts';
+import { readSecretText } from './secret-text.ts';
 import { certFingerprint, tlsFilesProblem, type TlsFiles } from './x509.ts';
 
 export async function readTlsSecret(kube: Kube, namespace: string, name: string): Promise<TlsFiles | undefined> {
-  let s: V1Secret;
-  try {
-    s = await kube.core.readNamespacedSecret({ namespace, name });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-  const text = (k: string) => (s.data?.[k] ? Buffer.from(s.data[k], 'base64').toString('utf8') : undefined);
-  return { 'tls.crt': text('tls.crt'), 'tls.key': text('tls.key'), 'ca.crt': text('ca.crt') };
+  const data = await readSecretText(kube, namespace, name);
+  return data && { 'tls.crt': data['tls.crt'], 'tls.key': data['tls.key'], 'ca.crt': data['ca.crt'] };
 }
 
 const FIELD: Record<TlsRole, string> = { peer: 'spec.tls.peerSecret', server: 'spec.tls.serverSecret', operatorClient: 'spec.tls.operatorClientSecret' };
