@@ -70,6 +70,9 @@ describe('EtcdCluster CRD CEL rules', () => {
     ['one minor step up at a time', /int\(self\.split\('\.'\)\[1\]\) <= int\(oldSelf\.split\('\.'\)\[1\]\) \+ 1/, /one minor version at a time/],
     ['supported minors only', /\['3\.5', '3\.6'\]\.exists/, /3\.5, 3\.6/],
     ['election timeout at least 5 heartbeats', /self\.electionTimeoutMs >= 5 \* self\.heartbeatIntervalMs/, /spec\.options\.electionTimeoutMs/],
+    ['TLS neither added, removed nor switched', /has\(self\.tls\) == has\(oldSelf\.tls\).*self\.tls\.mode == oldSelf\.tls\.mode/, /spec\.tls cannot be added, removed or change mode/],
+    ['mode secrets names its three Secrets', /self\.mode != 'secrets' \|\| \(has\(self\.peerSecret\)/, /required when spec\.tls\.mode is secrets/],
+    ['mode auto names none', /self\.mode != 'auto' \|\| \(!has\(self\.peerSecret\)/, /must not be set when spec\.tls\.mode is auto/],
   ];
   for (const [name, rule, message] of expected) {
     it(`has a rule: ${name}`, () => assert.ok(CLUSTER_CEL_RULES.some((r) => rule.test(r.rule) && message.test(r.message))));
