@@ -15,6 +15,7 @@ import { rolloutActivities } from './rollout.ts';
 import { maintenanceActivities } from './etcd-maintenance.ts';
 import { certificateActivities } from './kube-certificates.ts';
 import { authActivities } from './etcd-auth.ts';
+import { userActivities } from './etcd-users.ts';
 import type { Client } from '@temporalio/client';
 import type { Kube } from './kube-client.ts';
 
@@ -52,6 +53,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...rolloutActivities({ kube, defaultRepository }),
     ...maintenanceActivities({ kube }),
     ...authActivities({ kube }),
+    ...userActivities({ kube, now }),
   });
 }
 

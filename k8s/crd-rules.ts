@@ -105,6 +105,19 @@ export function destinationRules(at: readonly string[]): PlacedCelRule[] {
   return [{ at, rule: 'has(self.s3) != has(self.pvc)', message: `${at.join('.')}: ${CEL_MESSAGES.ONE_DESTINATION}` }];
 }
 
+export const USER_CEL_RULES: readonly PlacedCelRule[] = [
+  {
+    at: ['spec'],
+    rule: 'self.clusterName == oldSelf.clusterName && self.username == oldSelf.username',
+    message: 'spec.clusterName and spec.username are immutable: create another EtcdUser',
+  },
+  {
+    at: ['spec'],
+    rule: "!has(self.roles) || self.roles.all(r, !has(r.permissions) || r.permissions.all(p, !(has(p.prefix) && p.prefix && has(p.rangeEnd))))",
+    message: 'a permission sets prefix or rangeEnd, not both',
+  },
+];
+
 export const BACKUP_CEL_RULES: readonly PlacedCelRule[] = [
   ...destinationRules(['spec', 'destination']),
   {

@@ -1,11 +1,12 @@
 // The EtcdCluster CustomResourceDefinition, built from the zod schemas plus the CEL rules, and its
 // YAML rendering. scripts/gen-crds.ts writes it to deploy/crds/; a unit test keeps that file fresh.
 import { stringify } from 'yaml';
-import { CLUSTER_NAME_MAX_LENGTH, DNS1035_LABEL, ETCD_BACKUP, ETCD_CLUSTER, GROUP, VERSION } from './api.ts';
+import { CLUSTER_NAME_MAX_LENGTH, DNS1035_LABEL, ETCD_BACKUP, ETCD_CLUSTER, ETCD_USER, GROUP, VERSION } from './api.ts';
 import { EtcdBackupSpecSchema, EtcdBackupStatusSchema } from './backup-spec.ts';
 import { EtcdClusterSpecSchema } from './cluster-spec.ts';
 import { EtcdClusterStatusSchema } from './cluster-status.ts';
-import { BACKUP_CEL_RULES, CLUSTER_CEL_RULES, type PlacedCelRule } from './crd-rules.ts';
+import { BACKUP_CEL_RULES, CLUSTER_CEL_RULES, USER_CEL_RULES, type PlacedCelRule } from './crd-rules.ts';
+import { EtcdUserSpecSchema, EtcdUserStatusSchema } from './user-spec.ts';
 import { toStructuralSchema, type JSONSchemaProps } from './structural-schema.ts';
 
 export interface PrinterColumn {
@@ -40,6 +41,15 @@ export interface CustomResourceDefinition {
 
 export const ETCD_CLUSTER_CRD_NAME = `${ETCD_CLUSTER.plural}.${GROUP}`;
 export const ETCD_BACKUP_CRD_NAME = `${ETCD_BACKUP.plural}.${GROUP}`;
+export const ETCD_USER_CRD_NAME = `${ETCD_USER.plural}.${GROUP}`;
+
+export const USER_PRINTER_COLUMNS: PrinterColumn[] = [
+  { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterName' },
+  { name: 'Username', type: 'string', jsonPath: '.spec.username' },
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Credentials', type: 'string', jsonPath: '.status.credentialsSecret', description: 'Secret an application mounts' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
 
 export const BACKUP_PRINTER_COLUMNS: PrinterColumn[] = [
   { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterName', description: 'EtcdCluster backed up' },
@@ -151,10 +161,44 @@ export function etcdBackupCrd(): CustomResourceDefinition {
   };
 }
 
+export function etcdUserCrd(): CustomResourceDefinition {
+  const root: JSONSchemaProps = {
+    description: 'EtcdUser is a user of an EtcdCluster with its roles and key permissions; its credentials Secret is what an application mounts.',
+    type: 'object',
+    properties: {
+      apiVersion: { description: 'APIVersion of this object.', type: 'string' },
+      kind: { description: 'Kind of this object.', type: 'string' },
+      metadata: { type: 'object' },
+      spec: toStructuralSchema(EtcdUserSpecSchema),
+      status: toStructuralSchema(EtcdUserStatusSchema),
+    },
+    required: ['spec'],
+  };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: ETCD_USER_CRD_NAME },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: { ...ETCD_USER, shortNames: ['etcduser'], categories: ['etcd'] },
+      versions: [{
+        name: VERSION,
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: attachCelRules(root, USER_CEL_RULES) },
+        subresources: { status: {} },
+        additionalPrinterColumns: USER_PRINTER_COLUMNS,
+      }],
+    },
+  };
+}
+
 /** Every generated CRD file, path relative to the repository root. */
 export function crdFiles(): { path: string; content: string }[] {
   return [
     { path: 'deploy/crds/etcdclusters.yaml', content: renderYaml(etcdClusterCrd()) },
     { path: 'deploy/crds/etcdbackups.yaml', content: renderYaml(etcdBackupCrd()) },
+    { path: 'deploy/crds/etcdusers.yaml', content: renderYaml(etcdUserCrd()) },
   ];
 }

@@ -6,6 +6,7 @@ import { connectClient, temporalAddress, temporalNamespace } from '../client/tem
 import { Dispatcher } from '../client/dispatcher.ts';
 import { ClusterWatcher } from '../client/watcher.ts';
 import { BackupWatcher } from '../client/backup-watcher.ts';
+import { UserWatcher } from '../client/user-watcher.ts';
 import { TASK_QUEUE } from '../workflows/ids.ts';
 import { createOperatorWorker } from './worker.ts';
 
@@ -21,6 +22,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const client = await connectClient();
   const watcher = new ClusterWatcher(kube, new Dispatcher(client, kube, taskQueue, log), log, opts.namespace);
   const backups = new BackupWatcher(kube, client, taskQueue, log, opts.namespace);
+  const users = new UserWatcher(kube, client, taskQueue, log, opts.namespace);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -28,7 +30,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     // The SDK also reacts to SIGTERM/SIGINT by draining the worker; only ask if it has not yet.
-    void Promise.all([watcher.stop(), backups.stop()]).finally(() => { if (worker.getState() === 'RUNNING') worker.shutdown(); });
+    void Promise.all([watcher.stop(), backups.stop(), users.stop()]).finally(() => { if (worker.getState() === 'RUNNING') worker.shutdown(); });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -37,6 +39,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const running = worker.run();
   await watcher.start();
   await backups.start();
+  await users.start();
   await running;
   await client.connection.close();
   await connection.close();

@@ -16,3 +16,5 @@ export const deleteBackupWorkflowId = (backup: { uid: string }) => `etcdbackup-$
 export const backupScheduleId = (key: Pick<ClusterKey, 'uid'>) => `etcdbackup-schedule-${key.uid}`;
 /** Scheduled runs get `-<scheduled time>` appended by the server. */
 export const scheduledBackupWorkflowIdPrefix = (key: Pick<ClusterKey, 'uid'>) => `${clusterWorkflowId(key)}/scheduled-backup`;
+/** The long-lived workflow of one EtcdUser. */
+export const userWorkflowId = (user: { uid: string }) => `etcduser-${user.uid}`;

@@ -10,3 +10,4 @@ export { recoverClusterWorkflow } from './recover.ts';
 export { rollingUpdateWorkflow } from './rolling-update.ts';
 export { defragClusterWorkflow } from './defrag.ts';
 export { configureAuthWorkflow } from './configure-auth.ts';
+export { etcdUserWorkflow } from './user.ts';

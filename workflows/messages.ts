@@ -26,3 +26,5 @@ export const approveRecoveryUpdate = defineUpdate<{ approved: string }>('approve
 export const defragSignal = defineSignal('defrag');
 /** The CLI's defrag request: refused while the cluster is being deleted; answers whether one was already pending. */
 export const defragUpdate = defineUpdate<{ alreadyRequested: boolean }>('defrag');
+/** The watcher saw the EtcdUser change (spec, deletion): look again now. */
+export const userChangedSignal = defineSignal('userChanged');

@@ -1,8 +1,9 @@
 // TLS and hardened pods on the local stack, in a namespace that enforces the Pod Security
 // "restricted" profile: mode auto (the operator's own CA), client-certificate auth turned on and a
 // certificate renewal rolled out with a writer running, mode secrets with certificates the test
-// makes with openssl, authentication turned on (root from a generated Secret), admission refusing a
-// TLS switch, and bad Secrets reported without crashing.
+// makes with openssl, authentication turned on (root from a generated Secret), EtcdUsers (their
+// permissions, a password change, deletion, bad input), admission refusing a TLS switch, and bad
+// Secrets reported without crashing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,6 +31,8 @@ const tlsSecretYaml = (name: string, crt: string, key: string, ca: string | unde
 });
 const events = (ns: string, name: string, reason: string) => kubectlJson<{ items: { message: string }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name},reason=${reason}`]).items.map((e) => e.message);
 const condition = (ns: string, name: string, type: string) => getCluster(ns, name).status?.conditions?.find((c) => c.type === type);
+const userCondition = (ns: string, name: string) => kubectlJson<{ status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }>(['get', 'etcdusers.etcd.operator.dev', '-n', ns, name]).status?.conditions?.find((c) => c.type === 'Ready');
+const userReady = (ns: string, name: string) => userCondition(ns, name)?.status;
 
 /** A put and a get through the client Service IP; the operator's client factory (it logs in over the TLS channel that verifies the Service's name). */
 async function roundTrip(hosts: string, tls?: ClientTls, auth?: { username: string; password: string }): Promise<string> {
@@ -44,6 +47,8 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
   const suite = useOperatorNamespace('e2e-security');
   let ns: string;
   let clientTls: ClientTls;
+  /** Passwords the operator generated for users (their Secrets are gone with them): scanned for too. */
+  const madePasswords: string[] = [];
   const pki = testCA();
 
   before(() => {
@@ -112,9 +117,54 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     assert.ok(events(ns, 'auto', 'AuthEnabled').some((m) => /Secret auto-root/.test(m)));
   });
 
+  it('an EtcdUser with readwrite on prefix app/: its credentials Secret logs in, writes app/x, is denied other/y; a password change takes effect; deleting it revokes it', { timeout: 240_000 }, async () => {
+    kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({
+      apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdUser', metadata: { name: 'app' },
+      spec: { clusterName: 'auto', username: 'app', roles: [{ name: 'app-rw', permissions: [{ type: 'readwrite', key: 'app/', prefix: true }] }] },
+    }));
+    await waitFor('EtcdUser Ready', () => userReady(ns, 'app') === 'True', { timeoutMs: 120_000, intervalMs: 1000 });
+    const cred = secretData(ns, 'app-credentials');
+    assert.equal(cred.text('endpoints'), `https://auto-client.${ns}.svc:2379`);
+    assert.equal(cred.text('username'), 'app');
+    assert.ok(cred.text('ca.crt').includes('BEGIN CERTIFICATE'));
+    const https = clientServiceEndpoint(ns, 'auto', 'https');
+    const login = (password: string) => ({ username: 'app', password });
+    const tls = { ...clientTls, ca: Buffer.from(cred.text('ca.crt')) };
+    const put = (key: string, password: string) => withEtcd(https, async (c) => { await c.put(key).value('v'); }, 4000, { tls: tls as Required<ClientTls>, auth: login(password) });
+    const first = cred.text('password');
+    madePasswords.push(first);
+    await put('app/x', first);
+    await assert.rejects(put('other/y', first), /permission denied/);
+
+    kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-password' }, stringData: { password: 'a-new-password-for-app-0123456789' } }));
+    await waitFor('the new password works', () => put('app/x', 'a-new-password-for-app-0123456789').then(() => true, () => false), { timeoutMs: 90_000, intervalMs: 2000 });
+    await assert.rejects(put('app/x', first), /authentication failed/);
+    await waitFor('credentials Secret updated', () => secretData(ns, 'app-credentials').text('password') === 'a-new-password-for-app-0123456789', { timeoutMs: 30_000, intervalMs: 1000 });
+
+    kubectl(['delete', 'etcdusers.etcd.operator.dev', '-n', ns, 'app', '--wait=true', '--timeout=60s']);
+    await assert.rejects(put('app/x', 'a-new-password-for-app-0123456789'), /authentication failed/);
+  });
+
+  it('bad EtcdUsers: an unknown cluster, a duplicate username: a Ready=False condition and a Warning Event each; an invalid permission is refused at admission', { timeout: 120_000 }, async () => {
+    const user = (name: string, spec: object) => kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdUser', metadata: { name }, spec }));
+    user('lost', { clusterName: 'nope', username: 'lost' });
+    user('first', { clusterName: 'auto', username: 'shared' });
+    await waitFor('first Ready', () => userReady(ns, 'first') === 'True', { timeoutMs: 60_000, intervalMs: 1000 });
+    user('second', { clusterName: 'auto', username: 'shared' });
+    await waitFor('unknown cluster reported', () => /EtcdCluster \S+\/nope does not exist/.test(userCondition(ns, 'lost')?.message ?? ''), { timeoutMs: 60_000, intervalMs: 1000 });
+    assert.equal(userCondition(ns, 'lost')?.reason, 'ClusterNotFound');
+    await waitFor('duplicate reported', () => userCondition(ns, 'second')?.reason === 'DuplicateUsername', { timeoutMs: 60_000, intervalMs: 1000 });
+    assert.match(userCondition(ns, 'second')!.message, /already managed by EtcdUser first/);
+    assert.ok(events(ns, 'lost', 'ClusterNotFound').length === 1);
+    assert.ok(events(ns, 'second', 'DuplicateUsername').length === 1);
+    assert.throws(() => user('badperm', { clusterName: 'auto', username: 'b', roles: [{ name: 'r', permissions: [{ type: 'admin', key: 'x' }] }] }), /Unsupported value: "admin"/);
+    kubectl(['delete', 'etcdusers.etcd.operator.dev', '-n', ns, 'lost', 'first', 'second', '--wait=true', '--timeout=60s']);
+  });
+
   it('no password or private key the operator or the test made appears in any workflow history or the operator\'s log', { timeout: 120_000 }, () => {
     const secrets = [
       secretData(ns, 'auto-root').text('password'),
+      'a-new-password-for-app-0123456789', ...madePasswords,
       ...['auto-ca', 'auto-peer-tls', 'auto-server-tls', 'auto-operator-client-tls'].map((n) => secretData(ns, n).text('tls.key')),
     ];
     // Keys as they would show in a log or a payload: the PEM body lines, and base64 of the password.

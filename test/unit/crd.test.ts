@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { attachCelRules, crdFiles, etcdBackupCrd, etcdClusterCrd } from '../../k8s/crd.ts';
+import { attachCelRules, crdFiles, etcdBackupCrd, etcdUserCrd, etcdClusterCrd } from '../../k8s/crd.ts';
 import { CLUSTER_CEL_RULES } from '../../k8s/crd-rules.ts';
 import { walkSchema, type JSONSchemaProps } from '../../k8s/structural-schema.ts';
 
@@ -130,7 +130,7 @@ describe('checked-in CRD files', () => {
     it(`${path} equals a fresh generation (run npm run gen:crds)`, async () => {
       assert.equal(await readFile(new URL(`../../${path}`, import.meta.url), 'utf8'), content);
     });
-    const object = path.endsWith('etcdbackups.yaml') ? etcdBackupCrd() : crd;
+    const object = path.endsWith('etcdbackups.yaml') ? etcdBackupCrd() : path.endsWith('etcdusers.yaml') ? etcdUserCrd() : crd;
     it(`${path} parses back to the CRD object`, () => assert.deepEqual(parse(content), JSON.parse(JSON.stringify(object))));
   }
 });

@@ -9,6 +9,7 @@ import type { Activities } from '../../activities/index.ts';
 import type { MemberPlan } from '../../activities/kube-members.ts';
 import type { EventInput, OperationOutcome, OperationStep } from '../../activities/kube-status.ts';
 import type { RestoreSource } from '../../activities/restore.ts';
+import type { UserKey, UserSnapshot } from '../../activities/etcd-users.ts';
 import { FINALIZER, clientServiceName, clientURL, headlessServiceName, pdbName, peerURL, pvcName } from '../../k8s/api.ts';
 import { upgradePathProblem } from '../../k8s/upgrade-path.ts';
 import { memberIndex, quorumOf } from '../../workflows/reconcile-planner.ts';
@@ -306,8 +307,37 @@ export class FakeCluster {
 }
 
 /** Every fake cluster of a test file, by uid; the worker's activities find theirs by the key. */
+/** An EtcdUser of a fake cluster: the object, its password Secret (a version number) and what etcd holds. */
+export interface FakeUser {
+  key: UserKey;
+  generation: number;
+  exists: boolean;
+  deleting: boolean;
+  finalizer: boolean;
+  problem?: { reason: string; message: string };
+  passwordSecret: boolean;
+  passwordVersion: number;
+  /** The user in etcd: which spec generation and password version it was set from. */
+  inEtcd?: { generation: number; passwordVersion: number };
+  status?: { ready: boolean; reason: string; message: string; credentialsSecret?: string };
+}
+
 export class FakeWorld {
   private readonly clusters = new Map<string, FakeCluster>();
+  /** EtcdUser uid -> its user and cluster. */
+  readonly users = new Map<string, { user: FakeUser; cluster: FakeCluster }>();
+
+  addUser(c: FakeCluster, name = 'app'): FakeUser {
+    const user: FakeUser = { key: { namespace: c.key.namespace, name, uid: randomUUID() }, generation: 1, exists: true, deleting: false, finalizer: false, passwordSecret: false, passwordVersion: 1 };
+    this.users.set(user.key.uid, { user, cluster: c });
+    return user;
+  }
+
+  byUser(uid: string): { user: FakeUser; key: ClusterKey } {
+    const u = this.users.get(uid);
+    if (!u) throw ApplicationFailure.nonRetryable(`no fake user with uid ${uid}`, 'TestSetup');
+    return { user: u.user, key: u.cluster.key };
+  }
   /** Backup uid -> the cluster whose upgrade made it. */
   readonly backups = new Map<string, FakeCluster>();
 
@@ -402,6 +432,62 @@ export function createFakeActivities(world: FakeWorld): Activities {
         c.writes.push('etcd auth disable');
         return 'disabled' as const;
       });
+    },
+
+    // --- EtcdUsers
+
+    async readEtcdUser(key: UserKey): Promise<UserSnapshot | undefined> {
+      const { user: u, key: ck } = world.byUser(key.uid);
+      return run('readEtcdUser', ck, [key], () => (u.exists
+        ? { generation: u.generation, deleting: u.deleting, ...(u.problem && { problem: { ...u.problem } }), cluster: ck, fingerprint: `${u.generation}|${u.passwordVersion}` }
+        : undefined));
+    },
+    async ensureUserFinalizer(key: UserKey): Promise<void> {
+      const { user: u, key: ck } = world.byUser(key.uid);
+      return run('ensureUserFinalizer', ck, [key], () => { u.finalizer = true; });
+    },
+    async removeUserFinalizer(key: UserKey): Promise<void> {
+      const { user: u, key: ck } = world.byUser(key.uid);
+      return run('removeUserFinalizer', ck, [key], () => { u.finalizer = false; if (u.deleting) u.exists = false; });
+    },
+    async ensureUserPassword(key: UserKey): Promise<{ secret: string; created: boolean }> {
+      const { user: u, key: ck } = world.byUser(key.uid);
+      return run('ensureUserPassword', ck, [key], (c) => {
+        const created = !u.passwordSecret;
+        if (created) c.writes.push(`create Secret/${key.name}-password`);
+        u.passwordSecret = true;
+        return { secret: `${key.name}-password`, created };
+      });
+    },
+    async applyUserInEtcd(key: UserKey): Promise<{ roles: string[]; authOn: boolean }> {
+      const { user: u, key: ck } = world.byUser(key.uid);
+      return run('applyUserInEtcd', ck, [key], (c) => {
+        if (!u.passwordSecret) throw ApplicationFailure.retryable('no password Secret yet', 'NotYet');
+        u.inEtcd = { generation: u.generation, passwordVersion: u.passwordVersion };
+        c.writes.push(`etcd user ${key.name} g${u.generation} password v${u.passwordVersion}`);
+        return { roles: ['app-rw'], authOn: c.authOn };
+      });
+    },
+    async writeUserCredentials(key: UserKey): Promise<string> {
+      const { key: ck } = world.byUser(key.uid);
+      return run('writeUserCredentials', ck, [key], (c) => { c.writes.push(`apply Secret/${key.name}-credentials`); return `${key.name}-credentials`; });
+    },
+    async deleteUserFromEtcd(key: UserKey): Promise<{ user: string; roles: string[] }> {
+      const { user: u, key: ck } = world.byUser(key.uid);
+      return run('deleteUserFromEtcd', ck, [key], (c) => {
+        const had = Boolean(u.inEtcd);
+        if (had) c.writes.push(`etcd user ${key.name} deleted`);
+        u.inEtcd = undefined;
+        return { user: had ? key.name : '', roles: had ? ['app-rw'] : [] };
+      });
+    },
+    async reportUser(key: UserKey, r: Parameters<Activities['reportUser']>[1]): Promise<void> {
+      const { user: u, key: ck } = world.byUser(key.uid);
+      return run('reportUser', ck, [key, r], () => { u.status = { ready: r.ready, reason: r.reason, message: r.message, ...(r.credentialsSecret && { credentialsSecret: r.credentialsSecret }) }; });
+    },
+    async recordUserEvent(key: UserKey, e: EventInput): Promise<void> {
+      const { key: ck } = world.byUser(key.uid);
+      return run('recordUserEvent', ck, [key, e], (c) => { c.events.set(`user-${key.name}.${e.id}`, e); });
     },
 
     async reportTlsProblem(key: ClusterKey, message: string): Promise<void> {

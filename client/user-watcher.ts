@@ -1,0 +1,70 @@
+// Informer on EtcdUser objects: every add, update and deletion (held by our finalizer) signals the
+// user's workflow, starting it if needed (signal-with-start on `etcduser-<uid>`, so relists and
+// repeats are harmless). The workflow reads the object itself and decides; the watcher only wakes it.
+import type { Client } from '@temporalio/client';
+import { makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Kube } from '../activities/kube-client.ts';
+import { ETCD_USER, FINALIZER, GROUP, VERSION } from '../k8s/api.ts';
+import { userWorkflowId } from '../workflows/ids.ts';
+import { userChangedSignal } from '../workflows/messages.ts';
+import { restartOnError } from './informer-restart.ts';
+
+/** Pure: whether this EtcdUser object needs its workflow (a deleted one only while our finalizer holds it). */
+export const userNeedsWorkflow = (obj: KubernetesObject): boolean =>
+  !obj.metadata?.deletionTimestamp || Boolean(obj.metadata.finalizers?.includes(FINALIZER));
+
+export class UserWatcher {
+  private informer?: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  private stopped = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 5 * 60_000) {}
+
+  async start(): Promise<void> {
+    const path = this.namespace
+      ? `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${ETCD_USER.plural}`
+      : `/apis/${GROUP}/${VERSION}/${ETCD_USER.plural}`;
+    const list = () => (this.namespace
+      ? this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: ETCD_USER.plural })
+      : this.kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: ETCD_USER.plural })) as never;
+    const informer = makeInformer<KubernetesObject>(this.kube.config, path, list);
+    const on = (obj: KubernetesObject) => { void this.handle(obj); };
+    informer.on('add', on);
+    informer.on('update', on);
+    restartOnError(informer, 'etcdusers', this.log, () => this.stopped);
+    this.informer = informer;
+    // A missing CRD or permission must not stop the operator: the informer retries with backoff.
+    await informer.start().catch((err: unknown) => this.log.warn({ what: 'etcdusers', err: String(err) }, 'watch failed; retrying'));
+    this.resync();
+  }
+
+  /** Now and then every user's workflow is signalled again (started if it was lost). */
+  private resync(): void {
+    this.timer = setTimeout(() => {
+      if (this.stopped) return;
+      for (const obj of this.informer?.list() ?? []) void this.handle(obj);
+      this.resync();
+    }, this.resyncMs);
+    this.timer.unref();
+  }
+
+  async handle(obj: KubernetesObject): Promise<void> {
+    const { name, namespace, uid } = obj.metadata ?? {};
+    if (!name || !namespace || !uid || !userNeedsWorkflow(obj)) return;
+    const user = { namespace, name, uid };
+    try {
+      await this.client.workflow.signalWithStart('etcdUserWorkflow', {
+        workflowId: userWorkflowId(user), taskQueue: this.taskQueue, args: [{ user }], signal: userChangedSignal, signalArgs: [],
+      });
+    } catch (err) {
+      this.log.warn({ user: `${namespace}/${name}`, err: String(err) }, 'signalling the user workflow failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.informer?.stop();
+  }
+}
