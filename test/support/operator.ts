@@ -103,6 +103,8 @@ export function useOperatorNamespace(prefix: string, o: { env?: () => Record<str
   after(async () => {
     // Backups first, while the operator runs: their finalizer deletes the stored snapshots.
     kubectl(['delete', 'etcdbackups.etcd.operator.dev', '--all', '-n', ctx.ns, '--wait=true', '--timeout=120s']);
+    // Users next, while their cluster still answers: their finalizer deletes them from etcd.
+    kubectl(['delete', 'etcdusers.etcd.operator.dev', '--all', '-n', ctx.ns, '--wait=true', '--timeout=120s']);
     kubectl(['delete', 'etcdcluster', '--all', '-n', ctx.ns, '--wait=true', '--timeout=120s']);
     await ctx.operator.drain();
     await ctx.operator.stop();
