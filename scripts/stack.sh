@@ -185,11 +185,29 @@ cmd_env() {
   echo "export PATH=$path\$PATH"
 }
 
+# The sample application's image (examples/sample-app): the app bundled with esbuild, this machine's
+# node binary and the shared libraries it links, imported into the node's containerd.
+SAMPLE_APP_IMAGE=etcd-operator.local/sample-app:dev
+cmd_sample_app_image() {
+  [[ -S ${CONTAINERD_SOCK:-} ]] || die "the local node is not up: run scripts/stack.sh up first"
+  local tmp node_bin lib; tmp=$(mktemp -d); node_bin=$(readlink -f "$(command -v node)")
+  mkdir -p "$tmp/root/app" "$tmp/root/usr/bin" "$tmp/root/tmp" "$CACHE/images-sample-app"
+  "$ROOT/node_modules/.bin/esbuild" "$ROOT/examples/sample-app/app.ts" --bundle --platform=node --format=cjs \
+    --outfile="$tmp/root/app/app.cjs" --log-level=warning
+  cp "$node_bin" "$tmp/root/usr/bin/node"
+  for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do mkdir -p "$tmp/root$(dirname "$lib")"; cp -L "$lib" "$tmp/root$lib"; done
+  build_image "$SAMPLE_APP_IMAGE" "$CACHE/images-sample-app/sample-app.tar" "$tmp/root" /usr/bin/node /app/app.cjs
+  ctr_ images import "$CACHE/images-sample-app/sample-app.tar" >/dev/null
+  rm -rf "$tmp"
+  log "image $SAMPLE_APP_IMAGE imported"
+}
+
 case ${1:-} in
   up) cmd_up ;;
+  sample-app-image) cmd_sample_app_image ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
   list-tools) "$ROOT/scripts/tools.sh" list ;;
-  *) die "usage: scripts/stack.sh up|down|status|env|list-tools" ;;
+  *) die "usage: scripts/stack.sh up|down|status|env|list-tools|sample-app-image" ;;
 esac
