@@ -20,11 +20,12 @@ const histories = [
   // Rolling changes: an upgrade 3.5.35 -> 3.6.16 with its backup, a resources change, an upgrade to a
   // version whose image does not exist (refused before any member stops), an etcdop defrag.
   'rolling-upgrade', 'rolling-update', 'rolling-upgrade-refused', 'defrag',
-  // Security: authentication turned on for a running TLS cluster (root Secret made, then AuthEnable).
-  'configure-auth',
+  // Security: authentication turned on for a running TLS cluster (root Secret made, then AuthEnable);
+  // an EtcdUser made, its password changed, then deleted.
+  'configure-auth', 'user',
 ];
 
-it('recorded histories of the cluster loop (legacy and reconcile), create, delete, scale, restart-member, replace-member, backup, recovery, rolling changes, defrag and auth replay without nondeterminism', async () => {
+it('recorded histories of the cluster loop (legacy and reconcile), create, delete, scale, restart-member, replace-member, backup, recovery, rolling changes, defrag, auth and users replay without nondeterminism', async () => {
   for (const name of histories) {
     const history = JSON.parse(readFileSync(new URL(`./histories/${name}.json`, import.meta.url), 'utf8'));
     // Throws DeterminismViolationError (or any replay failure) if the code no longer matches.
