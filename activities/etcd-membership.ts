@@ -85,7 +85,12 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       if (!m.isLearner) return;
       const leader = l.members.find((x) => x.ID === l.leaderId);
       const [ls, ms] = await Promise.all([statusOf(l, leader && l.endpoints.get(nameOf(leader))), statusOf(l, l.endpoints.get(member))]);
-      if (!ms) throw notYet(`learner ${member} does not answer yet`);
+      if (!ms) {
+        // With auth on a learner cannot be asked: it refuses Authenticate, and a simple token is only
+        // good on the member that issued it. etcd's own promote check (in sync with the leader) decides.
+        if (l.etcd.authOn) return;
+        throw notYet(`learner ${member} does not answer yet`);
+      }
       if (!ls) throw notYet('the leader does not answer');
       const lead = Number(ls.raftAppliedIndex ?? ls.raftIndex);
       const mine = Number(ms.raftAppliedIndex ?? ms.raftIndex);

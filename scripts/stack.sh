@@ -194,6 +194,8 @@ cmd_sample_app_image() {
   mkdir -p "$tmp/root/app" "$tmp/root/usr/bin" "$tmp/root/tmp" "$CACHE/images-sample-app"
   "$ROOT/node_modules/.bin/esbuild" "$ROOT/examples/sample-app/app.ts" --bundle --platform=node --format=cjs \
     --outfile="$tmp/root/app/app.cjs" --log-level=warning
+  # etcd3 reads its .proto files next to its code at run time: ../proto from the bundle in /app.
+  cp -r "$ROOT/node_modules/etcd3/proto" "$tmp/root/proto"
   cp "$node_bin" "$tmp/root/usr/bin/node"
   for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do mkdir -p "$tmp/root$(dirname "$lib")"; cp -L "$lib" "$tmp/root$lib"; done
   build_image "$SAMPLE_APP_IMAGE" "$CACHE/images-sample-app/sample-app.tar" "$tmp/root" /usr/bin/node /app/app.cjs
