@@ -59,12 +59,11 @@ export function observePod(p: V1Pod): ObservedPod {
 export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; callTimeoutMs?: number }) {
   return {
     async observeCluster(key: ClusterKey): Promise<ClusterObservation> {
-      const [obj, etcd, pvcs] = await Promise.all([
-        fetchCluster(kube, key),
+      const [etcd, pvcs] = await Promise.all([
         etcdAccess(kube, key),
         kube.core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selectorString(key.name) }).then((l) => l.items.filter((v) => belongsTo(v.metadata, key.uid))),
       ]);
-      const { pods, endpoints } = etcd;
+      const { cluster: obj, pods, endpoints } = etcd;
       const eps = [...endpoints.values()];
       let wire = await memberList(etcd, eps, true, callTimeoutMs);
       const quorum = wire !== undefined;

@@ -4,6 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { Etcd3 } from 'etcd3';
 import { CLIENT_PORT, clientServiceHost } from '../k8s/api.ts';
 import { validateClusterSpec } from '../k8s/cluster-spec.ts';
+import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import type { ClusterRef } from '../k8s/manifests/owner.ts';
 import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { nameFromPeerURL } from '../workflows/reconcile-planner.ts';
@@ -71,6 +72,8 @@ export function endpointsOf(pods: readonly V1Pod[], tls = false): Map<string, st
 
 /** One cluster's members as an activity reaches them: its pods, their endpoints, and clients with the cluster's credentials. */
 export interface EtcdAccess {
+  /** The EtcdCluster (undefined when gone or replaced by a namesake). */
+  cluster?: EtcdCluster;
   pods: V1Pod[];
   endpoints: Map<string, string>;
   /** TLS, and root's login when spec.auth.enabled. */
@@ -109,8 +112,9 @@ export async function credentialsFor(kube: Kube, ref: Pick<ClusterRef, 'name' | 
 
 /** Reads the cluster (TLS, auth), its pods and the operator's credentials. A cluster that is gone has none: plain. */
 export async function etcdAccess(kube: Kube, key: ClusterKey): Promise<EtcdAccess> {
-  const [obj, pods] = await Promise.all([kube.getCluster(key.namespace, key.name), clusterPods(kube, key)]);
-  const v = obj && obj.metadata.uid === key.uid ? validateClusterSpec(obj.spec) : undefined;
+  const [found, pods] = await Promise.all([kube.getCluster(key.namespace, key.name), clusterPods(kube, key)]);
+  const cluster = found?.metadata.uid === key.uid ? found : undefined;
+  const v = cluster ? validateClusterSpec(cluster.spec) : undefined;
   const spec = v?.ok ? v.spec : undefined;
   const tlsCreds = spec ? await credentialsFor(kube, { name: key.name, namespace: key.namespace, spec }) : {};
   const password = spec ? await readPassword(kube, key.namespace, rootSecretName(key.name, spec.auth), 'spec.auth.rootSecret').catch(() => undefined) : undefined;
@@ -122,6 +126,7 @@ export async function etcdAccess(kube: Kube, key: ClusterKey): Promise<EtcdAcces
   const login = authOn ?? spec?.auth.enabled;
   const creds: EtcdCredentials = { ...tlsCreds, ...(login && root && { auth: root }) };
   return {
+    cluster,
     pods,
     endpoints,
     creds,

@@ -11,6 +11,7 @@ import { validateClusterSpec } from '../k8s/cluster-spec.ts';
 import { EtcdUserSpecSchema, credentialsSecretName, defaultPasswordSecret, permissionRange, type EtcdUserSpec, type EtcdUserStatus } from '../k8s/user-spec.ts';
 import { tlsSecretName } from '../k8s/tls-names.ts';
 import type { ClusterKey } from '../workflows/types.ts';
+import { alreadyExists, notFound } from './etcd-auth.ts';
 import { etcdAccess } from './etcd-client.ts';
 import { isNotFound, type Kube } from './kube-client.ts';
 import { eventAbout, type EventInput } from './kube-status.ts';
@@ -35,8 +36,6 @@ export interface UserSnapshot {
 
 const api = (namespace: string) => ({ group: GROUP, version: VERSION, namespace, plural: ETCD_USER.plural });
 const PERM = { read: 'Read', write: 'Write', readwrite: 'Readwrite' } as const;
-const alreadyExists = (err: unknown) => /already exists/i.test((err as Error).message);
-const notFound = (err: unknown) => /not found/i.test((err as Error).message);
 
 async function getUser(kube: Kube, key: UserKey): Promise<EtcdUserObject | undefined> {
   try {
