@@ -21,8 +21,9 @@ const histories = [
   // version whose image does not exist (refused before any member stops), an etcdop defrag.
   'rolling-upgrade', 'rolling-update', 'rolling-upgrade-refused', 'defrag',
   // Security: authentication turned on for a running TLS cluster (root Secret made, then AuthEnable);
-  // an EtcdUser made, its password changed, then deleted.
-  'configure-auth', 'user',
+  // an EtcdUser made, its password changed, then deleted; the loop of a TLS cluster (certificates
+  // issued, renewed and rolled out, auth turned on, deleted).
+  'configure-auth', 'user', 'reconcile-tls-cluster',
 ];
 
 it('recorded histories of the cluster loop (legacy and reconcile), create, delete, scale, restart-member, replace-member, backup, recovery, rolling changes, defrag, auth and users replay without nondeterminism', async () => {
