@@ -31,6 +31,9 @@ describe('the sample application on a TLS + auth cluster, through a resize', () 
     kubectl(['apply', '-n', ns, '-f', '-'], readFileSync(`${repoRoot}examples/sample-app/deploy.yaml`, 'utf8'));
     await waitFor('guestbook ready', () => kubectl(['get', 'deployment', 'guestbook', '-n', ns, '-o', 'jsonpath={.status.readyReplicas}']).trim() === '1', { timeoutMs: 180_000, intervalMs: 1000 });
     base = `http://${kubectlJson<{ spec: { clusterIP: string } }>(['get', 'svc', 'guestbook', '-n', ns]).spec.clusterIP}`;
+    // A ready pod is not yet a routed Service: kube-proxy programs the ClusterIP a moment later
+    // (seconds on a loaded node), and until then connections are refused.
+    await waitFor('the guestbook Service answering', async () => (await get('/healthz')).status === 200, { timeoutMs: 60_000, intervalMs: 500 });
     assert.equal((await sign('Grace')).status, 303);
     const page = await get('/');
     assert.match(page.text, /<li>Grace<\/li>/);
