@@ -102,6 +102,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         bootstrapped: obj?.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true',
         ...(alarms.length && { alarms }),
         ...(authEnabled !== undefined && { authEnabled }),
+        ...(authEnabled && etcd.rootPasswordChanged && { rootPasswordChanged: true }),
       };
     },
 

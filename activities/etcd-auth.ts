@@ -3,10 +3,10 @@
 // before it acts, so a retry or a run after a crash finds what the first one did.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ClusterKey } from '../workflows/types.ts';
-import { authStatus, etcdAccess, withEtcd, type EtcdAccess } from './etcd-client.ts';
+import { authStatus, etcdAccess, withEtcd, type EtcdAccess, type EtcdCredentials } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
-import { ROOT, ensurePasswordSecret, readPassword, rootSecretName } from './root-secret.ts';
+import { ROOT, appliedRootSecretName, ensurePasswordSecret, readPassword, recordAppliedRootPassword, rootSecretName } from './root-secret.ts';
 
 /** etcd's "already exists" answers, which an idempotent step takes as done. */
 export const alreadyExists = (err: unknown): boolean => /already exists/i.test((err as Error).message);
@@ -15,6 +15,20 @@ export const notFound = (err: unknown): boolean => /not found/i.test((err as Err
 /** Whether etcd has auth on: true, false, or undefined when nobody answers. */
 export async function authEnabledOf(etcd: EtcdAccess, hosts: string[], callTimeoutMs?: number): Promise<boolean | undefined> {
   return etcd.authOn ?? authStatus(hosts, etcd.creds, callTimeoutMs);
+}
+
+/** etcd's answer to a login with a wrong password. */
+export const wrongPassword = (err: unknown): boolean => /authentication failed|invalid user ID or password/i.test(String((err as Error)?.message));
+
+/** Whether root logs in with `password` (auth on); other failures (nobody answers) are thrown. */
+async function rootLogsIn(hosts: string[], tls: EtcdCredentials, password: string, callTimeoutMs?: number): Promise<boolean> {
+  try {
+    await withEtcd(hosts, (x) => x.auth.authStatus(), callTimeoutMs, { tls: tls.tls, auth: { username: ROOT, password } });
+    return true;
+  } catch (err) {
+    if (wrongPassword(err)) return false;
+    throw err;
+  }
 }
 
 /** The same; nobody answering is a failure to retry. */
@@ -47,17 +61,33 @@ export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; cal
       return { secret: name, created: did === 'created' };
     },
 
-    /** Root role and user (password from the Secret), then auth on. On already (root logs in): nothing to do. */
-    async enableAuth(key: ClusterKey): Promise<'enabled' | 'already'> {
+    /**
+     * Root role and user (password from the Secret), then auth on. On already: root's password made
+     * the Secret's (logging in with the one recorded as etcd's) -> 'rotated', or nothing to do. The
+     * password etcd has is recorded after each change, so a retry logs in with the right one.
+     */
+    async enableAuth(key: ClusterKey): Promise<'enabled' | 'already' | 'rotated'> {
       const c = await cluster(key);
       const name = rootSecretName(key.name, c.spec.auth);
       const password = await readPassword(kube, key.namespace, name, 'spec.auth.rootSecret');
       if (!password) throw ApplicationFailure.retryable(`Secret ${key.namespace}/${name} does not exist yet`, 'NotYet');
       const { etcd, eps } = await reach(key);
       const on = await authStatusOf(etcd, eps, callTimeoutMs);
-      if (on) return 'already';
+      const applied = await readPassword(kube, key.namespace, appliedRootSecretName(key.name), 'root password');
+      if (on) {
+        if (await rootLogsIn(eps, etcd.creds, password, callTimeoutMs)) {
+          if (applied !== password) await recordAppliedRootPassword(kube, c.ref, password);
+          return 'already';
+        }
+        if (applied === undefined || applied === password) {
+          throw ApplicationFailure.nonRetryable(`root cannot log in with the password in Secret ${key.namespace}/${name}, and the one etcd has is not known to the operator: put etcd's root password back into that Secret (a change made there afterwards is applied)`, 'RootPasswordUnknown');
+        }
+        await withEtcd(eps, (x) => x.auth.userChangePassword({ name: ROOT, password }), callTimeoutMs, { tls: etcd.creds.tls, auth: { username: ROOT, password: applied } });
+        await recordAppliedRootPassword(kube, c.ref, password);
+        return 'rotated';
+      }
       // Auth is off: a plain client may manage users and roles.
-      return withEtcd(eps, async (x) => {
+      const did = await withEtcd(eps, async (x) => {
         try { await x.auth.roleAdd({ name: ROOT }); } catch (err) { if (!alreadyExists(err)) throw err; }
         try {
           await x.auth.userAdd({ name: ROOT, password });
@@ -69,6 +99,8 @@ export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; cal
         await x.auth.authEnable();
         return 'enabled' as const;
       }, callTimeoutMs, { tls: etcd.creds.tls });
+      await recordAppliedRootPassword(kube, c.ref, password);
+      return did;
     },
 
     /** Auth off, as root. Off already: nothing to do. */

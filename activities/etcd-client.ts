@@ -11,7 +11,7 @@ import { nameFromPeerURL } from '../workflows/reconcile-planner.ts';
 import type { ClusterKey } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
 import { usableTlsSecret } from './tls-secrets.ts';
-import { ROOT, readPassword, rootSecretName } from './root-secret.ts';
+import { ROOT, appliedRootSecretName, readPassword, rootSecretName } from './root-secret.ts';
 
 /** How to reach one cluster's members: TLS (CA, the operator's client certificate, the name to verify) and login. */
 export interface EtcdCredentials {
@@ -78,8 +78,10 @@ export interface EtcdAccess {
   endpoints: Map<string, string>;
   /** TLS, and root's login when spec.auth.enabled. */
   creds: EtcdCredentials;
-  /** Root's login whenever the root Secret exists (to turn auth off, or to look whether it is on). */
+  /** Root's login (the password etcd has, else the root Secret's) whenever one is known (to turn auth off, or to look whether it is on). */
   root?: EtcdCredentials['auth'];
+  /** Auth is on and the root Secret holds another password than the one etcd has (or it was never recorded): root's password is to be changed. */
+  rootPasswordChanged: boolean;
   /** Whether etcd has auth on (asked without a login when the root Secret exists); undefined when nobody answered. */
   authOn?: boolean;
   /** Runs `fn` with a client of these hosts and closes it; logged in as root unless etcd has auth off. */
@@ -117,7 +119,10 @@ export async function etcdAccess(kube: Kube, key: ClusterKey): Promise<EtcdAcces
   const v = cluster ? validateClusterSpec(cluster.spec) : undefined;
   const spec = v?.ok ? v.spec : undefined;
   const tlsCreds = spec ? await credentialsFor(kube, { name: key.name, namespace: key.namespace, spec }) : {};
-  const password = spec ? await readPassword(kube, key.namespace, rootSecretName(key.name, spec.auth), 'spec.auth.rootSecret').catch(() => undefined) : undefined;
+  // The root Secret's password (null: the Secret is gone; undefined: unreadable now) and the one etcd has.
+  const wanted = spec ? await readPassword(kube, key.namespace, rootSecretName(key.name, spec.auth), 'spec.auth.rootSecret').then((v) => v ?? null, () => undefined) : undefined;
+  const applied = spec && (spec.auth.enabled || wanted !== null) ? await readPassword(kube, key.namespace, appliedRootSecretName(key.name), 'root password').catch(() => undefined) : undefined;
+  const password = applied ?? wanted ?? undefined;
   const root = password ? { username: ROOT, password } : undefined;
   const endpoints = endpointsOf(pods, Boolean(tlsCreds.tls));
   // Log in only where etcd has auth on: a login to a cluster with auth off is refused, and with
@@ -132,6 +137,7 @@ export async function etcdAccess(kube: Kube, key: ClusterKey): Promise<EtcdAcces
     creds,
     root,
     authOn,
+    rootPasswordChanged: authOn === true && wanted !== undefined && wanted !== applied,
     with: (hosts, fn, callTimeoutMs) => withLogin(hosts, fn, callTimeoutMs, creds),
     withRoot: (hosts, fn, callTimeoutMs) => withLogin(hosts, fn, callTimeoutMs, { ...tlsCreds, ...(authOn !== false && root && { auth: root }) }),
     client: (hosts, callTimeoutMs, stream) => etcdClient(hosts, callTimeoutMs, creds, stream),

@@ -11,6 +11,11 @@ import { readSecretText } from './secret-text.ts';
 export const ROOT = 'root';
 export const PASSWORD_KEY = 'password';
 export const rootSecretName = (cluster: string, auth: Pick<AuthSpec, 'rootSecret'>): string => auth.rootSecret ?? `${cluster}-root`;
+/**
+ * The Secret (owned by the cluster) with the root password etcd has now. When someone changes the
+ * root Secret, this is what the operator logs in with to change root's password in etcd.
+ */
+export const appliedRootSecretName = (cluster: string): string => `${cluster}-root-applied`;
 
 /** A password for a generated Secret: 32 characters of base64url (192 bits). */
 export const newPassword = (): string => randomBytes(24).toString('base64url');
@@ -22,6 +27,12 @@ export async function readPassword(kube: Kube, namespace: string, name: string, 
   const v = data[PASSWORD_KEY];
   if (!v) throw ApplicationFailure.nonRetryable(`${field}: Secret ${namespace}/${name} has no key "${PASSWORD_KEY}"`, 'SecretInvalid');
   return v;
+}
+
+/** Records the root password etcd has now (after setting or changing it there). */
+export async function recordAppliedRootPassword(kube: Kube, ref: ClusterRef, password: string): Promise<void> {
+  const body: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: ownedMeta(ref, appliedRootSecretName(ref.name)), type: 'Opaque', data: { [PASSWORD_KEY]: Buffer.from(password).toString('base64') } };
+  await kube.apply(body);
 }
 
 /** Creates the Secret with a random password unless it exists (never overwrites: it may be someone's password). */

@@ -185,5 +185,9 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
   if (desired.authEnabled !== undefined && o.authEnabled !== undefined && desired.authEnabled !== o.authEnabled) {
     return { kind: 'operate', change: { type: 'ConfigureAuth', enable: desired.authEnabled }, reason: desired.authEnabled ? 'spec.auth.enabled is true: turning authentication on' : 'spec.auth.enabled is false: turning authentication off' };
   }
+  // 11. The root Secret was changed (or deleted: a new random password): root's password follows it.
+  if (desired.authEnabled === true && o.authEnabled === true && o.rootPasswordChanged) {
+    return { kind: 'operate', change: { type: 'ConfigureAuth', enable: true }, reason: "the root Secret's password is not the one etcd has: changing root's password" };
+  }
   return { kind: 'converged', reason: `${voters.length} healthy voters` };
 }

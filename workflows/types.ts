@@ -180,4 +180,6 @@ export interface ClusterObservation {
   alarms?: { member: string; alarm: string }[];
   /** Whether etcd has authentication on; absent when unknown (nobody answers, or root cannot log in). */
   authEnabled?: boolean;
+  /** Auth is on and the root Secret's password is not the one etcd has (or that one was never recorded). */
+  rootPasswordChanged?: boolean;
 }

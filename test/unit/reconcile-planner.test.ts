@@ -211,6 +211,19 @@ describe('authentication', () => {
     const d = planNext(C, { size: 5, emptyDir: false, authEnabled: true }, obs(three, { authEnabled: false }));
     assert.equal(d.kind === 'operate' && d.change.type, 'Scale');
   });
+  it("a changed root Secret with auth on changes root's password (ConfigureAuth on again)", () => {
+    const d = planNext(C, desired(true), obs(three, { authEnabled: true, rootPasswordChanged: true }));
+    assert.deepEqual(d.kind === 'operate' && d.change, { type: 'ConfigureAuth', enable: true });
+    assert.match(d.reason, /root Secret's password is not the one etcd has/);
+  });
+  it('a changed root Secret while auth is being turned off, or with spec.auth unset: not changed in etcd', () => {
+    assert.deepEqual((({ kind, change }) => ({ kind, change }))(planNext(C, desired(false), obs(three, { authEnabled: true, rootPasswordChanged: true })) as { kind: string; change: unknown }), { kind: 'operate', change: { type: 'ConfigureAuth', enable: false } });
+    assert.equal(planNext(C, desired(), obs(three, { authEnabled: true, rootPasswordChanged: true })).kind, 'converged');
+  });
+  it('a resize comes before a root password change', () => {
+    const d = planNext(C, { size: 5, emptyDir: false, authEnabled: true }, obs(three, { authEnabled: true, rootPasswordChanged: true }));
+    assert.equal(d.kind === 'operate' && d.change.type, 'Scale');
+  });
 });
 
 describe('member names', () => {

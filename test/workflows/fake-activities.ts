@@ -140,6 +140,9 @@ export class FakeCluster {
   /** etcd has authentication on. */
   authOn = false;
   rootSecret = false;
+  /** Which password the root Secret holds (a label, never a real one), and which one etcd has. */
+  rootPassword = 'first';
+  rootPasswordInEtcd?: string;
   /** spec.backup.destination is set: an upgrade takes a backup first. */
   backupDestination = false;
   /** The phase the pre-upgrade backup ends in. */
@@ -416,11 +419,17 @@ export function createFakeActivities(world: FakeWorld): Activities {
         return { secret: `${c.key.name}-root`, created };
       });
     },
-    async enableAuth(key: ClusterKey): Promise<'enabled' | 'already'> {
+    async enableAuth(key: ClusterKey): Promise<'enabled' | 'already' | 'rotated'> {
       return run('enableAuth', key, [key], (c) => {
         if (!c.rootSecret) throw ApplicationFailure.retryable('no root Secret yet', 'NotYet');
-        if (c.authOn) return 'already' as const;
+        if (c.authOn) {
+          if (c.rootPasswordInEtcd === c.rootPassword) return 'already' as const;
+          c.rootPasswordInEtcd = c.rootPassword;
+          c.writes.push('etcd root password changed');
+          return 'rotated' as const;
+        }
         c.authOn = true;
+        c.rootPasswordInEtcd = c.rootPassword;
         c.writes.push('etcd auth enable');
         return 'enabled' as const;
       });
@@ -640,6 +649,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
           bootstrapped: c.bootstrapped,
           ...(c.alarms.length && reachable && { alarms: [...c.alarms] }),
           ...(reachable && c.hasQuorum() && { authEnabled: c.authOn }),
+          ...(reachable && c.hasQuorum() && c.authOn && c.rootPasswordInEtcd !== c.rootPassword && { rootPasswordChanged: true }),
         };
       });
     },

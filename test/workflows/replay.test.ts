@@ -22,8 +22,8 @@ const histories = [
   'rolling-upgrade', 'rolling-update', 'rolling-upgrade-refused', 'defrag',
   // Security: authentication turned on for a running TLS cluster (root Secret made, then AuthEnable);
   // an EtcdUser made, its password changed, then deleted; the loop of a TLS cluster (certificates
-  // issued, renewed and rolled out, auth turned on, deleted).
-  'configure-auth', 'user', 'reconcile-tls-cluster',
+  // issued, renewed and rolled out, auth turned on, deleted); root's password changed via its Secret.
+  'configure-auth', 'user', 'reconcile-tls-cluster', 'configure-auth-rotate',
 ];
 
 it('recorded histories of the cluster loop (legacy and reconcile), create, delete, scale, restart-member, replace-member, backup, recovery, rolling changes, defrag, auth and users replay without nondeterminism', async () => {

@@ -70,6 +70,24 @@ describe('authentication in the reconcile loop', () => {
     assert.equal(c.count('etcd auth enable'), 1);
   });
 
+  it("the root Secret changed: the loop changes root's password in etcd once (RootPasswordChanged), with no spec change", TIMEOUT, async () => {
+    const { c, handle } = await created();
+    c.authDesired = true;
+    c.generation = 2;
+    await specChanged(c, 2);
+    assert.equal((await outcome(c, opId(c, 'ConfigureAuth', 2), 45_000)).result, 'Succeeded');
+    await idleAt(handle, 2);
+    c.rootPassword = 'second';
+    await handle.signal(membersChangedSignal); // stands in for the loop's periodic observation
+    const changed = await outcome(c, opId(c, 'ConfigureAuth', 3), 45_000);
+    assert.equal(changed.result, 'Succeeded', changed.message);
+    assert.equal(changed.message, "root's password changed (Secret demo-root)");
+    assert.deepEqual(eventsOf(c, 'RootPasswordChanged'), ["root's password in etcd changed to the one in Secret demo-root"]);
+    await idleAt(handle, 2);
+    assert.equal(c.count('etcd root password changed'), 1);
+    assert.equal(c.count('etcd auth enable'), 1);
+  });
+
   for (const step of ['ensureRootSecret', 'enableAuth'] as const) {
     it(`a crash right after ${step} resumes: auth on once, one root Secret`, TIMEOUT, async () => {
       const { c, handle } = await created();
