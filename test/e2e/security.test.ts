@@ -1,15 +1,16 @@
 // TLS and hardened pods on the local stack, in a namespace that enforces the Pod Security
 // "restricted" profile: mode auto (the operator's own CA), client-certificate auth turned on and a
 // certificate renewal rolled out with a writer running, mode secrets with certificates the test
-// makes with openssl, authentication turned on (root from a generated Secret), EtcdUsers (their
-// permissions, a password change, deletion, bad input), admission refusing a TLS switch, and bad
-// Secrets reported without crashing.
+// makes with openssl (and a replaced one rolled out), authentication turned on (root from a
+// generated Secret, then changed through it), EtcdUsers (their permissions, a password change,
+// deletion, bad input), admission refusing a TLS switch, and bad Secrets reported without crashing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { withEtcd } from '../../activities/etcd-client.ts';
 import { testCA } from '../support/certs.ts';
 import { clusterYaml, getCluster, waitConverged } from '../support/clusters.ts';
@@ -220,5 +221,25 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     kubectl(['apply', '-n', ns, '-f', '-'], tlsSecretYaml('own-client', client.crt, client.key, pki.ca.crt));
     await waitConverged(ns, 'own', 1, 180_000);
     assert.equal(await roundTrip(clientServiceEndpoint(ns, 'own', 'https'), { ca: Buffer.from(pki.ca.crt), servername: `own-client.${ns}.svc` }), 'ok');
+  });
+
+  it('mode secrets: a new certificate put into the server Secret is rolled out: the member restarts once onto it and serves it', { timeout: 300_000 }, async () => {
+    const podUid = () => kubectlJson<{ metadata: { uid: string } }>(['get', 'pod', '-n', ns, 'own-0']).metadata.uid;
+    const { hostname } = new URL(clientServiceEndpoint(ns, 'own', 'https'));
+    const served = () => new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: hostname, port: 2379, servername: `own-client.${ns}.svc`, ca: pki.ca.crt }, () => { resolve(s.getPeerCertificate().fingerprint256); s.end(); });
+      s.setTimeout(3000, () => s.destroy(new Error('TLS handshake timed out')));
+      s.on('error', reject);
+    });
+    const uidBefore = podUid();
+    const rolledBefore = events(ns, 'own', 'RollingUpdateSucceeded').length;
+    const renewed = pki.leaf('server', { dns: [`*.own.${ns}.svc`, `own-client.${ns}.svc`, 'localhost'], ips: ['127.0.0.1'] });
+    const want = new X509Certificate(renewed.crt).fingerprint256;
+    assert.notEqual(await served(), want);
+    kubectl(['apply', '-n', ns, '-f', '-'], tlsSecretYaml('own-server', renewed.crt, renewed.key, pki.ca.crt));
+    await waitFor('the member serves the new certificate', () => served().then((f) => f === want, () => false), { timeoutMs: 240_000, intervalMs: 2000 });
+    await waitConverged(ns, 'own', 1);
+    assert.notEqual(podUid(), uidBefore, 'the member was restarted onto it');
+    await waitFor('RollingUpdateSucceeded', () => events(ns, 'own', 'RollingUpdateSucceeded').length === rolledBefore + 1, { timeoutMs: 30_000, intervalMs: 1000 });
   });
 });
