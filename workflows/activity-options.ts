@@ -3,9 +3,12 @@
 // start-to-close timeout has passed.
 import type { ActivityOptions } from '@temporalio/workflow';
 
-/** Kubernetes API calls: short (a worker that dies mid-call is retried after 8s), retried with backoff. */
+/**
+ * Kubernetes API calls: short (one or a few calls, well under a second each even on a loaded node;
+ * a worker that dies mid-call is retried after 5s), retried with backoff.
+ */
 export const kubeApi: ActivityOptions = {
-  startToCloseTimeout: '8s',
+  startToCloseTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidSpec'] },
 };
 
@@ -15,20 +18,20 @@ export const kubeApi: ActivityOptions = {
  * failing that workflow would leave the cluster unmanaged. Permanent errors (403, 422) are not retried.
  */
 export const kubeApiUntilDone: ActivityOptions = {
-  startToCloseTimeout: '8s',
+  startToCloseTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidSpec'] },
 };
 
-/** etcd membership changes and health reads: short attempts, bounded in total. */
+/** etcd membership changes and health reads: short attempts (each call has a 5s deadline), bounded in total. */
 export const etcdApi: ActivityOptions = {
-  startToCloseTimeout: '12s',
+  startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '5m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['IsLeader', 'UnsafeRemoval', 'NotAMember'] },
 };
 
 /** Waits: each attempt checks once; retried at a fixed interval until the total bound. */
 export const waitPoll: ActivityOptions = {
-  startToCloseTimeout: '12s',
+  startToCloseTimeout: '8s',
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 1, maximumInterval: '2s' },
 };
