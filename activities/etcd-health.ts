@@ -12,6 +12,9 @@ export function imagePullProblem(pod: V1Pod): string | undefined {
   return cs && `member ${pod.metadata?.name} cannot start: image ${cs.image} cannot be pulled (${cs.state!.waiting!.reason}${cs.state!.waiting!.message ? `: ${cs.state!.waiting!.message}` : ''})`;
 }
 
+/** A failure message that says an image cannot be pulled (the wording above and of helper pods): a spec problem. */
+export const isImagePullFailure = (message: string): boolean => /image \S+ cannot be pulled/.test(message);
+
 export interface EtcdDeps { kube: Kube; callTimeoutMs?: number }
 
 export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {

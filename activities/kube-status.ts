@@ -8,6 +8,7 @@ import { ETCD_CLUSTER, API_VERSION } from '../k8s/api.ts';
 import type { ClusterKey, ClusterObservation, MemberHealth, OperationType } from '../workflows/types.ts';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Kube } from './kube-client.ts';
+import { isImagePullFailure } from './etcd-health.ts';
 
 export interface StatusDeps { kube: Kube; now: () => Date }
 
@@ -45,10 +46,13 @@ export function statusActivities({ kube, now }: StatusDeps) {
     },
 
     async reportOutcome(key: ClusterKey, o: OperationOutcome): Promise<void> {
-      await patch(key, (s) => {
+      await kube.updateClusterStatus(key.namespace, key.name, key.uid, (obj) => {
+        const s = obj.status ?? {};
         let conditions = setCondition(s.conditions, { type: 'Progressing', status: 'False', reason: REASONS.Progressing.Idle, message: `${o.type} ${o.result.toLowerCase()}` }, now());
         if (o.result === 'Failed') {
           conditions = setCondition(conditions, { type: 'Degraded', status: 'True', reason: REASONS.Degraded.OperationFailed, message: o.message }, now());
+          // The image of this spec does not exist: the spec is what to fix (the watcher keeps this until the next edit).
+          if (isImagePullFailure(o.message)) conditions = setCondition(conditions, { type: 'SpecValid', status: 'False', reason: REASONS.SpecValid.ImageUnavailable, message: o.message, observedGeneration: obj.metadata.generation ?? 0 }, now());
         }
         return {
           operation: null,

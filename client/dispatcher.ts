@@ -81,7 +81,8 @@ export class Dispatcher {
 
   private async markSpecValid(obj: EtcdCluster, key: ClusterKey, generation: number): Promise<void> {
     const cond = obj.status?.conditions?.find((c) => c.type === 'SpecValid');
-    if (cond?.status === 'True' && cond.observedGeneration === generation) return;
+    // Valid already, or found unusable by an operation (its image cannot be pulled): kept until the next edit.
+    if (cond?.observedGeneration === generation && (cond.status === 'True' || cond.reason === REASONS.SpecValid.ImageUnavailable)) return;
     await this.kube.updateClusterStatus(key.namespace, key.name, key.uid, (fresh) => ({
       conditions: setCondition(fresh.status?.conditions, { type: 'SpecValid', status: 'True', reason: REASONS.SpecValid.Valid, observedGeneration: generation }, new Date()),
     }));

@@ -25,6 +25,7 @@ export const REASONS = {
   SpecValid: {
     Valid: 'Valid',
     InvalidSpec: 'InvalidSpec',
+    ImageUnavailable: 'ImageUnavailable', // the spec passed validation, but its image (version, repository) cannot be pulled
   },
 } as const satisfies Record<ConditionType, Record<string, string>>;
 

@@ -144,8 +144,12 @@ describe('rolling upgrade and rolling changes with a writer running', () => {
     await waitFor('Degraded names the failure', () => cluster(ns).status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True' && c.reason === 'OperationFailed' && /cannot be pulled/.test(c.message ?? '')), { timeoutMs: 60_000, intervalMs: 1000 });
     assert.ok(events(ns, 'UpgradeFailed').some((m) => /cannot be pulled.*etcdop ops retry/.test(m)));
     assert.deepEqual(podUids(ns, NAME), uids, 'no member was stopped');
+    const specValid = () => cluster(ns).status?.conditions?.find((c) => c.type === 'SpecValid');
+    assert.deepEqual([specValid()?.status, specValid()?.reason], ['False', 'ImageUnavailable']);
+    assert.match(specValid()?.message ?? '', /v3\.6\.99 cannot be pulled/);
     patchSpec(ns, { version: TO });
     await waitFor('healed', () => cluster(ns).status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'False'), { timeoutMs: 120_000, intervalMs: 1000 });
+    assert.equal(specValid()?.status, 'True');
     await waitConverged(ns, NAME, 3);
     assert.deepEqual(podUids(ns, NAME), uids, 'the pods already run the fixed spec: nothing restarted');
   });
@@ -170,8 +174,11 @@ describe('rolling upgrade and rolling changes with a writer running', () => {
     const last = await waitFor('Create failed', () => { const s = get(); return s?.lastOperation?.type === 'Create' && s.lastOperation; }, { timeoutMs: 180_000, intervalMs: 1000 });
     assert.equal(last.result, 'Failed');
     assert.match(last.message ?? '', /member badimage-0 cannot start: image etcd-operator\.local\/etcd:v3\.6\.99 cannot be pulled.*fix spec\.version or spec\.repository/);
+    const specValid = () => get()?.conditions?.find((c) => c.type === 'SpecValid');
+    assert.deepEqual([specValid()?.status, specValid()?.reason], ['False', 'ImageUnavailable']);
     kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', ns, bad, '--type=merge', '-p', JSON.stringify({ spec: { version: TO } })]);
     await waitConverged(ns, bad, 1, 180_000);
+    assert.equal(specValid()?.status, 'True');
     const pod = kubectlJson<{ spec: { containers: { image: string }[] } }>(['get', 'pod', '-n', ns, `${bad}-0`]);
     assert.equal(pod.spec.containers[0]!.image, `etcd-operator.local/etcd:v${TO}`);
     kubectl(['delete', 'etcdclusters.etcd.operator.dev', '-n', ns, bad, '--wait=false']);

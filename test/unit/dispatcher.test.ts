@@ -55,4 +55,15 @@ describe('Dispatcher', () => {
     await d.podChanged(pod(true));
     assert.deepEqual(sent, ['membersChanged', 'membersChanged']);
   });
+
+  it("SpecValid=False ImageUnavailable (an operation found the spec's image cannot be pulled) is kept for that generation, replaced by True on the next edit", async () => {
+    const writes: unknown[] = [];
+    const recording = { updateClusterStatus: async (_ns: string, _n: string, _u: string, build: (o: EtcdCluster) => unknown) => { writes.push(build(cluster)); } } as unknown as Kube;
+    const unavailable = { type: 'SpecValid' as const, status: 'False' as const, reason: 'ImageUnavailable', message: 'image x cannot be pulled', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 2 };
+    const d = new Dispatcher(fakeClient(0).client, recording, 'q', log);
+    await d.handle({ ...cluster, status: { conditions: [unavailable] } });
+    assert.equal(writes.length, 0, 'a relist after an operator restart keeps it');
+    await d.handle({ ...cluster, metadata: { ...cluster.metadata, generation: 3 }, status: { conditions: [unavailable] } });
+    assert.equal(writes.length, 1, 'the next edit is checked again');
+  });
 });
