@@ -3,14 +3,15 @@
 // IDs from the backup's uid), so relists and the periodic resync are harmless.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Kube } from '../activities/kube-client.ts';
 import type { EtcdBackupObject } from '../activities/kube-backups.ts';
-import { ETCD_BACKUP, FINALIZER, GROUP, VERSION } from '../k8s/api.ts';
+import { ETCD_BACKUP, FINALIZER } from '../k8s/api.ts';
 import { backupWorkflowId, deleteBackupWorkflowId } from '../workflows/ids.ts';
 import { clusterSearchAttributes } from '../workflows/search-attributes.ts';
 import type { BackupKey } from '../workflows/types.ts';
+import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
 import { restartOnError } from './informer-restart.ts';
 
 export type BackupPlan = { kind: 'none' } | { kind: 'backup' } | { kind: 'delete' };
@@ -23,7 +24,7 @@ export function planBackup(obj: EtcdBackupObject): BackupPlan {
 }
 
 export class BackupWatcher {
-  private informer?: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  private informer?: CustomInformer;
   private stopped = false;
   private timer?: NodeJS.Timeout;
   /** uid -> what was started, so our own status writes do not start it again. */
@@ -32,13 +33,7 @@ export class BackupWatcher {
   constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {}
 
   async start(): Promise<void> {
-    const path = this.namespace
-      ? `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${ETCD_BACKUP.plural}`
-      : `/apis/${GROUP}/${VERSION}/${ETCD_BACKUP.plural}`;
-    const list = () => (this.namespace
-      ? this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: ETCD_BACKUP.plural })
-      : this.kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: ETCD_BACKUP.plural })) as never;
-    const informer = makeInformer<KubernetesObject>(this.kube.config, path, list);
+    const informer = customObjectInformer(this.kube, ETCD_BACKUP.plural, this.namespace);
     const on = (obj: KubernetesObject) => { void this.handle(obj as EtcdBackupObject); };
     informer.on('add', on);
     informer.on('update', on);

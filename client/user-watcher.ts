@@ -2,12 +2,13 @@
 // user's workflow, starting it if needed (signal-with-start on `etcduser-<uid>`, so relists and
 // repeats are harmless). The workflow reads the object itself and decides; the watcher only wakes it.
 import type { Client } from '@temporalio/client';
-import { makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Kube } from '../activities/kube-client.ts';
-import { ETCD_USER, FINALIZER, GROUP, VERSION } from '../k8s/api.ts';
+import { ETCD_USER, FINALIZER } from '../k8s/api.ts';
 import { userWorkflowId } from '../workflows/ids.ts';
 import { userChangedSignal } from '../workflows/messages.ts';
+import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
 import { restartOnError } from './informer-restart.ts';
 
 /** Pure: whether this EtcdUser object needs its workflow (a deleted one only while our finalizer holds it). */
@@ -15,20 +16,14 @@ export const userNeedsWorkflow = (obj: KubernetesObject): boolean =>
   !obj.metadata?.deletionTimestamp || Boolean(obj.metadata.finalizers?.includes(FINALIZER));
 
 export class UserWatcher {
-  private informer?: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  private informer?: CustomInformer;
   private stopped = false;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 5 * 60_000) {}
 
   async start(): Promise<void> {
-    const path = this.namespace
-      ? `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${ETCD_USER.plural}`
-      : `/apis/${GROUP}/${VERSION}/${ETCD_USER.plural}`;
-    const list = () => (this.namespace
-      ? this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: ETCD_USER.plural })
-      : this.kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: ETCD_USER.plural })) as never;
-    const informer = makeInformer<KubernetesObject>(this.kube.config, path, list);
+    const informer = customObjectInformer(this.kube, ETCD_USER.plural, this.namespace);
     const on = (obj: KubernetesObject) => { void this.handle(obj); };
     informer.on('add', on);
     informer.on('update', on);

@@ -3,13 +3,14 @@
 import { makeInformer, type Informer, type KubernetesObject, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Kube } from '../activities/kube-client.ts';
-import { ETCD_CLUSTER, GROUP, LABELS, MANAGED_BY, VERSION } from '../k8s/api.ts';
+import { ETCD_CLUSTER, LABELS, MANAGED_BY } from '../k8s/api.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
 import { restartOnError } from './informer-restart.ts';
 
 export class ClusterWatcher {
-  private informer?: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  private informer?: CustomInformer;
   private podInformer?: Informer<V1Pod> & ObjectCache<V1Pod>;
   private stopped = false;
   private resyncTimer?: NodeJS.Timeout;
@@ -18,13 +19,7 @@ export class ClusterWatcher {
   constructor(private readonly kube: Kube, private readonly dispatcher: Dispatcher, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {}
 
   async start(): Promise<void> {
-    const path = this.namespace
-      ? `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${ETCD_CLUSTER.plural}`
-      : `/apis/${GROUP}/${VERSION}/${ETCD_CLUSTER.plural}`;
-    const list = () => (this.namespace
-      ? this.kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: ETCD_CLUSTER.plural })
-      : this.kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: ETCD_CLUSTER.plural })) as never;
-    const informer = makeInformer<KubernetesObject>(this.kube.config, path, list);
+    const informer = customObjectInformer(this.kube, ETCD_CLUSTER.plural, this.namespace);
     const onObject = (obj: KubernetesObject) => { void this.dispatch(obj as EtcdCluster); };
     informer.on('add', onObject);
     informer.on('update', onObject);
