@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Etcd3, IPermission } from 'etcd3';
 import { API_VERSION, CLIENT_PORT, ETCD_USER, FINALIZER, GROUP, VERSION, clientServiceName } from '../k8s/api.ts';
 import { validateClusterSpec } from '../k8s/cluster-spec.ts';
+import { fitUserStatus } from '../k8s/status-text.ts';
 import { EtcdUserSpecSchema, credentialsSecretName, defaultPasswordSecret, permissionRange, type EtcdUserSpec, type EtcdUserStatus } from '../k8s/user-spec.ts';
 import { tlsSecretName } from '../k8s/tls-names.ts';
 import type { ClusterKey } from '../workflows/types.ts';
@@ -80,8 +81,9 @@ export function userActivities({ kube, now = () => new Date(), callTimeoutMs = 5
     const clusterKey: ClusterKey = { namespace: key.namespace, name: parsed.data.clusterName, uid: cluster.metadata.uid };
     return { obj, spec: parsed.data, cluster: clusterKey, clusterSpec: v.ok ? v.spec : undefined };
   }
-  const patchStatus = (key: UserKey, body: object) =>
-    kube.custom.patchNamespacedCustomObjectStatus({ ...api(key.namespace), name: key.name, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  /** Free text is cut to the CRD's maxLength, so a long failure never makes the write fail. */
+  const patchStatus = (key: UserKey, body: { status: object }) =>
+    kube.custom.patchNamespacedCustomObjectStatus({ ...api(key.namespace), name: key.name, body: { ...body, status: fitUserStatus(body.status) } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   const ownerRef = (key: UserKey) => ({ apiVersion: API_VERSION, kind: ETCD_USER.kind, name: key.name, uid: key.uid, controller: true, blockOwnerDeletion: true });
 
   return {

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { API_VERSION, ETCD_BACKUP, GROUP, LABELS, VERSION } from '../k8s/api.ts';
 import { EtcdBackupSpecSchema, type Destination, type EtcdBackupStatus } from '../k8s/backup-spec.ts';
 import { validateClusterSpec } from '../k8s/cluster-spec.ts';
+import { fitBackupStatus } from '../k8s/status-text.ts';
 import { PatchStrategy, setHeaderOptions, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { BackupKey, ClusterKey } from '../workflows/types.ts';
 import { isNotFound, type Kube } from './kube-client.ts';
@@ -43,8 +44,10 @@ export async function listBackups(kube: Kube, namespace: string, labelSelector?:
   return list.items;
 }
 
+/** Merge-patches the object, or with `status` its status subresource (free text cut to the CRD's maxLength). */
 export async function patchBackup(kube: Kube, key: BackupKey, body: object, status = false): Promise<void> {
-  const args = { ...api(key.namespace), name: key.name, body };
+  const fitted = status && 'status' in body ? { ...body, status: fitBackupStatus(body.status) } : body;
+  const args = { ...api(key.namespace), name: key.name, body: fitted };
   const opts = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   if (status) await kube.custom.patchNamespacedCustomObjectStatus(args, opts);
   else await kube.custom.patchNamespacedCustomObject(args, opts);

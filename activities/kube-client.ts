@@ -7,6 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import { ETCD_CLUSTER, FIELD_MANAGER, GROUP, VERSION } from '../k8s/api.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
+import { bounded, EVENT_MESSAGE_MAX, fitClusterStatus } from '../k8s/status-text.ts';
 
 export const isNotFound = (err: unknown) => err instanceof ApiException && err.code === 404;
 export const isConflict = (err: unknown) => err instanceof ApiException && err.code === 409;
@@ -77,6 +78,7 @@ export class Kube {
    * Read-modify-write of the status with the read's resourceVersion as a precondition: a concurrent
    * writer makes the patch fail with 409 and it is computed again from the newer object, so no
    * writer overwrites another's fields. Skips a cluster that is gone or replaced by a namesake.
+   * Free text is cut to the CRD's maxLength (fitClusterStatus), so no write fails on a long name.
    */
   async updateClusterStatus(namespace: string, name: string, uid: string, build: (obj: EtcdCluster) => object | undefined): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -86,7 +88,7 @@ export class Kube {
       if (!status) return;
       try {
         await this.custom.patchNamespacedCustomObjectStatus(
-          { group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name, body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status } },
+          { group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name, body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: fitClusterStatus(status) } },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
         return;
@@ -111,10 +113,14 @@ export class Kube {
     return (await this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${serviceName}` })).items;
   }
 
-  /** Creates an Event; already there (a retry), or a namespace gone or terminating, is success: no one can read it. */
+  /**
+   * Creates an Event (message cut to EVENT_MESSAGE_MAX); already there (a retry), or a namespace
+   * gone or terminating, is success: no one can read it.
+   */
   async createEvent(event: CoreV1Event): Promise<void> {
+    const body = event.message === undefined ? event : { ...event, message: bounded(event.message, EVENT_MESSAGE_MAX) };
     try {
-      await this.core.createNamespacedEvent({ namespace: event.metadata.namespace!, body: event });
+      await this.core.createNamespacedEvent({ namespace: event.metadata.namespace!, body });
     } catch (err) {
       if (isConflict(err) || isNotFound(err) || isNamespaceTerminating(err)) return;
       throw err;

@@ -3,6 +3,7 @@ import { FINALIZER } from './api.ts';
 import { validateClusterSpec, formatSpecErrors } from './cluster-spec.ts';
 import type { EtcdCluster } from './etcd-cluster.ts';
 import { getCondition } from './conditions.ts';
+import { bounded, CONDITION_MESSAGE_MAX } from './status-text.ts';
 
 export type Plan =
   | { kind: 'none'; why: string }
@@ -17,7 +18,8 @@ export function plan(obj: EtcdCluster): Plan {
   }
   const v = validateClusterSpec(obj.spec);
   if (!v.ok) {
-    const message = formatSpecErrors(v.errors);
+    // As the condition stores it (cut to its maxLength), so a long one is not reported again on every event.
+    const message = bounded(formatSpecErrors(v.errors), CONDITION_MESSAGE_MAX);
     const cond = getCondition(obj.status?.conditions, 'SpecValid');
     const alreadyReported = cond?.status === 'False' && cond.message === message && cond.observedGeneration === generation;
     return { kind: 'invalid', generation, message, alreadyReported };
