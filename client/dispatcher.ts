@@ -1,30 +1,68 @@
 // Turns planner output into workflow starts/signals (signal-with-start: idempotent, so relists
 // and duplicate events are harmless) and invalid specs into a condition + Event, with no workflow.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+// On each resync it also looks at the cluster's workflow: one that ended (terminated, reset, failed,
+// timed out, completed) while its EtcdCluster still needs it is started again, so failover never
+// stops without a word.
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import type { V1Pod } from '@kubernetes/client-node';
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Kube } from '../activities/kube-client.ts';
-import { API_VERSION, ETCD_CLUSTER } from '../k8s/api.ts';
+import { eventAbout } from '../activities/kube-status.ts';
+import { API_VERSION, ETCD_CLUSTER, FINALIZER } from '../k8s/api.ts';
 import { REASONS, setCondition } from '../k8s/conditions.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
-import { plan } from '../k8s/planner.ts';
+import { plan, type Plan } from '../k8s/planner.ts';
+import { initialState } from '../workflows/cluster-handlers.ts';
 import { clusterWorkflowId } from '../workflows/ids.ts';
-import { deleteRequestedSignal, membersChangedSignal, specChangedSignal } from '../workflows/messages.ts';
+import { deleteRequestedSignal, membersChangedSignal, specChangedSignal, stateQuery } from '../workflows/messages.ts';
 import { clusterSearchAttributes } from '../workflows/search-attributes.ts';
-import type { ClusterKey } from '../workflows/types.ts';
+import type { ClusterKey, ClusterWorkflowState } from '../workflows/types.ts';
+
+/** The cluster workflow's latest run as describe() tells it, or NOT_FOUND (never started, or its history is gone). */
+export type RunStatus = WorkflowExecutionStatusName | 'NOT_FOUND';
+
+/** Statuses of a run that still runs (or whose state cannot be told): never started again. */
+const ALIVE: ReadonlySet<RunStatus> = new Set(['RUNNING', 'CONTINUED_AS_NEW', 'PAUSED', 'UNSPECIFIED', 'UNKNOWN']);
+
+export type Revival =
+  | { kind: 'none'; why: string }
+  /** Start a new run with this signal; `report`: a run existed before (an Event says it ended). */
+  | { kind: 'start'; signal: 'specChanged' | 'deleteRequested'; report: boolean };
+
+/**
+ * Pure: must a resync start the cluster's workflow again? It has to run for as long as the
+ * EtcdCluster exists with a valid spec, and while it is deleted with our finalizer on (the delete
+ * finishes by removing it). `ours`: the object carries our finalizer, which the workflow adds
+ * before anything else, so a workflow has run for it.
+ */
+export function revival(p: Plan, run: RunStatus, ours: boolean): Revival {
+  if (ALIVE.has(run)) return { kind: 'none', why: `the workflow is ${run}` };
+  if (p.kind === 'invalid') return { kind: 'none', why: 'invalid spec: no workflow until the next valid edit' };
+  if (p.kind === 'none' && p.deleted) return { kind: 'none', why: 'deleted and not ours to clean up (the delete finished)' };
+  const signal = p.kind === 'delete' ? 'deleteRequested' : 'specChanged';
+  // NOT_FOUND for an object no workflow has touched yet is an ordinary first start.
+  return { kind: 'start', signal, report: run !== 'NOT_FOUND' || ours };
+}
+
+/** How long a resync waits for the ended run's state (a query replays its history on a worker). */
+const STATE_QUERY_MS = 10_000;
 
 export class Dispatcher {
   /** uid -> last generation signalled, to keep our own status writes from re-signalling. */
   private readonly signalled = new Map<string, number | 'delete'>();
+  /** uids whose workflow is being started again (a slow start must not overlap the next resync's). */
+  private readonly reviving = new Set<string>();
 
   constructor(private readonly client: Client, private readonly kube: Kube, private readonly taskQueue: string, private readonly log: Logger) {}
 
-  async handle(obj: EtcdCluster): Promise<void> {
+  /** `resync`: the periodic relist, which also starts a new run of a cluster workflow that ended. */
+  async handle(obj: EtcdCluster, opts: { resync?: boolean } = {}): Promise<void> {
     const { name, namespace, uid } = obj.metadata;
     if (!name || !namespace || !uid) return;
     const key: ClusterKey = { name, namespace, uid };
     const p = plan(obj);
+    if (opts.resync && p.kind !== 'invalid' && await this.restartIfEnded(obj, key, p)) return;
     switch (p.kind) {
       case 'none':
         return;
@@ -67,16 +105,104 @@ export class Dispatcher {
     else this.podReady.set(podUid, ready);
   }
 
-  private async signalWithStart(key: ClusterKey, signal: typeof specChangedSignal | typeof deleteRequestedSignal, args: unknown[]): Promise<void> {
-    await this.client.workflow.signalWithStart('etcdClusterWorkflow', {
+  /**
+   * Signal-with-start: a running workflow gets the signal (USE_EXISTING); an ended one (any close
+   * status, ALLOW_DUPLICATE) or none gets a new run, which adopts a cluster that has members.
+   * `state`: what the new run carries over from the ended one. Returns the signalled run's id.
+   */
+  private async signalWithStart(key: ClusterKey, signal: typeof specChangedSignal | typeof deleteRequestedSignal, args: unknown[], state?: ClusterWorkflowState): Promise<string> {
+    const handle = await this.client.workflow.signalWithStart('etcdClusterWorkflow', {
       workflowId: clusterWorkflowId(key),
       taskQueue: this.taskQueue,
-      args: [{ key }],
+      args: [{ key, ...(state && { state }) }],
       signal: signal.name, signalArgs: args,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: clusterSearchAttributes(key, 'Cluster'),
     });
     this.log.info({ cluster: `${key.namespace}/${key.name}`, signal: signal.name }, 'signalled cluster workflow');
+    return handle.signaledRunId;
+  }
+
+  /**
+   * Resync: starts a new run of the cluster workflow when the last one ended while the object still
+   * needs it (see `revival`), with an Event saying how it ended. True when this resync is done with
+   * the object (restarted, or nothing to do after all); false to go on with the ordinary plan.
+   */
+  private async restartIfEnded(obj: EtcdCluster, key: ClusterKey, p: Plan): Promise<boolean> {
+    if (this.reviving.has(key.uid)) return true;
+    const id = clusterWorkflowId(key);
+    let run: RunStatus = 'NOT_FOUND';
+    let runId: string | undefined;
+    try {
+      const d = await this.client.workflow.getHandle(id).describe();
+      run = d.status.name;
+      runId = d.runId;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    if (revival(p, run, hasFinalizer(obj)).kind === 'none') return false;
+    this.reviving.add(key.uid);
+    try {
+      // The informer's copy may be stale (a delete that just removed the finalizer): decide on a fresh read.
+      const fresh = await this.kube.getCluster(key.namespace, key.name);
+      if (!fresh || fresh.metadata.uid !== key.uid) return true;
+      const freshPlan = plan(fresh);
+      const r = freshPlan.kind === 'invalid' ? undefined : revival(freshPlan, run, hasFinalizer(fresh));
+      if (!r || r.kind === 'none') return true; // gone, deleted or invalid by now: the next event plans it
+      const cluster = `${key.namespace}/${key.name}`;
+      // An operation of the ended run (cancelled when it closed) may still be finishing: never two at once.
+      const busy = await this.runningChild(id);
+      if (busy) {
+        this.log.warn({ cluster, previous: run, child: busy }, 'cluster workflow ended; a new run starts once its operation has finished');
+        return true;
+      }
+      const state = runId && run !== 'NOT_FOUND' ? await this.carriedState(id, runId, cluster) : undefined;
+      const generation = fresh.metadata.generation ?? 0;
+      if (freshPlan.kind === 'converge') await this.markSpecValid(fresh, key, generation);
+      const newRunId = r.signal === 'deleteRequested'
+        ? await this.signalWithStart(key, deleteRequestedSignal, [], state)
+        : await this.signalWithStart(key, specChangedSignal, [{ generation }], state);
+      this.signalled.set(key.uid, r.signal === 'deleteRequested' ? 'delete' : generation);
+      if (!r.report) return true;
+      const ended = run === 'NOT_FOUND' ? 'no run of it was found (its history is gone)' : `its previous run ended as ${run}`;
+      const message = `The cluster workflow ${id} was not running: ${ended}. Started a new run (${newRunId}), which takes the cluster over as it finds it${r.signal === 'deleteRequested' ? ' and finishes the delete' : ''}.`;
+      this.log.warn({ cluster, previous: run, runId: newRunId }, 'cluster workflow was not running: started a new run');
+      await this.kube.createEvent(eventAbout({ apiVersion: API_VERSION, kind: ETCD_CLUSTER.kind, name: key.name, namespace: key.namespace, uid: key.uid },
+        { id: `workflow-restarted-${(runId ?? newRunId).slice(0, 8)}`, type: 'Warning', reason: 'WorkflowRestarted', message }, new Date()));
+      return true;
+    } finally {
+      this.reviving.delete(key.uid);
+    }
+  }
+
+  /** A still-running child (operation) of any run of the cluster workflow, if the server can tell. */
+  private async runningChild(id: string): Promise<string | undefined> {
+    try {
+      for await (const w of this.client.workflow.list({ query: `ParentWorkflowId = '${id}' AND ExecutionStatus = 'Running'`, pageSize: 1 })) return w.workflowId;
+    } catch (err) {
+      this.log.warn({ workflowId: id, err: String(err) }, 'cannot list running operations (visibility); starting the cluster workflow anyway');
+    }
+    return undefined;
+  }
+
+  /**
+   * What a new run keeps from the ended one: its counters, so operation workflow IDs and Event names
+   * are not used twice and a member name handed out is never handed out again. Everything else
+   * (created, held failures, approvals) the new run finds out from the cluster itself.
+   */
+  private async carriedState(id: string, runId: string, cluster: string): Promise<ClusterWorkflowState | undefined> {
+    try {
+      const old = await this.client.withDeadline(Date.now() + STATE_QUERY_MS, () => this.client.workflow.getHandle(id, runId).query(stateQuery));
+      return {
+        ...initialState(), operations: old.operations,
+        ...(old.highestMemberIndex !== undefined && { highestMemberIndex: old.highestMemberIndex }),
+        ...(old.certificateIssues !== undefined && { certificateIssues: old.certificateIssues }),
+      };
+    } catch (err) {
+      this.log.warn({ cluster, err: String(err) }, 'cannot read the ended run\'s state: the new run counts operations from 1');
+      return undefined;
+    }
   }
 
   private async markSpecValid(obj: EtcdCluster, key: ClusterKey, generation: number): Promise<void> {
@@ -102,3 +228,5 @@ export class Dispatcher {
     });
   }
 }
+
+const hasFinalizer = (obj: EtcdCluster) => obj.metadata.finalizers?.includes(FINALIZER) ?? false;

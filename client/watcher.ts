@@ -15,7 +15,10 @@ export class ClusterWatcher {
   private stopped = false;
   private resyncTimer?: NodeJS.Timeout;
 
-  /** resyncMs: every object is planned again this often, so a dispatch that failed (Temporal down) is retried. */
+  /**
+   * resyncMs: every object is planned again this often, so a dispatch that failed (Temporal down) is
+   * retried and a cluster workflow that ended is running again within one period.
+   */
   constructor(private readonly kube: Kube, private readonly dispatcher: Dispatcher, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {}
 
   async start(): Promise<void> {
@@ -32,11 +35,14 @@ export class ClusterWatcher {
     this.log.info({ namespace: this.namespace ?? '(all)' }, 'watching EtcdClusters');
   }
 
-  /** Level-triggered resync: the informer's cache planned again (and member pods re-signalled) on a timer. */
+  /**
+   * Level-triggered resync: the informer's cache planned again (and member pods re-signalled) on a
+   * timer; each cluster's workflow is looked at too, and started again if it ended (dispatcher).
+   */
   private scheduleResync(): void {
     this.resyncTimer = setTimeout(() => {
       if (this.stopped) return;
-      for (const obj of this.informer?.list() ?? []) void this.dispatch(obj as EtcdCluster);
+      for (const obj of this.informer?.list() ?? []) void this.dispatch(obj as EtcdCluster, true);
       for (const pod of this.podInformer?.list() ?? []) this.dispatcher.podChanged(pod).catch((err: unknown) => this.log.warn({ err: String(err) }, 'pod resync failed'));
       this.scheduleResync();
     }, this.resyncMs);
@@ -60,9 +66,9 @@ export class ClusterWatcher {
     await informer.start();
   }
 
-  private async dispatch(obj: EtcdCluster): Promise<void> {
+  private async dispatch(obj: EtcdCluster, resync = false): Promise<void> {
     try {
-      await this.dispatcher.handle(obj);
+      await this.dispatcher.handle(obj, { resync });
     } catch (err) {
       // Level-triggered: the next event or relist plans this object again.
       this.log.error({ cluster: `${obj.metadata.namespace}/${obj.metadata.name}`, err: String(err) }, 'dispatch failed');

@@ -6,7 +6,8 @@ import { getCondition } from './conditions.ts';
 import { bounded, CONDITION_MESSAGE_MAX } from './status-text.ts';
 
 export type Plan =
-  | { kind: 'none'; why: string }
+  /** `deleted`: being deleted and not (or no longer) ours to clean up: nothing to run, ever. */
+  | { kind: 'none'; why: string; deleted?: true }
   | { kind: 'invalid'; generation: number; message: string; alreadyReported: boolean }
   | { kind: 'delete' }
   | { kind: 'converge'; generation: number };
@@ -14,7 +15,7 @@ export type Plan =
 export function plan(obj: EtcdCluster): Plan {
   const generation = obj.metadata.generation ?? 0;
   if (obj.metadata.deletionTimestamp) {
-    return obj.metadata.finalizers?.includes(FINALIZER) ? { kind: 'delete' } : { kind: 'none', why: 'deleting, not ours to clean up' };
+    return obj.metadata.finalizers?.includes(FINALIZER) ? { kind: 'delete' } : { kind: 'none', why: 'deleting, not ours to clean up', deleted: true };
   }
   const v = validateClusterSpec(obj.spec);
   if (!v.ok) {

@@ -12,6 +12,12 @@ import { createOperatorWorker } from './worker.ts';
 
 export interface RunOptions { namespace?: string; taskQueue?: string }
 
+/** The EtcdCluster resync period: ETCD_OPERATOR_RESYNC_SECONDS (tests use a short one), else 30s. */
+function resyncMs(): number {
+  const s = Number(process.env.ETCD_OPERATOR_RESYNC_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+}
+
 export async function runOperator(opts: RunOptions): Promise<void> {
   const log = pino({ name: 'etcd-operator' });
   const kube = Kube.fromDefault();
@@ -20,7 +26,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const toolsImage = process.env.ETCD_OPERATOR_TOOLS_IMAGE;
   const { worker, connection } = await createOperatorWorker({ address: temporalAddress(), namespace: temporalNamespace(), taskQueue, kube, defaultRepository, toolsImage });
   const client = await connectClient();
-  const watcher = new ClusterWatcher(kube, new Dispatcher(client, kube, taskQueue, log), log, opts.namespace);
+  const watcher = new ClusterWatcher(kube, new Dispatcher(client, kube, taskQueue, log), log, opts.namespace, resyncMs());
   const backups = new BackupWatcher(kube, client, taskQueue, log, opts.namespace);
   const users = new UserWatcher(kube, client, taskQueue, log, opts.namespace);
 
