@@ -7,7 +7,7 @@ import { imageFor } from '../k8s/cluster-spec.ts';
 import { initialCluster } from '../k8s/manifests/initial-cluster.ts';
 import { ETCD_CONTAINER, memberPod, podTemplateHash } from '../k8s/manifests/member-pod.ts';
 import { memberPVC } from '../k8s/manifests/member-pvc.ts';
-import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
+import { belongsTo, ownedBy, selectorString } from '../k8s/manifests/owner.ts';
 import { podDisruptionBudget } from '../k8s/manifests/pdb.ts';
 import { clientService, headlessService } from '../k8s/manifests/services.ts';
 import { networkPolicy, networkPolicyName } from '../k8s/manifests/network-policy.ts';
@@ -17,6 +17,7 @@ import { observePod } from './cluster-observe.ts';
 import { clusterPods } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
+import { applyOwned } from './owned-objects.ts';
 
 export interface MembersDeps { kube: Kube; defaultRepository: string }
 
@@ -47,17 +48,18 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
   return {
     async applyServices(key: ClusterKey): Promise<void> {
       const { ref } = await load(key);
-      await kube.apply(headlessService(ref));
-      await kube.apply(clientService(ref));
-      await kube.apply(podDisruptionBudget(ref));
-      await kube.apply(networkPolicy(ref));
+      // Each is created, or changed only when ours: a namesake someone else made is a NameConflict.
+      await applyOwned(kube, headlessService(ref), key.uid);
+      await applyOwned(kube, clientService(ref), key.uid);
+      await applyOwned(kube, podDisruptionBudget(ref), key.uid);
+      await applyOwned(kube, networkPolicy(ref), key.uid);
     },
 
 
     /** The PodDisruptionBudget for the voters etcd has now (it follows every membership change). */
     async applyDisruptionBudget(key: ClusterKey, voters: number): Promise<void> {
       const { ref } = await load(key);
-      await kube.apply(podDisruptionBudget(ref, Math.max(1, voters)));
+      await applyOwned(kube, podDisruptionBudget(ref, Math.max(1, voters)), key.uid);
     },
 
     /**
@@ -135,7 +137,23 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       return 'kept';
     },
 
-    /** Deletes every member pod, the Services, the PDB and the NetworkPolicy of this cluster's uid; "not found" is success. */
+    /**
+     * A volume a recovery replaces: released from the cluster (no owner reference, so no cascade
+     * can take it) and marked set aside, so no later Delete removes it: it may hold the only copy
+     * of writes newer than the backup restored. Only the user deletes it.
+     */
+    async setAsideMemberVolume(key: ClusterKey, member: string): Promise<'set-aside' | 'absent'> {
+      const h = header('v1', 'PersistentVolumeClaim', key.namespace, pvcName(member));
+      const claim = await kube.read<V1PersistentVolumeClaim>(h);
+      if (!claim || !belongsTo(claim.metadata, key.uid)) return 'absent';
+      await kube.mergePatch(h, { metadata: { name: h.metadata!.name, namespace: key.namespace, ownerReferences: null, labels: { [LABELS.removed]: 'true', [LABELS.setAside]: 'recovery' } } });
+      return 'set-aside';
+    },
+
+    /**
+     * Deletes every member pod, and the Services, the PDB and the NetworkPolicy whose owner reference
+     * carries this cluster's uid (a namesake someone else made stays); "not found" is success.
+     */
     async deleteClusterObjects(key: ClusterKey): Promise<number> {
       const pods = await clusterPods(kube, key);
       for (const p of pods) await kube.delete(header('v1', 'Pod', key.namespace, p.metadata!.name!));
@@ -146,7 +164,7 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
         header('networking.k8s.io/v1', 'NetworkPolicy', key.namespace, networkPolicyName(key.name)),
       ]) {
         const o = await kube.read(h);
-        if (o && belongsTo(o.metadata, key.uid)) await kube.delete(h);
+        if (o && ownedBy(o.metadata, key.uid)) await kube.delete(h);
       }
       return pods.length;
     },
@@ -157,7 +175,7 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       if (left.length) throw ApplicationFailure.retryable(`${left.length} member pods still terminating`, 'NotYet');
     },
 
-    /** This cluster's PVCs (by uid: a namesake's kept volumes are not ours): deleted, or (retainOnDelete) kept and released. */
+    /** This cluster's PVCs (by uid: a namesake's kept volumes are not ours): deleted, or (retainOnDelete) kept and released; those a recovery set aside are always kept. */
     async releaseVolumes(key: ClusterKey, retain: boolean): Promise<{ deleted: string[]; kept: string[] }> {
       const pvcs = (await kube.core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selectorString(key.name) })).items
         .filter((v) => belongsTo(v.metadata, key.uid));
@@ -165,7 +183,10 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       for (const pvc of pvcs) {
         const name = pvc.metadata!.name!;
         const h = header('v1', 'PersistentVolumeClaim', key.namespace, name);
-        if (retain) {
+        if (pvc.metadata?.labels?.[LABELS.setAside]) {
+          // Set aside by a recovery: never the operator's to delete (it has no owner reference already).
+          out.kept.push(name);
+        } else if (retain) {
           await kube.mergePatch(h, { metadata: { name, namespace: key.namespace, ownerReferences: null } });
           out.kept.push(name);
         } else {

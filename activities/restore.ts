@@ -63,6 +63,17 @@ function checkedAgainst(version: string, source: RestoreSource): RestoreSource {
   return source;
 }
 
+/** A backup a recovery did not restore, and why (shown in status.restoredFrom.skipped and an Event). */
+export interface SkippedBackup { backup: string; revision?: number; reason: string }
+export interface RecoveryCandidates { candidates: RestoreSource[]; skipped: SkippedBackup[] }
+
+const noBackup = (key: ClusterKey) => `no Succeeded EtcdBackup of ${key.namespace}/${key.name}: nothing to restore from (take backups with spec.backup or etcdop backup)`;
+
+/** Candidates newest revision first; ties (same revision) by the later completion. */
+export function byRevision(a: RestoreSource & { completedAt?: string }, b: RestoreSource & { completedAt?: string }): number {
+  return (b.revision ?? 0) - (a.revision ?? 0) || (b.completedAt ?? '').localeCompare(a.completedAt ?? '');
+}
+
 export function restoreActivities({ kube, toolsImage, defaultRepository }: { kube: Kube; toolsImage: string; defaultRepository: string }) {
   const sourceFromBackup = async (namespace: string, name: string): Promise<RestoreSource> => {
     const b = await getBackup(kube, { namespace, name });
@@ -70,6 +81,26 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     const source = sourceOf(b);
     if (!source) throw ApplicationFailure.nonRetryable(`EtcdBackup ${namespace}/${name} is ${b.status?.phase ?? 'Pending'}, not Succeeded: nothing to restore`, 'BackupNotReady');
     return source;
+  };
+
+  const recoverySources = async (key: ClusterKey): Promise<RecoveryCandidates> => {
+    const c = await loadCluster(kube, key);
+    if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
+    if (c.spec.storage.emptyDir) {
+      throw ApplicationFailure.nonRetryable('cannot recover in place: spec.storage.emptyDir members cannot be restored onto a volume; create a new cluster with spec.bootstrap.backup from the latest backup', 'EmptyDir');
+    }
+    const sources = (await listBackups(kube, key.namespace))
+      .filter((b) => backupOfCluster(b, key) && !b.metadata.deletionTimestamp)
+      .flatMap((b) => { const s = sourceOf(b); return s ? [{ ...s, completedAt: b.status?.completedAt ?? '' }] : []; })
+      .sort(byRevision)
+      .map(({ completedAt: _c, ...s }) => s);
+    const out: RecoveryCandidates = { candidates: [], skipped: [] };
+    for (const s of sources) {
+      const skew = versionSkew(s.etcdVersion, c.spec.version);
+      if (skew) out.skipped.push({ backup: s.backupName ?? s.location, ...(s.revision !== undefined && { revision: s.revision }), reason: skew });
+      else out.candidates.push(s);
+    }
+    return out;
   };
 
   return {
@@ -95,20 +126,22 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       return checkedAgainst(c.spec.version, source);
     },
 
-    /** The newest Succeeded backup of this cluster (by uid), checked against its version: what a recovery restores. */
+    /** The newest Succeeded backup of this cluster (by uid), checked against its version: what a recovery restores (runs started before recoveryCandidates). */
     async latestBackupSource(key: ClusterKey): Promise<RestoreSource> {
-      const c = await loadCluster(kube, key);
-      if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
-      if (c.spec.storage.emptyDir) {
-        throw ApplicationFailure.nonRetryable('cannot recover in place: spec.storage.emptyDir members cannot be restored onto a volume; create a new cluster with spec.bootstrap.backup from the latest backup', 'EmptyDir');
-      }
-      const completed = (b: EtcdBackupObject) => b.status?.completedAt ?? '';
-      const newest = (await listBackups(kube, key.namespace))
-        .filter((b) => backupOfCluster(b, key) && !b.metadata.deletionTimestamp)
-        .sort((a, b) => completed(b).localeCompare(completed(a)))
-        .map(sourceOf).find((source) => source !== undefined);
-      if (!newest) throw ApplicationFailure.nonRetryable(`no Succeeded EtcdBackup of ${key.namespace}/${key.name}: nothing to restore from (take backups with spec.backup or etcdop backup)`, 'NoBackup');
-      return checkedAgainst(c.spec.version, newest);
+      const { candidates, skipped } = await recoverySources(key);
+      if (candidates[0]) return candidates[0];
+      throw ApplicationFailure.nonRetryable(skipped[0]?.reason ?? noBackup(key), skipped.length ? 'VersionSkew' : 'NoBackup');
+    },
+
+    /**
+     * What a recovery may restore: this cluster's Succeeded backups (by uid), newest revision first
+     * (the one that loses the fewest writes), and those its version cannot start from, with why.
+     * Reads nothing stored: the workflow verifies each candidate before it touches a member.
+     */
+    async recoveryCandidates(key: ClusterKey): Promise<RecoveryCandidates> {
+      const found = await recoverySources(key);
+      if (!found.candidates.length && !found.skipped.length) throw ApplicationFailure.nonRetryable(noBackup(key), 'NoBackup');
+      return found;
     },
 
     /**

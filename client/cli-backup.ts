@@ -96,7 +96,7 @@ export function registerBackupCommands(program: Command): void {
   }
 
   program.command('approve <cluster>')
-    .description('approve the recovery of a cluster that lost quorum for good: restore every member from its latest backup')
+    .description('approve the recovery of a cluster whose status says QuorumLost: restore every member from its latest usable backup (used once)')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-o, --output <fmt>', 'text or json', 'text')
     .action((name: string, o: { namespace: string; output: string }) => withClusterClient(name, o.namespace, async (uid, client) => {

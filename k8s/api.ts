@@ -36,7 +36,16 @@ export const LABELS = {
   clusterUid: `${GROUP}/cluster-uid`,
   /** On a volume kept (retainOnDelete) after its member was removed: not a member's data any more. */
   removed: `${GROUP}/removed-member`,
+  /**
+   * On a volume a quorum-loss recovery set aside (value `recovery`): it may hold writes newer than
+   * the backup restored, so the operator never deletes it, whatever retainOnDelete says.
+   */
+  setAside: `${GROUP}/set-aside`,
 } as const;
+
+/** The command that lists a cluster's volumes set aside by a recovery (in Events and the README). */
+export const setAsideListCommand = (cluster: string, namespace: string): string =>
+  `kubectl get pvc -n ${namespace} -l ${GROUP}/set-aside=recovery,${GROUP}/cluster=${cluster}`;
 /** On the EtcdCluster once its first members formed a cluster: from then on no member starts as `new`. */
 export const BOOTSTRAPPED_ANNOTATION = `${GROUP}/bootstrapped`;
 export const APP_NAME = 'etcd';

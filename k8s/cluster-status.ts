@@ -61,6 +61,11 @@ export const RestoreStatusSchema = z.object({
   sha256: z.string().max(64).describe('SHA-256 of the snapshot, verified before restoring.'),
   revision: z.int().min(0).optional().describe('etcd revision the cluster was restored to: writes after it are not in the cluster.'),
   reason: z.string().max(1024).describe('Bootstrap (spec.bootstrap.backup) or why quorum was recovered.'),
+  skipped: z.array(z.object({
+    backup: z.string().max(2048).describe('EtcdBackup (or location) not restored.'),
+    revision: z.int().min(0).optional().describe('Its etcd revision.'),
+    reason: z.string().max(1024).describe('Why it could not be restored (corrupt, missing, unreadable, another version).'),
+  })).max(20).optional().describe('Newer backups a recovery tried first and could not use, newest revision first.'),
   completedAt: time().describe('When the restored cluster was up.'),
 });
 export type RestoreStatus = z.output<typeof RestoreStatusSchema>;

@@ -20,6 +20,13 @@ export const failureType = (err: unknown): string | undefined => {
   return e?.type;
 };
 
+/** What the cluster is doing, for a refused approval. */
+function doingInstead(state: ClusterWorkflowState): string {
+  if (state.deleteRequested) return 'the cluster is being deleted';
+  const running = state.current ? `; running ${state.current.type}${state.current.step ? ` (${state.current.step})` : ''}, workflow ${state.current.workflowId}` : '';
+  return `the cluster has quorum (${state.lastDecision ?? 'not observed yet'})${running}`;
+}
+
 /** Registers the signals, the retry update (refused when nothing failed) and the state query. */
 export function registerClusterHandlers(state: ClusterWorkflowState, on: { retry: () => void; membersChanged: () => void }): void {
   setHandler(specChangedSignal, ({ generation }) => { state.seenGeneration = Math.max(state.seenGeneration, generation); });
@@ -31,11 +38,18 @@ export function registerClusterHandlers(state: ClusterWorkflowState, on: { retry
     },
   });
   setHandler(membersChangedSignal, on.membersChanged);
-  const approve = () => { if (state.awaitingApproval) { state.recoveryApproved = true; on.membersChanged(); } };
+  // Accepted whenever the status says QuorumLost (for good or not yet): remembered until that loss
+  // is over, used by one recovery attempt. A failed recovery held back runs again at once.
+  const approvable = () => !state.deleteRequested && (state.awaitingApproval !== undefined || state.quorumLost !== undefined);
+  const approve = () => { if (approvable()) { state.recoveryApproved = true; on.retry(); on.membersChanged(); } };
   setHandler(approveRecoverySignal, approve);
-  setHandler(approveRecoveryUpdate, () => { const what = state.awaitingApproval ?? ''; approve(); return { approved: what }; }, {
+  setHandler(approveRecoveryUpdate, () => {
+    const what = state.awaitingApproval ?? `${state.quorumLost ?? ''}; approved in advance: if the lost members do not come back, every member is restored from the latest backup`;
+    approve();
+    return { approved: what };
+  }, {
     validator: () => {
-      if (!state.awaitingApproval) throw new Error('nothing waits for approval: the cluster has not lost quorum for good');
+      if (!approvable()) throw new Error(`nothing waits for approval: ${doingInstead(state)}`);
     },
   });
   const defrag = () => { const already = state.defragRequested === true; state.defragRequested = true; on.membersChanged(); return { alreadyRequested: already }; };

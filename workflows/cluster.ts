@@ -36,8 +36,6 @@ const TLS_RECHECK: Duration = '10 seconds';
 /** After a failed operation the same step waits 30s, 1m, 2m, ... at most 10m (or a retry / new generation). */
 const HOLD_BASE_MS = 30_000;
 const HOLD_MAX_MS = 10 * 60_000;
-/** A cancelled operation waits for `etcdop ops retry` or a new generation. */
-const HOLD_FOREVER = Number.MAX_SAFE_INTEGER;
 
 /** What identifies "the same operation" for holding a failed one back. */
 function changeKey(c: MemberChange | undefined): string {
@@ -56,16 +54,17 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   const { key } = input;
   // Everything that decides what runs next lives in state, so continue-as-new carries it.
   const state: ClusterWorkflowState = { ...initialState(), ...input.state };
-  let wake = false;
-  let retryRequested = false;
   let plannedGeneration = 0;
   let pausedReported = false;
 
-  registerClusterHandlers(state, { retry: () => { retryRequested = true; }, membersChanged: () => { wake = true; } });
+  // A retry or a wake-up is kept in state: one that arrives just before continue-as-new is carried over.
+  registerClusterHandlers(state, { retry: () => { state.retryRequested = true; }, membersChanged: () => { state.wake = true; } });
 
-  /** Waits until something may have changed: a signal, a newer generation, or the timeout. */
-  const idle = (timeout: Duration | number) =>
-    condition(() => state.deleteRequested || wake || retryRequested || state.seenGeneration > plannedGeneration || workflowInfo().continueAsNewSuggested, timeout);
+  /** Waits until something may have changed: a signal, a newer generation, or the timeout (none: until one of those). */
+  const idle = (timeout?: Duration | number) => {
+    const changed = () => state.deleteRequested || state.wake === true || state.retryRequested === true || state.seenGeneration > plannedGeneration || workflowInfo().continueAsNewSuggested;
+    return timeout === undefined ? condition(changed) : condition(changed, timeout);
+  };
 
   /** Status and Events must not stop the loop: a permanent failure (e.g. RBAC) is logged and the loop goes on. */
   const tolerate = async (what: string, p: Promise<unknown>) => {
@@ -102,6 +101,8 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       await tolerate('event', kube.recordEvent(key, { id: `${seq}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${typeof told === 'string' ? told : `${type} finished`} (workflow ${workflowId})` }));
       return 'ok';
     } catch (err) {
+      // A namesake someone else owns (NameConflict) is its own Degraded reason and Event; the message names the object.
+      state.lastErrorType = failureType(err);
       if (isCancellation(err)) {
         await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Cancelled', message: `${type} cancelled` }));
         await tolerate('event', kube.recordEvent(key, { id: `${seq}-cancelled`, type: 'Normal', reason: `${type}Cancelled`, message: `${type} cancelled (workflow ${workflowId}); resume with: etcdop ops retry ${key.name} -n ${key.namespace}` }));
@@ -110,8 +111,8 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       }
       state.lastError = message(err);
       log.warn('operation failed', { type, workflowId, error: state.lastError });
-      await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Failed', message: state.lastError }));
-      await tolerate('event', kube.recordEvent(key, { id: `${seq}-failed`, type: 'Warning', reason: `${type}Failed`, message: `${state.lastError} (workflow ${workflowId}; retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }));
+      await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Failed', message: state.lastError, ...(state.lastErrorType && { failureType: state.lastErrorType }) }));
+      await tolerate('event', kube.recordEvent(key, { id: `${seq}-failed`, type: 'Warning', reason: state.lastErrorType === 'NameConflict' ? 'NameConflict' : `${type}Failed`, message: `${state.lastError} (workflow ${workflowId}; retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }));
       return 'failed';
     } finally {
       finished = true;
@@ -123,11 +124,12 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   async function operate(change: MemberChange | undefined, generation: number, args: OperationInput | MemberOperationInput | RecoverInput, type: OperationType = change?.type ?? 'Create'): Promise<void> {
     const opKey = type === 'Recover' ? 'Recover' : changeKey(change);
     const held = state.failedOp;
-    if (held && held.key === opKey && !retryRequested && state.seenGeneration <= held.generation && Date.now() < held.until) {
-      await idle(held.until - Date.now());
+    if (held && held.key === opKey && !state.retryRequested && state.seenGeneration <= held.generation && (held.forever || Date.now() < held.until)) {
+      // A cancelled operation waits without a timer (no timer longer than Temporal accepts).
+      await idle(held.forever ? undefined : held.until - Date.now());
       return;
     }
-    retryRequested = false;
+    state.retryRequested = false;
     const outcome = await runOperation(type, generation, args);
     if (outcome === 'ok') {
       state.failedOp = undefined;
@@ -136,15 +138,17 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     }
     state.failures = (state.failures ?? 0) + 1;
     state.failedGeneration = generation;
-    const until = outcome === 'cancelled' ? HOLD_FOREVER : Date.now() + Math.min(HOLD_MAX_MS, HOLD_BASE_MS * 2 ** (state.failures - 1));
-    state.failedOp = { key: opKey, generation, until };
+    // A cancelled operation waits for `etcdop ops retry` or a new generation; a failed one for a growing delay.
+    state.failedOp = outcome === 'cancelled'
+      ? { key: opKey, generation, until: 0, forever: true }
+      : { key: opKey, generation, until: Date.now() + Math.min(HOLD_MAX_MS, HOLD_BASE_MS * 2 ** (state.failures - 1)) };
   }
 
   async function deleteCluster(): Promise<void> {
     // Deletion is retried until it succeeds: a half-deleted cluster must not stay behind.
     while ((await runOperation('Delete', state.seenGeneration, { key })) !== 'ok') {
-      await condition(() => retryRequested || workflowInfo().continueAsNewSuggested, '1 minute');
-      retryRequested = false;
+      await condition(() => state.retryRequested === true || workflowInfo().continueAsNewSuggested, '1 minute');
+      state.retryRequested = false;
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
         await continueAsNew<typeof etcdClusterWorkflow>({ key, state });
@@ -153,10 +157,13 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   }
 
   async function report(desired: { size: number }, obs: Awaited<ReturnType<typeof observe.observeCluster>>, decision: Decision, reason = decision.reason): Promise<void> {
+    const quorumLost = (decision.kind === 'wait' && decision.quorumLost === true) || decision.kind === 'recover';
+    // Known before the status says QuorumLost, so an approval given on seeing it is accepted.
+    state.quorumLost = quorumLost ? decision.reason : undefined;
     await tolerate('status', kube.reportObservation(key, obs, desired.size, {
-      reason, quorumLost: (decision.kind === 'wait' && decision.quorumLost) || decision.kind === 'recover',
+      reason, quorumLost,
       // A failed operation held back keeps the cluster Degraded until it succeeds, is retried or the spec changes.
-      ...(state.failedOp && state.lastError && decision.kind === 'operate' && { failed: `${state.lastError} (retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }),
+      ...(state.failedOp && state.lastError && decision.kind === 'operate' && { failed: `${state.lastError} (retry with: etcdop ops retry ${key.name} -n ${key.namespace})`, failedType: state.lastErrorType }),
     }));
   }
 
@@ -175,12 +182,21 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     }
     state.awaitingApproval = undefined;
     await report(desired, obs, decision, `${decision.reason}; restoring from the latest backup`);
-    const first = (state.highestMemberIndex ?? -1) + 1;
-    const members = Array.from({ length: desired.size }, (_, i) => memberName(key.name, first + i));
-    state.highestMemberIndex = first + desired.size - 1;
-    const oldMembers = [...new Set([...obs.members.map((m) => m.name), ...obs.pods.map((p) => p.name), ...obs.volumes])].filter(Boolean).sort();
+    // A recovery that failed is retried onto the same fresh names (volumes it restored are reused).
+    let members = state.recoveryMembers;
+    if (!members || members.length !== desired.size) {
+      const first = (state.highestMemberIndex ?? -1) + 1;
+      members = Array.from({ length: desired.size }, (_, i) => memberName(key.name, first + i));
+      state.highestMemberIndex = first + desired.size - 1;
+      state.recoveryMembers = members;
+    }
+    const fresh = new Set(members);
+    const oldMembers = [...new Set([...obs.members.map((m) => m.name), ...obs.pods.map((p) => p.name), ...obs.volumes])].filter((m) => m && !fresh.has(m)).sort();
+    const ran = state.operations;
     await operate(undefined, desired.generation, { key, reason: decision.reason, oldMembers, members }, 'Recover');
-    if (!state.failedOp) state.recoveryApproved = false;
+    // An approval is used once: by this recovery, whatever its outcome (a failure asks again).
+    if (state.operations !== ran) state.recoveryApproved = false;
+    if (!state.failedOp) state.recoveryMembers = undefined;
   }
 
   /** spec.tls: issues (mode auto) or checks (mode secrets) the certificates; a problem is a condition, an Event and a wait. */
@@ -213,8 +229,8 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     } catch (err) {
       state.lastError = message(err);
       log.warn('adding the finalizer failed', { error: state.lastError });
-      await condition(() => retryRequested || state.deleteRequested, RESYNC);
-      retryRequested = false;
+      await condition(() => state.retryRequested === true || state.deleteRequested, RESYNC);
+      state.retryRequested = false;
     }
   }
 
@@ -224,7 +240,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       await condition(allHandlersFinished);
       await continueAsNew<typeof etcdClusterWorkflow>({ key, state });
     }
-    wake = false;
+    state.wake = false;
     state.converged = false;
 
     let desired;
@@ -272,6 +288,22 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       state.scheduleGeneration = desired.generation;
     }
 
+    // spec.storage.retainOnDelete, applied to the member volumes that exist at each new generation, so
+    // no cascade delete takes volumes the user keeps. A failure is tried again at the next pass.
+    if ((state.volumeOwnersGeneration ?? 0) < desired.generation && patched('volume-owners')) {
+      try {
+        const { owned, released } = await kube.syncVolumeOwners(key);
+        const changed = [
+          ...(released.length ? [`kept when the cluster is deleted (retainOnDelete), no longer owned by it: ${released.join(', ')}`] : []),
+          ...(owned.length ? [`deleted with the cluster (retainOnDelete false), owned by it again: ${owned.join(', ')}`] : []),
+        ];
+        if (changed.length) await tolerate('event', kube.recordEvent(key, { id: `volume-owners-${desired.generation}`, type: 'Normal', reason: 'VolumeOwnersChanged', message: `Volumes ${changed.join('; ')}` }));
+        state.volumeOwnersGeneration = desired.generation;
+      } catch (err) {
+        await tolerate('event', kube.recordEvent(key, { id: `volume-owners-failed-${desired.generation}`, type: 'Warning', reason: 'VolumeOwnersFailed', message: message(err) }));
+      }
+    }
+
     let obs;
     try {
       obs = await observe.observeCluster(key);
@@ -316,8 +348,13 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       await idle(QUORUM_LOST);
       continue;
     }
-    if (state.awaitingApproval !== undefined) { state.awaitingApproval = undefined; state.recoveryApproved = false; }
     await report(desired, obs, decision);
+    if (!state.quorumLost) {
+      // Quorum is back: a pending approval (or a recovery's names) belongs to a loss that is over.
+      state.awaitingApproval = undefined;
+      state.recoveryApproved = false;
+      state.recoveryMembers = undefined;
+    }
 
     if (decision.kind === 'converged' && state.defragRequested) {
       // `etcdop defrag`: runs once the cluster is converged, so it never competes with a repair.

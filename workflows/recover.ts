@@ -1,13 +1,92 @@
 // Recover: a majority of voters lost its data, so the cluster can never form a quorum again. With an
-// approval (or spec.recovery.policy RestoreLatestBackup) every member is rebuilt from the latest
-// Succeeded backup: the old pods go, their volumes are kept (labelled removed-member: they may hold
-// writes newer than the backup), fresh members are restored from the snapshot and start together.
+// approval (or spec.recovery.policy RestoreLatestBackup) every member is rebuilt from a backup.
+// Nothing is stopped or released until the recovery has proved it can finish: a backup is chosen
+// (newest revision first; one that is missing, corrupt, unreadable or of another version is skipped,
+// with why) and restored onto the fresh members' volumes. Only then do the old pods go; their volumes
+// are set aside (they may hold writes newer than the backup) and never deleted by the operator.
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
+import { setAsideListCommand } from '../k8s/api.ts';
+import type { RestoreSource, SkippedBackup } from '../activities/restore.ts';
 import { kube, poll } from './activity-proxies.ts';
-import { operationProgress } from './progress.ts';
+import { failureType, message } from './cluster-handlers.ts';
+import { operationProgress, type Progress } from './progress.ts';
 import { restoreVolumes, restoredWhat } from './restore-steps.ts';
 import type { RecoverInput } from './types.ts';
 
-export async function recoverClusterWorkflow({ key, reason, oldMembers, members }: RecoverInput): Promise<{ backup?: string; revision?: number; members: string[] }> {
+export interface RecoverResult { backup?: string; revision?: number; members: string[]; skipped?: SkippedBackup[] }
+
+/** Failures that say this backup can never be restored (another one may): anything else is retried or fails the recovery. */
+const UNUSABLE = new Set([
+  'ChecksumMismatch', 'VersionSkew', 'NoDestination', 'BadLocation', 'CredentialsMissing', 'CredentialsInvalid',
+  'S3NoSuchBucket', 'S3NoSuchKey', 'S3NotFound', 'S3AccessDenied', 'S3InvalidAccessKeyId', 'S3SignatureDoesNotMatch',
+]);
+
+const named = (s: RestoreSource) => s.backupName ?? s.location;
+const skippedText = (skipped: SkippedBackup[]) => skipped.map((s) => `${s.backup}${s.revision !== undefined ? ` (revision ${s.revision})` : ''}: ${s.reason}`).join('; ');
+
+export async function recoverClusterWorkflow(input: RecoverInput): Promise<RecoverResult> {
+  // Runs started before verification came first replay the order they started with.
+  if (!patched('verify-before-recover')) return removeThenRestore(input);
+  const { key, reason, oldMembers, members } = input;
+  const progress = operationProgress(key, 'Recover', reason);
+  await progress.step('FindBackup');
+  const { candidates, skipped } = await kube.recoveryCandidates(key);
+  const source = await restoreFirstUsable(input, progress, candidates, skipped);
+  if (!source) {
+    throw ApplicationFailure.nonRetryable(`no backup can be restored, nothing was stopped or deleted: ${skippedText(skipped)}`, 'NoUsableBackup');
+  }
+
+  // From here on the recovery can finish: the fresh volumes hold the verified snapshot.
+  await progress.step('RemoveOldMembers', { reason: 'RecoveryStarted', message: `Recovering from ${restoredWhat(source)}: ${reason}` });
+  for (const member of oldMembers) {
+    await kube.deleteMemberPod(key, member);
+    await poll.waitMemberPodGone(key, member);
+    await kube.setAsideMemberVolume(key, member);
+  }
+  for (const member of members) {
+    await progress.step(`StartMember ${member}`);
+    // The volume holds a restored member: its data decides, `existing` only keeps the bootstrap rule.
+    await kube.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
+  }
+  await progress.step('WaitQuorum');
+  await poll.checkClusterReady(key, members);
+  await kube.applyDisruptionBudget(key, members.length);
+  await kube.reportRestore(key, {
+    ...(source.backupName && { backup: source.backupName }), location: source.location, sha256: source.sha256,
+    ...(source.revision !== undefined && { revision: source.revision }), reason, ...(skipped.length && { skipped: skipped.slice(0, 20) }),
+  });
+  const kept = oldMembers.map((m) => `data-${m}`).join(', ');
+  await progress.step('Recovered', {
+    reason: 'QuorumRecovered',
+    message: `Recovered from ${restoredWhat(source)}: writes after revision ${source.revision ?? '?'} are lost.`
+      + (skipped.length ? ` Newer backups skipped: ${skippedText(skipped)}.` : '')
+      + (kept ? ` Old volumes set aside (never deleted by the operator; read what you need, then delete them): ${kept}; list them with: ${setAsideListCommand(key.name, key.namespace)}` : ''),
+  });
+  return { backup: source.backupName, revision: source.revision, members, ...(skipped.length && { skipped }) };
+}
+
+/**
+ * Verifies and restores the candidates in turn onto the new members' volumes (a restore pod clears
+ * a volume first, so a later candidate overwrites a failed one's leftovers). Unusable ones are
+ * added to `skipped` with an Event each; a transient failure fails the recovery (retried later).
+ */
+async function restoreFirstUsable({ key, members }: RecoverInput, progress: Progress, candidates: RestoreSource[], skipped: SkippedBackup[]): Promise<RestoreSource | undefined> {
+  for (const candidate of candidates) {
+    try {
+      await restoreVolumes(key, progress, candidate, members);
+      return candidate;
+    } catch (err) {
+      if (!UNUSABLE.has(failureType(err) ?? '')) throw err;
+      const skip = { backup: named(candidate), ...(candidate.revision !== undefined && { revision: candidate.revision }), reason: message(err) };
+      skipped.push(skip);
+      await kube.recordEvent(key, { id: `${workflowInfo().workflowId.split('/').pop()}-skip-${candidate.sha256.slice(0, 12)}`, type: 'Warning', reason: 'BackupSkipped', message: `Not restoring ${skippedText([skip])}; trying the next older backup` });
+    }
+  }
+  return undefined;
+}
+
+/** The order runs started before 'verify-before-recover' used: old members removed, then the backup verified. */
+async function removeThenRestore({ key, reason, oldMembers, members }: RecoverInput): Promise<RecoverResult> {
   const progress = operationProgress(key, 'Recover', reason);
   await progress.step('FindBackup');
   const source = await kube.latestBackupSource(key);
@@ -15,13 +94,11 @@ export async function recoverClusterWorkflow({ key, reason, oldMembers, members 
   for (const member of oldMembers) {
     await kube.deleteMemberPod(key, member);
     await poll.waitMemberPodGone(key, member);
-    // Kept whatever retainOnDelete says: the last copy of writes made after the backup may be on it.
     await kube.releaseMemberVolume(key, member, true);
   }
   await restoreVolumes(key, progress, source, members);
   for (const member of members) {
     await progress.step(`StartMember ${member}`);
-    // The volume holds a restored member: its data decides, `existing` only keeps the bootstrap rule.
     await kube.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
   }
   await progress.step('WaitQuorum');

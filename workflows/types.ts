@@ -46,22 +46,37 @@ export interface ClusterWorkflowState {
   failedGeneration: number;
   current?: { type: OperationType; workflowId: string; step?: string };
   lastError?: string;
+  /** The type of the operation failure in lastError (an activity's ApplicationFailure type, e.g. NameConflict). */
+  lastErrorType?: string;
   /** Highest member index ever used (names are never reused: a removed member's data may still exist). */
   highestMemberIndex?: number;
   /** What the last observation concluded (the planner's reason), for the state query and the CLI. */
   lastDecision?: string;
   /** Converged and waiting for a signal or the next resync (false while observing or operating). */
   converged?: boolean;
-  /** The operation that failed or was cancelled: the same one is held back until `until` (ms since epoch), a retry or a newer generation. */
-  failedOp?: { key: string; generation: number; until: number };
+  /**
+   * The operation that failed or was cancelled: the same one is held back until `until` (ms since
+   * epoch; `forever` for a cancelled one), a retry or a newer generation.
+   */
+  failedOp?: { key: string; generation: number; until: number; forever?: boolean };
   /** How many operations failed in a row (the hold doubles each time). */
   failures?: number;
   /** Generation whose spec.backup the backup Schedule was last made to match. */
   scheduleGeneration?: number;
+  /** Generation whose spec.storage.retainOnDelete the member volumes' owner references were last made to match. */
+  volumeOwnersGeneration?: number;
   /** Why the cluster waits for `etcdop approve` (quorum lost for good, spec.recovery.policy Manual). */
   awaitingApproval?: string;
-  /** An approval arrived: the next recovery decision restores from the latest backup. */
+  /** An approval arrived: the next recovery decision restores from the latest backup (used once). */
   recoveryApproved?: boolean;
+  /** Why the last observation found no quorum (temporary or for good): an approval is accepted while set. */
+  quorumLost?: string;
+  /** The fresh member names of a recovery that has not succeeded yet: a retry restores onto the same ones. */
+  recoveryMembers?: string[];
+  /** `etcdop ops retry` arrived and is not used yet (carried over continue-as-new). */
+  retryRequested?: boolean;
+  /** Something changed (members, an approval): observe again now (carried over continue-as-new). */
+  wake?: boolean;
   /** `etcdop defrag` asked for a defragmentation: it runs once the cluster is converged. */
   defragRequested?: boolean;
   /** Why the certificate Secrets cannot be used (reported once per distinct problem). */

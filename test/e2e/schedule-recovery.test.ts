@@ -5,7 +5,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { kubectl, kubectlJson } from '../support/kube.ts';
 import { clusterYaml, getCluster, podUids, waitAvailable } from '../support/clusters.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
@@ -121,5 +121,66 @@ describe('scheduled backups and quorum-loss recovery', () => {
     }, { timeoutMs: 300_000, intervalMs: 2000 });
     assert.ok(again);
     assert.equal((await readKeys(clientServiceEndpoint(ns, 'ql'), 'kept')).size, 500);
+  });
+
+  it('a recovery whose backups are corrupt touches nothing; with a good older one it falls back to it, approved right as QuorumLost appears; Delete keeps the set-aside volumes', { timeout: 900_000 }, async () => {
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('qc', { size: 3, storage: { size: '64Mi' } }));
+    await waitAvailable(ns, 'qc');
+    const dest = { s3: { bucket: bucket(), prefix, credentialsSecret: secret } };
+    await writeKeys(clientServiceEndpoint(ns, 'qc'), 'old', 200);
+    kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('qc-1', { clusterName: 'qc', destination: dest }));
+    const older = await waitBackupDone(ns, 'qc-1');
+    await writeKeys(clientServiceEndpoint(ns, 'qc'), 'newer', 100);
+    kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('qc-2', { clusterName: 'qc', destination: dest }));
+    const newest = await waitBackupDone(ns, 'qc-2');
+    assert.equal([older.status?.phase, newest.status?.phase].join(), 'Succeeded,Succeeded');
+    assert.ok(newest.status!.revision! > older.status!.revision!);
+
+    // Both stored snapshots damaged (the older one's copy kept aside to put back later).
+    const client = s3();
+    const keyOf = (loc: string) => loc.replace(`s3://${bucket()}/`, '');
+    const olderKey = keyOf(older.status!.location!);
+    try {
+      await client.send(new CopyObjectCommand({ Bucket: bucket(), CopySource: `${bucket()}/${olderKey}`, Key: `${olderKey}.saved` }));
+      for (const loc of [older.status!.location!, newest.status!.location!]) {
+        await client.send(new PutObjectCommand({ Bucket: bucket(), Key: keyOf(loc), Body: Buffer.alloc(4096, 7) }));
+      }
+
+      loseMembers(ns, ['qc-1', 'qc-2']);
+      const survivor = podUids(ns, 'qc').get('qc-0');
+      // Approve the moment the status says QuorumLost (possibly before the loss is known to be for good).
+      await waitFor('QuorumLost', () => getCluster(ns, 'qc').status?.conditions?.some((c) => c.type === 'Degraded' && c.reason === 'QuorumLost'), { timeoutMs: 120_000, intervalMs: 250 });
+      assert.match(etcdop(['approve', 'qc', '-n', ns]), /approved the recovery/);
+      const failed = await waitFor('recovery failed', () => getCluster(ns, 'qc').status?.conditions?.find((c) => c.type === 'Degraded' && /no backup can be restored/.test(c.message ?? '')), { timeoutMs: 300_000, intervalMs: 1000 });
+      assert.match(failed.message!, /qc-2 \(revision \d+\): .*corrupt/);
+      assert.match(failed.message!, /qc-1 \(revision \d+\): .*corrupt/);
+      assert.equal(podUids(ns, 'qc').get('qc-0'), survivor, 'the survivor still runs');
+      const claim = kubectlJson<{ metadata: { ownerReferences?: { kind: string }[]; labels?: Record<string, string> } }>(['get', 'pvc', '-n', ns, 'data-qc-0']);
+      assert.equal(claim.metadata.ownerReferences?.[0]?.kind, 'EtcdCluster', 'its volume is untouched');
+      assert.equal(claim.metadata.labels?.['etcd.operator.dev/set-aside'], undefined);
+
+      // The older snapshot put back: the next approval falls back to it (the newest is still corrupt).
+      await client.send(new CopyObjectCommand({ Bucket: bucket(), CopySource: `${bucket()}/${olderKey}.saved`, Key: olderKey }));
+      await waitFor('asks for approval again', () => getCluster(ns, 'qc').status?.conditions?.some((c) => c.type === 'Degraded' && c.reason === 'QuorumLost' && /waiting for approval/.test(c.message ?? '')), { timeoutMs: 120_000, intervalMs: 1000 });
+      assert.match(etcdop(['approve', 'qc', '-n', ns]), /approved the recovery/);
+      const c = await waitFor('recovered', () => { const x = getCluster(ns, 'qc'); return x.status?.readyMembers === 3 && x.status.members?.every((m) => Number(m.name.split('-')[1]) >= 3) && x; }, { timeoutMs: 300_000, intervalMs: 2000 });
+      assert.ok(c);
+      assert.equal((await readKeys(clientServiceEndpoint(ns, 'qc'), 'old')).size, 200, 'the older backup\'s data is back');
+      assert.equal((await readKeys(clientServiceEndpoint(ns, 'qc'), 'newer')).size, 0);
+      const restored = kubectlJson<{ status: { restoredFrom?: { backup?: string; skipped?: { backup: string; reason: string }[] } } }>(['get', 'etcdclusters.etcd.operator.dev', '-n', ns, 'qc']).status.restoredFrom;
+      assert.equal(restored?.backup, 'qc-1');
+      assert.deepEqual(restored?.skipped?.map((x) => x.backup), ['qc-2']);
+      assert.match(kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=qc,reason=BackupSkipped', '-o', 'jsonpath={.items[*].message}']), /qc-2/);
+      const setAside = kubectl(['get', 'pvc', '-n', ns, '-l', 'etcd.operator.dev/set-aside=recovery,etcd.operator.dev/cluster=qc', '-o', 'jsonpath={.items[*].metadata.name}']).trim().split(/\s+/);
+      assert.ok(setAside.includes('data-qc-0'), `the survivor's volume is set aside: ${setAside}`);
+
+      // Delete (retainOnDelete false): the cluster's own volumes go, the set-aside one stays.
+      kubectl(['delete', 'etcdclusters.etcd.operator.dev', '-n', ns, 'qc', '--wait=true', '--timeout=180s']);
+      await waitFor('member volumes gone', () => !kubectl(['get', 'pvc', '-n', ns, 'data-qc-3', '--ignore-not-found', '-o', 'name']).trim(), { timeoutMs: 60_000 });
+      assert.ok(kubectl(['get', 'pvc', '-n', ns, 'data-qc-0', '-o', 'name']).trim(), 'the set-aside volume survives Delete');
+      kubectl(['delete', 'pvc', '-n', ns, '-l', 'etcd.operator.dev/set-aside=recovery,etcd.operator.dev/cluster=qc']);
+    } finally {
+      client.destroy();
+    }
   });
 });

@@ -92,6 +92,8 @@ export class FakeCluster {
   finalizers: string[] = [];
   /** Services and the PDB, as `Kind/name`. */
   readonly objects = new Set<string>();
+  /** Objects under names the operator derives that someone else made (`Kind/name`): never changed or deleted, a NameConflict. */
+  readonly namesakes = new Set<string>();
   readonly pods = new Map<string, FakePod>();
   /** PVC name -> still owned by the cluster (ownerReference present). */
   readonly pvcs = new Map<string, { owned: boolean }>();
@@ -102,6 +104,8 @@ export class FakeCluster {
   readonly verdicts: string[] = [];
   /** The failed operation the last observation reported Degraded for. */
   degradedBy?: string;
+  /** Its failure type (NameConflict is its own Degraded reason). */
+  degradedByType?: string;
   readonly status: { operation?: OperationStep | null; lastOperation?: OperationOutcome; observedGeneration?: number; members?: MemberHealth[] } = {};
   readonly steps: OperationStep[] = [];
   readonly outcomes: OperationOutcome[] = [];
@@ -123,6 +127,12 @@ export class FakeCluster {
   recoveryPolicy: 'Manual' | 'RestoreLatestBackup';
   /** The newest Succeeded backup of the cluster, as latestBackupSource finds it. */
   latestBackup?: RestoreSource;
+  /** Every Succeeded backup of the cluster (recoveryCandidates sorts them by revision); unset: [latestBackup]. */
+  backups?: RestoreSource[];
+  /** By SHA-256: backups whose verification fails, with the failure type (ChecksumMismatch, S3NoSuchKey...). */
+  readonly unusableBackups = new Map<string, { type: string; message: string }>();
+  /** Volumes a recovery set aside: no owner, never deleted by releaseVolumes. */
+  readonly setAsideVolumes = new Set<string>();
   /** Volume -> how many times a snapshot was restored onto it (a restored volume is skipped). */
   readonly restored = new Map<string, number>();
   /** Calls of syncBackupSchedule, by generation seen. */
@@ -278,11 +288,17 @@ export class FakeCluster {
     if (this.invalidSpec) throw ApplicationFailure.nonRetryable(this.invalidSpec, 'InvalidSpec');
   }
 
-  /** Server-side apply of a Service/PDB/PVC: created when absent, unchanged otherwise. */
+  /** Server-side apply of a Service/PDB/PVC: created when absent, unchanged otherwise; someone else's namesake is a NameConflict. */
   apply(object: string): void {
+    this.checkNotNamesake(object);
     if (this.objects.has(object)) return;
     this.objects.add(object);
     this.writes.push(`create ${object}`);
+  }
+
+  /** As applyOwned/readOwned: an object of this name that belongs to someone else stops the activity. */
+  checkNotNamesake(object: string): void {
+    if (this.namesakes.has(object)) throw ApplicationFailure.nonRetryable(`${object.replace('/', ` ${this.key.namespace}/`)} already exists and belongs to someone else`, 'NameConflict');
   }
 
   deleteObject(object: string): void {
@@ -413,6 +429,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
 
     async ensureRootSecret(key: ClusterKey): Promise<{ secret: string; created: boolean }> {
       return run('ensureRootSecret', key, [key], (c) => {
+        c.checkNotNamesake(`Secret/${c.key.name}-root`);
         const created = !c.rootSecret;
         if (created) c.writes.push(`create Secret/${c.key.name}-root`);
         c.rootSecret = true;
@@ -462,6 +479,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
     async ensureUserPassword(key: UserKey): Promise<{ secret: string; created: boolean }> {
       const { user: u, key: ck } = world.byUser(key.uid);
       return run('ensureUserPassword', ck, [key], (c) => {
+        c.checkNotNamesake(`Secret/${key.name}-password`);
         const created = !u.passwordSecret;
         if (created) c.writes.push(`create Secret/${key.name}-password`);
         u.passwordSecret = true;
@@ -479,7 +497,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
     },
     async writeUserCredentials(key: UserKey): Promise<string> {
       const { key: ck } = world.byUser(key.uid);
-      return run('writeUserCredentials', ck, [key], (c) => { c.writes.push(`apply Secret/${key.name}-credentials`); return `${key.name}-credentials`; });
+      return run('writeUserCredentials', ck, [key], (c) => { c.checkNotNamesake(`Secret/${key.name}-credentials`); c.writes.push(`apply Secret/${key.name}-credentials`); return `${key.name}-credentials`; });
     },
     async deleteUserFromEtcd(key: UserKey): Promise<{ user: string; roles: string[] }> {
       const { user: u, key: ck } = world.byUser(key.uid);
@@ -593,6 +611,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
 
     async applyDisruptionBudget(key: ClusterKey, voters: number): Promise<void> {
       return run('applyDisruptionBudget', key, [key, voters], (c) => {
+        c.checkNotNamesake(`PodDisruptionBudget/${pdbName(c.key.name)}`);
         const min = quorumOf(voters);
         if (c.pdbMinAvailable !== min) c.writes.push(`apply PodDisruptionBudget minAvailable=${min}`);
         c.pdbMinAvailable = min;
@@ -616,6 +635,18 @@ export function createFakeActivities(world: FakeWorld): Activities {
         const p = c.pods.get(member);
         if (p?.terminating) p.lingerPolls -= 1;
         if (p) throw ApplicationFailure.retryable(`pod ${member} still terminating`, 'NotYet');
+      });
+    },
+
+    async setAsideMemberVolume(key: ClusterKey, member: string): Promise<'set-aside' | 'absent'> {
+      return run('setAsideMemberVolume', key, [key, member], (c) => {
+        const name = pvcName(member);
+        if (!c.pvcs.has(name)) return 'absent';
+        c.pvcs.delete(name);
+        c.keptVolumes.add(name);
+        c.setAsideVolumes.add(name);
+        c.writes.push(`set aside PersistentVolumeClaim/${name}`);
+        return 'set-aside';
       });
     },
 
@@ -658,10 +689,11 @@ export function createFakeActivities(world: FakeWorld): Activities {
       return run('markBootstrapped', key, [key], (c) => { if (!c.bootstrapped) c.writes.push('annotate bootstrapped'); c.bootstrapped = true; });
     },
 
-    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; failed?: string }): Promise<void> {
+    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; failed?: string; failedType?: string }): Promise<void> {
       return run('reportObservation', key, [key, o, expectedSize, verdict], (c) => {
         c.verdicts.push(verdict.reason);
         c.degradedBy = verdict.failed;
+        c.degradedByType = verdict.failedType;
         c.patchStatus('reportObservation', { members: o.members.map((m) => ({ name: m.name, id: m.id, peerURL: m.peerURL, clientURL: '', leader: m.leader, learner: m.learner, healthy: m.healthy })) });
       });
     },
@@ -776,6 +808,8 @@ export function createFakeActivities(world: FakeWorld): Activities {
             out.deleted.push(name);
           }
         }
+        // Like the real one: set-aside volumes carry the cluster's uid label, and are always kept.
+        out.kept.push(...c.setAsideVolumes);
         return out;
       });
     },
@@ -810,6 +844,20 @@ export function createFakeActivities(world: FakeWorld): Activities {
     async syncBackupSchedule(key: ClusterKey) {
       return run('syncBackupSchedule', key, [key], (c) => { c.scheduleSyncs += 1; return 'none' as const; });
     },
+    /** Member volumes (not a removed member's kept one) owned by the cluster exactly when retainOnDelete is false. */
+    async syncVolumeOwners(key: ClusterKey) {
+      return run('syncVolumeOwners', key, [key], (c) => {
+        const out = { owned: [] as string[], released: [] as string[] };
+        if (c.deleting) return out;
+        for (const [name, pvc] of c.pvcs) {
+          if (pvc.owned === !c.retainOnDelete) continue;
+          pvc.owned = !c.retainOnDelete;
+          c.writes.push(`${pvc.owned ? 'own' : 'release'} PersistentVolumeClaim/${name}`);
+          (pvc.owned ? out.owned : out.released).push(name);
+        }
+        return out;
+      });
+    },
     async reportRestore(key: ClusterKey, r: Parameters<Activities['reportRestore']>[1]) {
       return run('reportRestore', key, [key, r], (c) => { c.writes.push(`restored ${r.location}`); });
     },
@@ -819,11 +867,22 @@ export function createFakeActivities(world: FakeWorld): Activities {
         return c.latestBackup;
       });
     },
+    async recoveryCandidates(key: ClusterKey) {
+      return run('recoveryCandidates', key, [key], (c) => {
+        const all = c.backups ?? (c.latestBackup ? [c.latestBackup] : []);
+        if (!all.length) throw ApplicationFailure.nonRetryable('no Succeeded EtcdBackup: nothing to restore from', 'NoBackup');
+        return { candidates: [...all].sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0)), skipped: [] };
+      });
+    },
     async resolveBootstrapSource(key: ClusterKey): Promise<RestoreSource> {
       return run('resolveBootstrapSource', key, [key], () => { throw ApplicationFailure.nonRetryable('not modelled', 'TestSetup'); });
     },
     async verifySnapshot(key: ClusterKey, source: RestoreSource) {
-      return run('verifySnapshot', key, [key, source], () => ({ sizeBytes: source.sizeBytes ?? 1 }));
+      return run('verifySnapshot', key, [key, source], (c) => {
+        const bad = c.unusableBackups.get(source.sha256);
+        if (bad) throw ApplicationFailure.nonRetryable(bad.message, bad.type);
+        return { sizeBytes: source.sizeBytes ?? 1 };
+      });
     },
     /** The volume gets the snapshot: etcd's membership becomes the restored one (the new members, all voters). */
     async restoreMemberVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }) {

@@ -5,10 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { approveRecoverySignal, approveRecoveryUpdate, membersChangedSignal, stateQuery } from '../../workflows/messages.ts';
+import { approveRecoverySignal, approveRecoveryUpdate, deleteRequestedSignal, membersChangedSignal, stateQuery } from '../../workflows/messages.ts';
 import { waitFor } from '../support/wait.ts';
 import { TIMEOUT, clusterDriver, opId, outcome } from './cluster-driver.ts';
 import type { FakeCluster } from './fake-activities.ts';
+import type { RestoreSource } from '../../activities/restore.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -49,7 +50,7 @@ describe('quorum-loss recovery', () => {
     const { c, handle } = await created();
     c.latestBackup = backup;
     await handle.signal(approveRecoverySignal);
-    assert.equal((await handle.query(stateQuery)).recoveryApproved, undefined, 'an approval with nothing waiting is not kept for later');
+    assert.notEqual((await handle.query(stateQuery)).recoveryApproved, true, 'an approval with nothing waiting is not kept for later');
     c.loseData('demo-0').loseData('demo-1');
     await handle.signal(membersChangedSignal);
     await waitFor('awaiting approval', async () => (await handle.query(stateQuery)).awaitingApproval, { timeoutMs: 20_000 });
@@ -88,4 +89,119 @@ describe('quorum-loss recovery', () => {
     assert.equal(c.writes.filter((w) => w === 'restore data-demo-4').length, 1);
     assert.equal(c.count('create Pod/demo-3'), 1);
   });
+
+  it('the newest backup (by revision) is corrupt and the next is missing: falls back to the older one, says why, and stops nothing before the new volumes hold it', TIMEOUT, async () => {
+    const { c, handle } = await created({ recoveryPolicy: 'RestoreLatestBackup' });
+    const old = at('b-old', 100, 'b');
+    const missing = at('b-mid', 150, 'c');
+    const corrupt = at('b-new', 200, 'd');
+    c.backups = [old, corrupt, missing];
+    c.unusableBackups.set(corrupt.sha256, { type: 'ChecksumMismatch', message: `snapshot ${corrupt.location} is corrupt or truncated` });
+    c.unusableBackups.set(missing.sha256, { type: 'S3NoSuchKey', message: `${missing.location}: no such object` });
+    c.loseData('demo-1').loseData('demo-2');
+    await handle.signal(membersChangedSignal);
+    assert.equal((await outcome(c, opId(c, 'Recover', 2), 60_000)).result, 'Succeeded');
+    assert.ok(c.writes.includes(`restored ${old.location}`));
+    assert.deepEqual(c.callsOf('verifySnapshot').filter((x) => !x.error || x.attempt === 1).map((x) => (x.args[1] as RestoreSource).backupName), ['b-new', 'b-mid', 'b-old']);
+    const skips = [...c.events.values()].filter((e) => e.reason === 'BackupSkipped').map((e) => e.message);
+    assert.equal(skips.length, 2);
+    assert.match(skips[0]!, /b-new \(revision 200\): .*corrupt/);
+    assert.match(skips[1]!, /b-mid \(revision 150\): .*no such object/);
+    const reported = c.callsOf('reportRestore').at(-1)!.args[1] as { backup: string; skipped: { backup: string }[] };
+    assert.equal(reported.backup, 'b-old');
+    assert.deepEqual(reported.skipped.map((s) => s.backup), ['b-new', 'b-mid']);
+    // Proved before touching: every new volume restored before the survivor's pod is deleted.
+    const firstDelete = c.writes.indexOf('delete Pod/demo-0');
+    assert.ok(firstDelete > 0);
+    for (const v of ['data-demo-3', 'data-demo-4', 'data-demo-5']) assert.ok(c.writes.indexOf(`restore ${v}`) < firstDelete, `${v} restored before demo-0 stops`);
+    assert.ok(c.setAsideVolumes.has('data-demo-0'), 'the survivor\'s volume is set aside');
+
+    // A later Delete (retainOnDelete false) still keeps the volume the recovery set aside.
+    c.deleting = true;
+    await handle.signal(deleteRequestedSignal);
+    assert.equal((await outcome(c, opId(c, 'Delete', 3), 60_000)).result, 'Succeeded');
+    assert.equal(c.count('delete PersistentVolumeClaim/data-demo-0'), 0);
+    assert.ok(c.count('delete PersistentVolumeClaim/data-demo-3') === 1, 'the cluster\'s own volumes go');
+    assert.ok((c.callsOf('releaseVolumes').at(-1)!.result as { kept: string[] }).kept.includes('data-demo-0'));
+  });
+
+  it('no backup verifies: fails with the reasons, and the survivor\'s pod and volume are untouched', TIMEOUT, async () => {
+    const { c, handle } = await created({ recoveryPolicy: 'RestoreLatestBackup' });
+    const corrupt = at('b-bad', 300, 'e');
+    c.backups = [corrupt];
+    c.unusableBackups.set(corrupt.sha256, { type: 'ChecksumMismatch', message: 'sha256 mismatch' });
+    c.loseData('demo-1').loseData('demo-2');
+    await handle.signal(membersChangedSignal);
+    const o = await outcome(c, opId(c, 'Recover', 2), 60_000);
+    assert.equal(o.result, 'Failed');
+    assert.match(o.message, /no backup can be restored, nothing was stopped or deleted: b-bad \(revision 300\): sha256 mismatch/);
+    assert.ok(c.pods.has('demo-0') && !c.pods.get('demo-0')!.terminating, 'the survivor still runs');
+    assert.ok(c.pvcs.get('data-demo-0')?.owned, 'its volume is untouched');
+    assert.equal(c.writes.filter((w) => /^(delete Pod|set aside|keep)/.test(w)).length, 0);
+  });
+
+  it('approve is accepted as soon as the status says QuorumLost (before the loss is known to be for good), remembered, and used by the recovery', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    c.latestBackup = backup;
+    c.crashLoop('demo-1', 1).crashLoop('demo-2', 1);
+    await handle.signal(membersChangedSignal);
+    await waitFor('quorum lost reported', async () => (await handle.query(stateQuery)).quorumLost, { timeoutMs: 20_000 });
+    assert.equal((await handle.query(stateQuery)).awaitingApproval, undefined, 'not lost for good yet');
+    const { approved } = await handle.executeUpdate(approveRecoveryUpdate);
+    assert.match(approved, /approved in advance/);
+    c.loseData('demo-1').loseData('demo-2');
+    await handle.signal(membersChangedSignal);
+    assert.equal((await outcome(c, opId(c, 'Recover', 2), 60_000)).result, 'Succeeded');
+    await waitFor('approval used', async () => (await handle.query(stateQuery)).recoveryApproved === false, { timeoutMs: 10_000 });
+  });
+
+  it('an approval ends with its loss: quorum back clears it, and a later loss asks again', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    c.latestBackup = backup;
+    c.crashLoop('demo-1', 1).crashLoop('demo-2', 1);
+    await handle.signal(membersChangedSignal);
+    await waitFor('quorum lost reported', async () => (await handle.query(stateQuery)).quorumLost, { timeoutMs: 20_000 });
+    await handle.executeUpdate(approveRecoveryUpdate);
+    for (const n of ['demo-1', 'demo-2']) Object.assign(c.pods.get(n)!, { crashLooping: false, restarts: 0 });
+    await handle.signal(membersChangedSignal);
+    await waitFor('quorum back, approval cleared', async () => { const s = await handle.query(stateQuery); return !s.quorumLost && s.recoveryApproved === false; }, { timeoutMs: 20_000 });
+    c.loseData('demo-1').loseData('demo-2');
+    await handle.signal(membersChangedSignal);
+    await waitFor('awaiting approval', async () => (await handle.query(stateQuery)).awaitingApproval, { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(c.outcomes.filter((o) => o.type === 'Recover').length, 0, 'no recovery without a new approval');
+    const refusedBefore = await handle.query(stateQuery);
+    assert.equal(refusedBefore.recoveryApproved, false);
+  });
+
+  it('a failed recovery uses up its approval; the next approval retries at once (no hold)', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    const only = at('b-only', 500, 'f');
+    c.backups = [only];
+    c.unusableBackups.set(only.sha256, { type: 'S3NoSuchKey', message: 'no such object' });
+    c.loseData('demo-1').loseData('demo-2');
+    await handle.signal(membersChangedSignal);
+    await waitFor('awaiting approval', async () => (await handle.query(stateQuery)).awaitingApproval, { timeoutMs: 20_000 });
+    await handle.executeUpdate(approveRecoveryUpdate);
+    assert.equal((await outcome(c, opId(c, 'Recover', 2), 60_000)).result, 'Failed');
+    await waitFor('asks again', async () => { const s = await handle.query(stateQuery); return s.awaitingApproval && s.recoveryApproved === false; }, { timeoutMs: 20_000 });
+    assert.equal([...c.events.values()].filter((e) => e.reason === 'RecoveryNeedsApproval').length, 2);
+    c.unusableBackups.clear();
+    const t0 = Date.now();
+    await handle.executeUpdate(approveRecoveryUpdate);
+    assert.equal((await outcome(c, opId(c, 'Recover', 3), 20_000)).result, 'Succeeded');
+    assert.ok(Date.now() - t0 < 20_000, 'not held back for the failure');
+    // The retry restored onto the same fresh names.
+    assert.deepEqual(voters(c), ['demo-3', 'demo-4', 'demo-5']);
+  });
+
+  it('a refused approval says what the cluster is doing instead', TIMEOUT, async () => {
+    const { handle } = await created();
+    await assert.rejects(handle.executeUpdate(approveRecoveryUpdate), (err: unknown) => err instanceof WorkflowUpdateFailedError
+      && /nothing waits for approval: the cluster has quorum \(.+\)/.test(String((err.cause as Error)?.message)));
+  });
 });
+
+function at(name: string, revision: number, fill: string): RestoreSource {
+  return { location: `s3://etcd-backups/ns/demo/${name}.db`, sha256: fill.repeat(64), backupName: name, revision, etcdVersion: '3.6.16', sizeBytes: 10 };
+}
