@@ -6,7 +6,7 @@ import type { ClusterKey } from '../workflows/types.ts';
 import { authStatus, etcdAccess, withEtcd, type EtcdAccess, type EtcdCredentials } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
-import { ROOT, appliedRootSecretName, ensurePasswordSecret, readPassword, recordAppliedRootPassword, rootSecretName } from './root-secret.ts';
+import { ROOT, appliedRootSecretName, checkRootSecretsOwned, ensurePasswordSecret, readPassword, recordAppliedRootPassword, rootSecretName } from './root-secret.ts';
 
 /** etcd's "already exists" answers, which an idempotent step takes as done. */
 export const alreadyExists = (err: unknown): boolean => /already exists/i.test((err as Error).message);
@@ -56,6 +56,7 @@ export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; cal
     async ensureRootSecret(key: ClusterKey): Promise<{ secret: string; created: boolean }> {
       const c = await cluster(key);
       const name = rootSecretName(key.name, c.spec.auth);
+      await checkRootSecretsOwned(kube, c.ref, c.spec.auth);
       const did = await ensurePasswordSecret(kube, c.ref, name);
       await readPassword(kube, key.namespace, name, 'spec.auth.rootSecret'); // a user's Secret without the key fails here
       return { secret: name, created: did === 'created' };
@@ -69,6 +70,7 @@ export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; cal
     async enableAuth(key: ClusterKey): Promise<'enabled' | 'already' | 'rotated'> {
       const c = await cluster(key);
       const name = rootSecretName(key.name, c.spec.auth);
+      await checkRootSecretsOwned(kube, c.ref, c.spec.auth); // before etcd changes: its password is recorded after
       const password = await readPassword(kube, key.namespace, name, 'spec.auth.rootSecret');
       if (!password) throw ApplicationFailure.retryable(`Secret ${key.namespace}/${name} does not exist yet`, 'NotYet');
       const { etcd, eps } = await reach(key);

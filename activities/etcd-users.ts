@@ -16,6 +16,7 @@ import { alreadyExists, notFound } from './etcd-auth.ts';
 import { etcdAccess } from './etcd-client.ts';
 import { isNotFound, type Kube } from './kube-client.ts';
 import { eventAbout, type EventInput } from './kube-status.ts';
+import { applyOwned, readOwned, secretRef } from './owned-objects.ts';
 import { PASSWORD_KEY, newPassword, readPassword } from './root-secret.ts';
 import { readSecretText } from './secret-text.ts';
 
@@ -122,10 +123,17 @@ export function userActivities({ kube, now = () => new Date(), callTimeoutMs = 5
       await kube.custom.patchNamespacedCustomObject({ ...api(key.namespace), name: key.name, body: { metadata: { finalizers: obj.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: obj.metadata.resourceVersion } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     },
 
-    /** The password Secret: spec.passwordSecret or <name>-password, created with a random password if absent (owned by the EtcdUser only when made here). */
+    /**
+     * The password Secret: spec.passwordSecret or <name>-password, created with a random password if
+     * absent (owned by the EtcdUser only when made here). The derived names (<name>-password without
+     * spec.passwordSecret, <name>-credentials) must be absent or the EtcdUser's: a namesake is a NameConflict.
+     */
     async ensureUserPassword(key: UserKey): Promise<{ secret: string; created: boolean }> {
       const { spec } = await load(key);
       const name = passwordSecretOf(key, spec);
+      const owner = ownerRef(key);
+      if (!spec.passwordSecret) await readOwned(kube, secretRef(key.namespace, name), owner, `or, to make its key "${PASSWORD_KEY}" the user's password, name it in spec.passwordSecret`);
+      await readOwned(kube, secretRef(key.namespace, credentialsSecretName(key.name)), owner);
       const body: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: key.namespace, ownerReferences: [ownerRef(key)] }, type: 'Opaque', stringData: { [PASSWORD_KEY]: newPassword() } };
       let created = true;
       try {
@@ -176,11 +184,11 @@ export function userActivities({ kube, now = () => new Date(), callTimeoutMs = 5
         password,
         ...(ca && { 'ca.crt': ca }),
       };
-      await kube.apply({
+      await applyOwned(kube, {
         apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
         metadata: { name, namespace: key.namespace, ownerReferences: [ownerRef(key)] },
         data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-      } as V1Secret);
+      } as V1Secret, key.uid);
       return name;
     },
 

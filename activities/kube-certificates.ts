@@ -4,12 +4,13 @@
 // Mode secrets: the user's Secrets, checked before any member uses them. Keys never leave here.
 import type { V1Secret } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
-import { ownedMeta, type ClusterRef } from '../k8s/manifests/owner.ts';
+import { ownedMeta, ownerReference, type ClusterRef } from '../k8s/manifests/owner.ts';
 import { durationMs, type TlsSpec } from '../k8s/security-spec.ts';
 import { autoSecretNames, peerDnsNames, SERVER_IPS, serverDnsNames, TLS_ROLES, type TlsRole } from '../k8s/tls-names.ts';
 import type { ClusterKey } from '../workflows/types.ts';
 import type { Kube } from './kube-client.ts';
 import { loadCluster } from './kube-cluster.ts';
+import { NAME_CONFLICT, applyOwned, readOwned, secretRef } from './owned-objects.ts';
 import { checkFor, readTlsSecret, usableTlsSecret } from './tls-secrets.ts';
 import { issueCA, issueLeaf, lifetimeLeft, lifetimeMs, tlsFilesProblem, type Pem, type TlsFiles } from './x509.ts';
 
@@ -36,9 +37,23 @@ export function renewalReason(files: TlsFiles | undefined, caCert: string | unde
   return undefined;
 }
 
-/** Mode auto: whether any certificate needs issuing now (the reconcile loop asks, cheaply, on every pass). */
-export async function autoCertificatesDue(kube: Kube, ref: Pick<ClusterRef, 'name' | 'namespace'>, tls: TlsSpec, now: Date): Promise<boolean> {
+/** Mode auto: each Secret of the cluster's certificates is absent or ours; a namesake is a NameConflict (no key of it is used). */
+async function checkAutoSecretsOwned(kube: Kube, ref: Pick<ClusterRef, 'name' | 'namespace' | 'uid'>): Promise<void> {
+  for (const name of Object.values(autoSecretNames(ref.name))) await readOwned(kube, secretRef(ref.namespace, name), ownerReference(ref));
+}
+
+/**
+ * Mode auto: whether any certificate needs issuing now (the reconcile loop asks, cheaply, on every
+ * pass). A namesake Secret someone else made counts as due: ensureCertificates then reports it.
+ */
+export async function autoCertificatesDue(kube: Kube, ref: Pick<ClusterRef, 'name' | 'namespace' | 'uid'>, tls: TlsSpec, now: Date): Promise<boolean> {
   if (tls.mode !== 'auto') return false;
+  try {
+    await checkAutoSecretsOwned(kube, ref);
+  } catch (err) {
+    if ((err as ApplicationFailure).type === NAME_CONFLICT) return true;
+    throw err;
+  }
   const names = autoSecretNames(ref.name);
   const ca = await readTlsSecret(kube, ref.namespace, names.ca);
   for (const role of TLS_ROLES) {
@@ -65,7 +80,7 @@ export function certificateActivities({ kube, now = () => new Date() }: { kube: 
       }
     }
     const ca = await issueCA(`${ref.namespace}/${ref.name} etcd CA`, t, CA_VALIDITY_MS);
-    await kube.apply(tlsSecret(ref, names.ca, ca, ca.cert));
+    await applyOwned(kube, tlsSecret(ref, names.ca, ca, ca.cert), ref.uid);
     return { ca, issued: true };
   }
 
@@ -85,6 +100,8 @@ export function certificateActivities({ kube, now = () => new Date() }: { kube: 
         return { issued: [] };
       }
       const names = autoSecretNames(key.name);
+      // Before any key is read or written: a namesake Secret of someone else's is never used nor replaced.
+      await checkAutoSecretsOwned(kube, c.ref);
       const issued: string[] = [];
       const { ca, issued: newCA } = await ensureCA(c.ref, t);
       if (newCA) issued.push(`${names.ca} (new CA)`);
@@ -93,7 +110,7 @@ export function certificateActivities({ kube, now = () => new Date() }: { kube: 
         if (!why) continue;
         // A minute back-dated: a member whose clock is a little behind still accepts it.
         const leaf = await issueLeaf(ca, { ...request(c.ref, role), notBefore: new Date(t.getTime() - 60_000), validityMs: durationMs(tls.autoCertificateValidity) });
-        await kube.apply(tlsSecret(c.ref, names[role], leaf, ca.cert));
+        await applyOwned(kube, tlsSecret(c.ref, names[role], leaf, ca.cert), c.ref.uid);
         issued.push(`${names[role]} (${why})`);
       }
       return { issued };

@@ -41,6 +41,11 @@ export class Kube {
     return this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   }
 
+  /** Creates (POST): never touches an object that exists, which answers 409 (see isConflict). */
+  async create<T extends KubernetesObject>(obj: T): Promise<T> {
+    return this.objects.create(obj, undefined, undefined, FIELD_MANAGER);
+  }
+
   /** Deletes; true if it was there. */
   async delete(obj: KubernetesObject, propagationPolicy = 'Background'): Promise<boolean> {
     try {

@@ -13,7 +13,11 @@ import { isImagePullFailure } from './etcd-health.ts';
 export interface StatusDeps { kube: Kube; now: () => Date }
 
 export interface OperationStep { type: OperationType; workflowId: string; step: string; startedAt: string; reason?: string }
-export interface OperationOutcome { type: OperationType; workflowId: string; result: OperationResult; message: string; generation?: number }
+/** `failureType`: the failed activity's type; `NameConflict` is reported as the Degraded reason (the message names the object). */
+export interface OperationOutcome { type: OperationType; workflowId: string; result: OperationResult; message: string; generation?: number; failureType?: string }
+
+/** The Degraded reason of a failed operation. */
+const failedReason = (failureType: string | undefined) => (failureType === REASONS.Degraded.NameConflict ? REASONS.Degraded.NameConflict : REASONS.Degraded.OperationFailed);
 export interface EventInput { id: string; type: 'Normal' | 'Warning'; reason: string; message: string }
 
 /** An Event about one object, named `<object>.<id>` so a retried step records it once. */
@@ -50,7 +54,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
         const s = obj.status ?? {};
         let conditions = setCondition(s.conditions, { type: 'Progressing', status: 'False', reason: REASONS.Progressing.Idle, message: `${o.type} ${o.result.toLowerCase()}` }, now());
         if (o.result === 'Failed') {
-          conditions = setCondition(conditions, { type: 'Degraded', status: 'True', reason: REASONS.Degraded.OperationFailed, message: o.message }, now());
+          conditions = setCondition(conditions, { type: 'Degraded', status: 'True', reason: failedReason(o.failureType), message: o.message }, now());
           // The image of this spec does not exist: the spec is what to fix (the watcher keeps this until the next edit).
           if (isImagePullFailure(o.message)) conditions = setCondition(conditions, { type: 'SpecValid', status: 'False', reason: REASONS.SpecValid.ImageUnavailable, message: o.message, observedGeneration: obj.metadata.generation ?? 0 }, now());
         }
@@ -103,7 +107,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
      * The reconcile loop's observation and verdict: members as etcd reports them, Available from
      * quorum, Degraded with the planner's reason when a member is down or quorum is lost.
      */
-    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; failed?: string }): Promise<void> {
+    async reportObservation(key: ClusterKey, o: ClusterObservation, expectedSize: number, verdict: { reason: string; quorumLost: boolean; failed?: string; failedType?: string }): Promise<void> {
       await patch(key, (s) => {
         const voters = o.members.filter((m) => !m.learner);
         const healthyVoters = voters.filter((m) => m.healthy).length;
@@ -119,7 +123,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
           : down || lostPods
             ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.MemberRepair, message: `${healthyVoters}/${voters.length} voters healthy: ${verdict.reason}` }
             : verdict.failed
-              ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.OperationFailed, message: verdict.failed }
+              ? { type: 'Degraded', status: 'True', reason: failedReason(verdict.failedType), message: verdict.failed }
               : noSpace.length
                 ? { type: 'Degraded', status: 'True', reason: REASONS.Degraded.NoSpace, message: `NOSPACE alarm on ${noSpace.join(', ')}: writes are refused (${verdict.reason})` }
                 : { type: 'Degraded', status: 'False', reason: REASONS.Degraded.AllMembersHealthy, message: `${healthyVoters} voters healthy${resizing}` };

@@ -3,9 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
-import { ownedMeta, type ClusterRef } from '../k8s/manifests/owner.ts';
+import { ownedMeta, ownerReference, type ClusterRef } from '../k8s/manifests/owner.ts';
 import type { AuthSpec } from '../k8s/security-spec.ts';
 import type { Kube } from './kube-client.ts';
+import { applyOwned, readOwned, secretRef } from './owned-objects.ts';
 import { readSecretText } from './secret-text.ts';
 
 export const ROOT = 'root';
@@ -32,7 +33,19 @@ export async function readPassword(kube: Kube, namespace: string, name: string, 
 /** Records the root password etcd has now (after setting or changing it there). */
 export async function recordAppliedRootPassword(kube: Kube, ref: ClusterRef, password: string): Promise<void> {
   const body: V1Secret = { apiVersion: 'v1', kind: 'Secret', metadata: ownedMeta(ref, appliedRootSecretName(ref.name)), type: 'Opaque', data: { [PASSWORD_KEY]: Buffer.from(password).toString('base64') } };
-  await kube.apply(body);
+  await applyOwned(kube, body, ref.uid);
+}
+
+/**
+ * Before root's password is read or recorded: `<cluster>-root` (when spec.auth.rootSecret names no
+ * Secret: the name is derived) and `<cluster>-root-applied` are absent or the cluster's own. A
+ * namesake is a NameConflict: neither its password is used nor the Secret changed.
+ */
+export async function checkRootSecretsOwned(kube: Kube, ref: ClusterRef, auth: Pick<AuthSpec, 'rootSecret'>): Promise<void> {
+  const owner = ownerReference(ref);
+  const root = rootSecretName(ref.name, auth);
+  if (auth.rootSecret === undefined) await readOwned(kube, secretRef(ref.namespace, root), owner, `or, to make its key "${PASSWORD_KEY}" root's password, name it in spec.auth.rootSecret`);
+  await readOwned(kube, secretRef(ref.namespace, appliedRootSecretName(ref.name)), owner);
 }
 
 /** Creates the Secret with a random password unless it exists (never overwrites: it may be someone's password). */

@@ -21,6 +21,7 @@ export const REASONS = {
     MemberRepair: 'MemberRepair', // a member is down or lost its data and is being (or waits to be) repaired
     NoSpace: 'NoSpace', // etcd raised NOSPACE (backend at its quota): writes are refused until compaction + defrag + disarm
     TLSSecretInvalid: 'TLSSecretInvalid', // a certificate Secret is missing or unusable: nothing starts until it is fixed
+    NameConflict: 'NameConflict', // an object under a name the operator derives (Service, PDB, NetworkPolicy, Secret) belongs to someone else: see the message
   },
   SpecValid: {
     Valid: 'Valid',

@@ -7,7 +7,7 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { UserKey } from '../activities/etcd-users.ts';
 import { etcd, kube } from './activity-proxies.ts';
-import { message } from './cluster-handlers.ts';
+import { failureType, message } from './cluster-handlers.ts';
 import { userChangedSignal } from './messages.ts';
 
 /** Looks again this often without a signal: the password Secret is not watched. */
@@ -74,7 +74,8 @@ export async function etcdUserWorkflow({ user, state: carried }: { user: UserKey
         state.applied = u.fingerprint;
         state.problem = undefined;
       } catch (err) {
-        await problem(u.generation, 'ApplyFailed', message(err));
+        // A Secret of a derived name that someone else owns: Ready=False, reason NameConflict, naming it.
+        await problem(u.generation, failureType(err) === 'NameConflict' ? 'NameConflict' : 'ApplyFailed', message(err));
         await wait(RETRY_PROBLEM);
         continue;
       }

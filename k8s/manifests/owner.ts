@@ -52,6 +52,13 @@ export const memberLabels = (cluster: string, member: string, uid?: string): Rec
 export const belongsTo = (meta: V1ObjectMeta | undefined, uid: string): boolean =>
   Boolean(meta?.ownerReferences?.some((o) => o.uid === uid) || meta?.labels?.[LABELS.clusterUid] === uid);
 
+/**
+ * Whether an owner reference carries this uid: the test for objects under a name the operator
+ * derives (Services, PDB, NetworkPolicy, Secrets), where a label proves nothing (anyone can copy one).
+ */
+export const ownedBy = (meta: V1ObjectMeta | undefined, uid: string): boolean =>
+  Boolean(meta?.ownerReferences?.some((o) => o.uid === uid));
+
 /** metadata for an object of this cluster: namespaced, labelled, owned. */
 export function ownedMeta(cluster: ClusterRef, name: string, labels: Record<string, string> = clusterLabels(cluster.name)): V1ObjectMeta {
   return { name, namespace: cluster.namespace, labels, ownerReferences: [ownerReference(cluster)] };

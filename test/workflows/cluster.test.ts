@@ -96,7 +96,7 @@ describe('etcdClusterWorkflow', () => {
     const handle = await specChanged(c, 1);
 
     const failed = await outcome(c, opId(c, 'Create', 1));
-    assert.deepEqual(failed, { type: 'Create', workflowId: opId(c, 'Create', 1), result: 'Failed', message: spec });
+    assert.deepEqual(failed, { type: 'Create', workflowId: opId(c, 'Create', 1), result: 'Failed', message: spec, failureType: 'InvalidSpec' });
     const warning = await waitFor('CreateFailed event', () => c.events.get('demo.create-1-failed'));
     assert.deepEqual([warning.type, warning.reason], ['Warning', 'CreateFailed']);
     assert.match(warning.message, /etcdop ops retry demo -n default/);
