@@ -16,6 +16,7 @@ import { maintenanceActivities } from './etcd-maintenance.ts';
 import { certificateActivities } from './kube-certificates.ts';
 import { authActivities } from './etcd-auth.ts';
 import { userActivities } from './etcd-users.ts';
+import { volumeOwnerActivities } from './volume-owners.ts';
 import type { Client } from '@temporalio/client';
 import type { Kube } from './kube-client.ts';
 
@@ -54,6 +55,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...maintenanceActivities({ kube }),
     ...authActivities({ kube }),
     ...userActivities({ kube, now }),
+    ...volumeOwnerActivities({ kube }),
   });
 }
 

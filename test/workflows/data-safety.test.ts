@@ -1,11 +1,12 @@
 // Data safety in the cluster and user workflows, on the real dev server with the fake world: an
 // object under a derived name that someone else made is a NameConflict (its own Degraded reason and
 // Warning Event, or the EtcdUser's Ready=False reason), never touched, and once the user removes it
-// the operation goes through.
+// the operation goes through; a change of spec.storage.retainOnDelete reaches every existing member
+// volume's owner reference at once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { userWorkflowId } from '../../workflows/ids.ts';
-import { retrySignal, userChangedSignal } from '../../workflows/messages.ts';
+import { retrySignal, stateQuery, userChangedSignal } from '../../workflows/messages.ts';
 import { waitFor } from '../support/wait.ts';
 import { TIMEOUT, clusterDriver, opId, outcome } from './cluster-driver.ts';
 import type { FakeCluster, FakeUser } from './fake-activities.ts';
@@ -79,5 +80,35 @@ describe('objects under derived names that belong to someone else', () => {
     await handle.signal(userChangedSignal);
     await waitFor('Ready', () => u.status?.ready === true);
     assert.equal(c.count('create Secret/app-password'), 1);
+  });
+});
+
+describe('member volumes follow spec.storage.retainOnDelete', () => {
+  it('retainOnDelete true on a running cluster releases every member volume at once (one write each, a crash retried), false owns them again; no operation runs', TIMEOUT, async () => {
+    const { c, handle } = await created({ size: 3 });
+    const volumes = [...c.pvcs.keys()].sort();
+    assert.deepEqual(volumes, ['data-demo-0', 'data-demo-1', 'data-demo-2']);
+    assert.ok([...c.pvcs.values()].every((v) => v.owned));
+
+    c.crashAfter('syncVolumeOwners'); // the effect happens, the reply is lost: the retry finds nothing to do
+    c.retainOnDelete = true;
+    c.generation = 2;
+    await specChanged(c, 2);
+    await idleAt(handle, 2);
+    assert.ok([...c.pvcs.values()].every((v) => !v.owned));
+    for (const v of volumes) assert.equal(c.count(`release PersistentVolumeClaim/${v}`), 1);
+
+    c.retainOnDelete = false;
+    c.generation = 3;
+    await specChanged(c, 3);
+    await idleAt(handle, 3);
+    assert.ok([...c.pvcs.values()].every((v) => v.owned));
+    for (const v of volumes) assert.equal(c.count(`own PersistentVolumeClaim/${v}`), 1);
+    assert.match(eventsOf(c, 'VolumeOwnersChanged').at(-1) ?? '', /deleted with the cluster \(retainOnDelete false\), owned by it again: data-demo-0, data-demo-1, data-demo-2/);
+
+    await specChanged(c, 3); // the same generation again (a relist): nothing written
+    await idleAt(handle, 3);
+    assert.equal(c.callsOf('syncVolumeOwners').length, 4, 'once per generation 1, 2, 3 (plus the retried crash)');
+    assert.equal((await handle.query(stateQuery)).operations, 1, 'Create only: no operation for an owner change');
   });
 });
