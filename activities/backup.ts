@@ -131,6 +131,10 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
         }
         const { sizeBytes, sha256 } = snap.digest();
         if (!sizeBytes) throw ApplicationFailure.retryable('the snapshot stream was empty', 'EmptySnapshot');
+        const revision = snap.revision();
+        if (revision && revision < source.revision) {
+          throw ApplicationFailure.retryable(`the snapshot of ${source.member} holds revision ${revision}, older than the revision ${source.revision} it read in quorum before`, 'StaleSnapshot');
+        }
         return { location, sizeBytes, sha256, revision: snap.revision() ?? source.revision, etcdVersion: source.version, member: source.member };
       } finally {
         Context.current().cancellationSignal.removeEventListener('abort', cancel);

@@ -1,9 +1,11 @@
-// Streaming a snapshot out of etcd through the maintenance API: from the member with the highest
-// revision, as a byte stream (never the whole database in memory), with its SHA-256 and size
-// computed on the way and the revision of the point in time it captures.
+// Streaming a snapshot out of etcd through the maintenance API: from a member that is part of the
+// current quorum (of those, the one with the highest revision), as a byte stream (never the whole
+// database in memory), with its SHA-256 and size computed on the way and the revision of the point
+// in time it captures.
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Etcd3 } from 'etcd3';
 import type { ClusterKey } from '../workflows/types.ts';
 import { etcdAccess, etcdClient, type EtcdCredentials } from './etcd-client.ts';
 import type { Kube } from './kube-client.ts';
@@ -15,27 +17,63 @@ export interface SnapshotSource {
   endpoint: string;
   /** How to reach it (TLS, login): stays inside the activity. */
   creds: EtcdCredentials;
-  /** Revision the member reported when chosen; the snapshot holds at least this one. */
+  /** Revision of the linearizable read that proved the member in quorum; the snapshot holds at least this one. */
   revision: number;
   version: string;
 }
 
-/** The reachable member with the highest revision (ties: the leader's view is as good as any). */
+/** How the chooser asks one member (its own endpoint only): tests substitute their own. */
+export interface MemberProbe {
+  /** Member-local status (answered without quorum): the member's version. */
+  status(endpoint: string): Promise<{ version: string }>;
+  /**
+   * A linearizable read through this member: it succeeds only while the member is part of the current
+   * quorum (etcd confirms its read index with the leader) and has applied everything committed so far.
+   * Returns the revision it read at.
+   */
+  quorumRead(endpoint: string): Promise<number>;
+}
+
+/** The probe over real etcd clients (each call with its own deadline). */
+export function etcdProbe(withClient: <T>(hosts: string, fn: (c: Etcd3) => Promise<T>, callTimeoutMs?: number) => Promise<T>, callTimeoutMs = 3000): MemberProbe {
+  return {
+    status: (endpoint) => withClient(endpoint, async (c) => ({ version: (await c.maintenance.status()).version }), callTimeoutMs),
+    quorumRead: (endpoint) => withClient(endpoint, async (c) => {
+      const r = await c.kv.range({ key: QUORUM_PROBE_KEY, serializable: false, count_only: true });
+      return Number(r.header.revision);
+    }, callTimeoutMs),
+  };
+}
+
+/** The key the quorum check reads (counts only; nothing is written). */
+const QUORUM_PROBE_KEY = Buffer.from('/etcd-operator/quorum-probe');
+
+/**
+ * The member to snapshot: one that is part of the current quorum, proven by a linearizable read
+ * through its own endpoint; of those, the one that read at the highest revision. A member that
+ * answers only member-local calls (partitioned, or its peers are down) holds a possibly stale copy:
+ * it is never chosen. None in quorum is a retryable failure (quorum may come back).
+ */
+export async function chooseSnapshotMember(endpoints: ReadonlyMap<string, string>, probe: MemberProbe, clusterName = 'the cluster'): Promise<{ member: string; endpoint: string; revision: number; version: string }> {
+  if (!endpoints.size) throw ApplicationFailure.retryable(`${clusterName} has no running member to snapshot`, 'NoMember');
+  const answers = await Promise.all([...endpoints].map(async ([member, endpoint]) => {
+    const [status, read] = await Promise.allSettled([probe.status(endpoint), probe.quorumRead(endpoint)]);
+    return { member, endpoint, status, read };
+  }));
+  const inQuorum = answers.flatMap((a) => (a.status.status === 'fulfilled' && a.read.status === 'fulfilled'
+    ? [{ member: a.member, endpoint: a.endpoint, revision: a.read.value, version: a.status.value.version }] : []));
+  const best = inQuorum.sort((a, b) => b.revision - a.revision || a.member.localeCompare(b.member))[0];
+  if (best) return best;
+  const reachable = answers.filter((a) => a.status.status === 'fulfilled').map((a) => a.member);
+  if (!reachable.length) throw ApplicationFailure.retryable(`no member of ${clusterName} answers`, 'NoMember');
+  throw ApplicationFailure.retryable(`no member of ${clusterName} is part of a quorum (a linearizable read failed through ${reachable.join(', ')}): a snapshot of a member cut off from the quorum may miss acknowledged writes`, 'NoQuorum');
+}
+
+/** The member to snapshot (see chooseSnapshotMember), with the credentials to reach it. */
 export async function pickSnapshotMember(kube: Kube, key: ClusterKey, callTimeoutMs = 3000): Promise<SnapshotSource> {
   const etcd = await etcdAccess(kube, key);
-  const { endpoints, creds } = etcd;
-  if (!endpoints.size) throw ApplicationFailure.retryable(`EtcdCluster ${key.namespace}/${key.name} has no running member to snapshot`, 'NoMember');
-  const answers = await Promise.all([...endpoints].map(async ([member, endpoint]) => {
-    try {
-      const s = await etcd.with(endpoint, (c) => c.maintenance.status(), callTimeoutMs);
-      return { member, endpoint, creds, revision: Number(s.header.revision), version: s.version };
-    } catch {
-      return undefined;
-    }
-  }));
-  const best = answers.filter((a) => a !== undefined).sort((a, b) => b.revision - a.revision)[0];
-  if (!best) throw ApplicationFailure.retryable(`no member of ${key.namespace}/${key.name} answers`, 'NoMember');
-  return best;
+  const chosen = await chooseSnapshotMember(etcd.endpoints, etcdProbe(etcd.with, callTimeoutMs), `EtcdCluster ${key.namespace}/${key.name}`);
+  return { ...chosen, creds: etcd.creds };
 }
 
 export interface SnapshotStream {

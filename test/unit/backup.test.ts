@@ -9,6 +9,8 @@ import { planBackup } from '../../client/backup-watcher.ts';
 import { versionSkew } from '../../activities/restore.ts';
 import { scheduleSpecOf } from '../../activities/backup-schedule.ts';
 import { parsePvcLocation, pvcLocation, snapshotFileName } from '../../activities/backup.ts';
+import { chooseSnapshotMember, type MemberProbe } from '../../activities/etcd-snapshot.ts';
+import { ApplicationFailure } from '@temporalio/common';
 import { parseS3Location } from '../../activities/backup-s3.ts';
 import { runSuffix } from '../../workflows/backup.ts';
 import { FINALIZER } from '../../k8s/api.ts';
@@ -111,5 +113,38 @@ describe('helper pods', () => {
     assert.ok(restore!.command!.includes('--name=db-0'));
     assert.ok(restore!.command!.includes('--initial-cluster-token=uid'));
     assert.ok(pod.spec!.volumes!.some((v) => v.persistentVolumeClaim?.claimName === 'backups' && v.persistentVolumeClaim.readOnly));
+  });
+});
+
+describe('choosing the member to snapshot', () => {
+  /** Members as the probe sees them: revision of a linearizable read, or undefined when that read fails (no quorum); down: no answer at all. */
+  const probe = (members: Record<string, { revision?: number; down?: boolean }>): MemberProbe => ({
+    status: async (endpoint) => { if (members[endpoint]!.down) throw new Error('unavailable'); return { version: '3.6.16' }; },
+    quorumRead: async (endpoint) => {
+      const m = members[endpoint]!;
+      if (m.down || m.revision === undefined) throw new Error('etcdserver: request timed out');
+      return m.revision;
+    },
+  });
+  const endpoints = (names: string[]) => new Map(names.map((n) => [n, n]));
+  const failure = async (p: Promise<unknown>) => { try { await p; } catch (err) { return err as ApplicationFailure; } assert.fail('expected a failure'); };
+
+  it('picks the member in quorum with the highest revision', async () => {
+    const chosen = await chooseSnapshotMember(endpoints(['db-0', 'db-1', 'db-2']), probe({ 'db-0': { revision: 10 }, 'db-1': { revision: 12 }, 'db-2': { revision: 11 } }));
+    assert.deepEqual(chosen, { member: 'db-1', endpoint: 'db-1', revision: 12, version: '3.6.16' });
+  });
+  it('never picks a member that answers but cannot read in quorum (partitioned), whatever revision it has', async () => {
+    const chosen = await chooseSnapshotMember(endpoints(['db-0', 'db-1', 'db-2']), probe({ 'db-0': {}, 'db-1': { revision: 12 }, 'db-2': { down: true } }));
+    assert.equal(chosen.member, 'db-1');
+  });
+  it('fails retryably (NoQuorum) when members answer but none is in quorum: nothing is snapshotted', async () => {
+    const err = await failure(chooseSnapshotMember(endpoints(['db-0', 'db-1', 'db-2']), probe({ 'db-0': {}, 'db-1': { down: true }, 'db-2': { down: true } }), 'ns/db'));
+    assert.equal(err.type, 'NoQuorum');
+    assert.equal(err.nonRetryable, false);
+    assert.match(err.message, /no member of ns\/db is part of a quorum .*through db-0/);
+  });
+  it('fails retryably (NoMember) when no member answers or none runs', async () => {
+    assert.equal((await failure(chooseSnapshotMember(endpoints(['db-0']), probe({ 'db-0': { down: true } })))).type, 'NoMember');
+    assert.equal((await failure(chooseSnapshotMember(new Map(), probe({})))).type, 'NoMember');
   });
 });
