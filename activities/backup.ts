@@ -1,8 +1,9 @@
 // Backup activities: stream a snapshot to its destination, delete a stored one, and the EtcdBackup
 // bookkeeping (status, finalizer, Events). Credentials are read here from their Secret.
+import type { V1ObjectMeta, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import { FINALIZER } from '../k8s/api.ts';
-import type { Destination, EtcdBackupStatus } from '../k8s/backup-spec.ts';
+import { ETCD_CLUSTER, FINALIZER, GROUP, LABELS, VERSION } from '../k8s/api.ts';
+import { EtcdBackupSpecSchema, type Destination, type EtcdBackupSpec, type EtcdBackupStatus } from '../k8s/backup-spec.ts';
 import { fileRemoverPod, snapshotReceiverPod } from '../k8s/manifests/backup-pods.ts';
 import type { BackupKey, ClusterKey, SnapshotInfo } from '../workflows/types.ts';
 import { deleteObject, s3ClientFor, s3Location, uploadStream, parseS3Location } from './backup-s3.ts';
@@ -32,6 +33,71 @@ export function locationFor(destination: Destination, file: string): string | un
   return undefined;
 }
 
+/**
+ * Where this backup's own spec and uid put its snapshot: `locationFor(spec.destination, file of
+ * <namespace>/<clusterName>/<name>-<uid>)`, exactly as takeSnapshot writes it. The only location
+ * deleting the backup may touch: status can be written by anyone allowed to patch the status
+ * subresource, so a status.location that differs is never trusted. Undefined without spec.destination
+ * (backups made before the operator recorded the default it used in the spec).
+ */
+export function ownLocation(key: BackupKey, spec: Pick<EtcdBackupSpec, 'clusterName' | 'destination'>): string | undefined {
+  return spec.destination && locationFor(spec.destination, snapshotFileName(key, spec.clusterName));
+}
+
+/** Whether a backup's stored location may be deleted with it: undefined when it may, else why not. */
+export function deletionRefusal(key: BackupKey, spec: Pick<EtcdBackupSpec, 'clusterName' | 'destination'>, location: string): string | undefined {
+  const own = ownLocation(key, spec);
+  if (!own) return `EtcdBackup ${key.namespace}/${key.name} has no spec.destination, so where its snapshot is cannot be derived from its spec and uid: the stored data is left as it is`;
+  if (location !== own) return `status.location ${location} is not where this backup's spec and uid put its snapshot (${own}): refusing to delete it, the stored data is left as it is`;
+  return undefined;
+}
+
+/** The name of the member volume `data-<cluster>-<index>` for one of these clusters, if it is one. */
+const memberVolumeName = (claimName: string, clusters: readonly string[]): string | undefined => {
+  const m = /^data-(.+)-(\d+)$/.exec(claimName);
+  return m && clusters.includes(m[1]!) ? `${m[1]}-${m[2]}` : undefined;
+};
+
+/**
+ * Why a PersistentVolumeClaim is an etcd member's data volume (of any cluster, kept or set aside
+ * ones included), or undefined when it is not: a member label, a cluster-uid label, an EtcdCluster
+ * owner, or the name of a member volume of an EtcdCluster of its namespace. A backup is never
+ * written there (nor a file deleted from there).
+ */
+export function memberVolumeOf(meta: V1ObjectMeta | undefined, clustersInNamespace: readonly string[] = []): string | undefined {
+  const labels = meta?.labels ?? {};
+  const cluster = labels[LABELS.cluster] ?? meta?.ownerReferences?.find((o) => o.kind === ETCD_CLUSTER.kind && o.apiVersion.startsWith(`${GROUP}/`))?.name;
+  const of = cluster ? ` of EtcdCluster ${cluster}` : '';
+  if (labels[LABELS.member]) return `the data volume of etcd member ${labels[LABELS.member]}${of}`;
+  if (labels[LABELS.clusterUid] || cluster) return `a data volume${of || ' of an EtcdCluster'}`;
+  const member = memberVolumeName(meta?.name ?? '', clustersInNamespace);
+  return member ? `named as the data volume of etcd member ${member} of EtcdCluster ${member.replace(/-\d+$/, '')}` : undefined;
+}
+
+/**
+ * The destination claim, or undefined when it does not exist; a claim that is an etcd member's data
+ * volume is refused (non-retryable, nothing written or deleted there).
+ */
+async function destinationClaim(kube: Kube, namespace: string, claimName: string): Promise<V1PersistentVolumeClaim | undefined> {
+  const claim = await kube.read<V1PersistentVolumeClaim>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace, name: claimName } });
+  if (!claim) return undefined;
+  const clusters = await kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural }) as { items: { metadata: V1ObjectMeta }[] };
+  const why = memberVolumeOf(claim.metadata, clusters.items.map((c) => c.metadata.name!));
+  if (why) {
+    throw ApplicationFailure.nonRetryable(`the destination PersistentVolumeClaim ${namespace}/${claimName} is ${why}: a backup is never written onto an etcd member's volume (it would be lost with that member, and take the space the member needs); use a PersistentVolumeClaim of its own`, 'MemberVolume');
+  }
+  return claim;
+}
+
+/** The backup's spec as written (validated), without the cluster's default filled in. */
+async function ownSpec(kube: Kube, key: BackupKey): Promise<EtcdBackupSpec | undefined> {
+  const obj = await getBackup(kube, key);
+  if (!obj) return undefined;
+  const parsed = EtcdBackupSpecSchema.safeParse(obj.spec ?? {});
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid EtcdBackup spec: ${parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidSpec');
+  return parsed.data;
+}
+
 /** The cluster an EtcdBackup names, by name in the backup's namespace: a permanent failure when it does not exist. */
 async function clusterOf(kube: Kube, key: BackupKey, clusterName: string): Promise<ClusterKey> {
   const c = await kube.getCluster(key.namespace, clusterName);
@@ -49,6 +115,9 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       if (!b) return undefined;
       // Record the destination in use: the snapshot can be deleted even after the cluster (and its default) is gone.
       if (!b.status.destination && !b.deleting) await patchBackup(kube, key, { status: { destination: b.destination } }, true);
+      // The cluster's default becomes the backup's own spec.destination (set once, then immutable): the
+      // spec, not the status, says where its snapshot is when the backup is deleted.
+      if (!b.deleting && !(await ownSpec(kube, key))?.destination) await patchBackup(kube, key, { spec: { destination: b.destination } });
       if (b.deleting) return { cluster: { namespace: key.namespace, name: b.clusterName, uid: '' }, phase: b.status.phase, deleting: true, retainOnDelete: b.retainOnDelete, location: b.status.location };
       const cluster = await clusterOf(kube, key, b.clusterName);
       // Labelled with the cluster's uid: restores and retention pick backups of this cluster, not of a namesake.
@@ -98,9 +167,12 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       const b = await resolveBackup(kube, key);
       if (!b) throw ApplicationFailure.nonRetryable(`EtcdBackup ${key.namespace}/${key.name} is gone`, 'BackupGone');
       const cluster = await clusterOf(kube, key, b.clusterName);
-      const source = await pickSnapshotMember(kube, cluster);
       const location = locationFor(b.destination, snapshotFileName(key, cluster.name));
       if (!location) throw ApplicationFailure.nonRetryable(`EtcdBackup ${key.namespace}/${key.name} has no destination`, 'NoDestination');
+      if (b.destination.pvc && !(await destinationClaim(kube, key.namespace, b.destination.pvc.claimName))) {
+        throw ApplicationFailure.nonRetryable(`the destination PersistentVolumeClaim ${key.namespace}/${b.destination.pvc.claimName} does not exist`, 'ClaimNotFound');
+      }
+      const source = await pickSnapshotMember(kube, cluster);
       const beat = (sent: number) => heartbeat({ member: source.member, sentBytes: sent });
       const snap = await openSnapshot(source, beat);
       const cancel = () => snap.close();
@@ -143,23 +215,29 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
     },
 
     /**
-     * Where this backup's snapshot is or would be: the recorded location, else the one its destination
-     * fixes (a backup deleted while it ran may have stored it without recording it).
+     * Where this backup's snapshot is or would be: the recorded location, else the one its own spec
+     * and uid fix (a backup deleted while it ran may have stored it without recording it).
      */
     async snapshotLocation(key: BackupKey): Promise<string | undefined> {
       const b = await resolveBackup(kube, key);
-      if (!b) return undefined;
-      return b.status.location ?? locationFor(b.destination, snapshotFileName(key, b.clusterName));
+      const spec = b && await ownSpec(kube, key);
+      if (!b || !spec) return undefined;
+      return b.status.location ?? ownLocation(key, spec);
     },
 
-    /** Deletes the stored snapshot of a backup; one already gone is success. */
+    /**
+     * Deletes the stored snapshot of a backup; one already gone is success. Only the location its own
+     * spec and uid derive (ownLocation): any other is refused (non-retryable, the reason in the
+     * message), and nothing stored is touched.
+     */
     async deleteStoredSnapshot(key: BackupKey, location: string): Promise<void> {
+      const spec = await ownSpec(kube, key);
+      if (!spec) return;
+      const refused = deletionRefusal(key, spec, location);
+      if (refused) throw ApplicationFailure.nonRetryable(refused, 'LocationMismatch');
       const s3loc = parseS3Location(location);
       if (s3loc) {
-        const b = await resolveBackup(kube, key);
-        const access = b?.destination.s3;
-        if (!access) throw ApplicationFailure.nonRetryable(`cannot delete ${location}: the backup names no S3 credentials`, 'NoDestination');
-        const s3 = await s3ClientFor(kube, key.namespace, access);
+        const s3 = await s3ClientFor(kube, key.namespace, spec.destination!.s3!);
         try {
           await deleteObject(s3, s3loc.bucket, s3loc.key);
         } finally {
@@ -169,6 +247,8 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       }
       const pvc = parsePvcLocation(location);
       if (!pvc) throw ApplicationFailure.nonRetryable(`unknown snapshot location ${location}`, 'BadLocation');
+      // A claim that is gone holds nothing to delete.
+      if (!(await destinationClaim(kube, key.namespace, pvc.claimName))) return;
       const name = helperPodName(key, 'delete');
       await ensurePod(kube, fileRemoverPod({ namespace: key.namespace, name, owner: backupRef(key), claimName: pvc.claimName, file: pvc.file, toolsImage }));
       await waitPodDone(kube, key.namespace, name, 'snapshot removal');

@@ -122,7 +122,9 @@ export const BACKUP_CEL_RULES: readonly PlacedCelRule[] = [
   ...destinationRules(['spec', 'destination']),
   {
     at: ['spec'],
-    rule: 'self.clusterName == oldSelf.clusterName && has(self.destination) == has(oldSelf.destination) && (!has(self.destination) || self.destination == oldSelf.destination)',
-    message: 'spec.clusterName and spec.destination are immutable: create another EtcdBackup',
+    // Unset -> set is allowed once: the operator records there the cluster's default it used, so the
+    // spec (not the status, which the status subresource lets others write) says where the snapshot is.
+    rule: 'self.clusterName == oldSelf.clusterName && (!has(oldSelf.destination) || (has(self.destination) && self.destination == oldSelf.destination))',
+    message: 'spec.clusterName and spec.destination are immutable (an unset destination can be set once): create another EtcdBackup',
   },
 ];

@@ -1,6 +1,7 @@
 // Backup and restore on the local stack, with the S3 server and with a PVC: 10,000 keys backed up,
 // restored into new clusters identical key by key; the stored object's SHA-256 equals the status';
-// deleting an EtcdBackup deletes its stored snapshot; each bad input ends in a clear message.
+// deleting an EtcdBackup deletes its stored snapshot, and only the one its spec and uid derive; each
+// bad input (a member's volume as destination among them) ends in a clear message.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { kubectl, kubectlJson } from '../support/kube.ts';
@@ -63,6 +64,8 @@ describe('backup and restore', () => {
     const b = await waitBackupDone(ns, 'src-pvc');
     assert.equal(b.status?.phase, 'Succeeded', JSON.stringify(b.status));
     assert.match(b.status!.location!, new RegExp(`^pvc://backups/etcd/${ns}/src/src-pvc-[0-9a-f]{8}\\.db$`));
+    // The cluster's default became the backup's own spec.destination: what its deletion goes by.
+    assert.deepEqual(kubectlJson<{ spec: { destination?: unknown } }>(['get', 'etcdbackups.etcd.operator.dev', '-n', ns, 'src-pvc']).spec.destination, { pvc: { claimName: 'backups', path: 'etcd' } });
 
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('from-pvc', { size: 1, storage: { size: '128Mi' }, bootstrap: { backup: { name: 'src-pvc' } } }));
     await waitAvailable(ns, 'from-pvc', 300_000);
@@ -76,6 +79,21 @@ describe('backup and restore', () => {
     kubectl(['delete', 'etcdbackups.etcd.operator.dev', '-n', ns, 'src-s3', 'kept', '--wait=true', '--timeout=120s']);
     assert.equal(await objectDigest(gone), undefined, `${gone} deleted with its EtcdBackup`);
     assert.ok(await objectDigest(kept), `${kept} kept (retainOnDelete)`);
+  });
+
+  it('deleting an EtcdBackup whose status.location was changed to another object\'s deletes nothing: a Warning says why, the object goes', { timeout: 300_000 }, async () => {
+    const dest = { s3: { bucket: bucket(), prefix: `e2e/${ns}/`, credentialsSecret: secret } };
+    kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('victim', { clusterName: 'src', destination: dest }));
+    kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('forged', { clusterName: 'src', destination: dest }));
+    const victim = (await waitBackupDone(ns, 'victim')).status!.location!;
+    const own = (await waitBackupDone(ns, 'forged')).status!.location!;
+    // Anyone allowed to write the status subresource can point status.location anywhere.
+    kubectl(['patch', 'etcdbackups.etcd.operator.dev', '-n', ns, 'forged', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { location: victim } })]);
+    kubectl(['delete', 'etcdbackups.etcd.operator.dev', '-n', ns, 'forged', '--wait=true', '--timeout=120s']);
+    assert.ok(await objectDigest(victim), `${victim} (another backup's) is still there`);
+    assert.ok(await objectDigest(own), `${own} (its own, not what its status said) is untouched too`);
+    const events = kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=forged,reason=SnapshotNotDeleted,type=Warning', '-o', 'jsonpath={.items[*].message}']);
+    assert.ok(events.includes(`status.location ${victim} is not where this backup's spec and uid put its snapshot (${own})`), events);
   });
 
   it('bad inputs end in a clear message and start nothing', { timeout: 600_000 }, async () => {
@@ -94,6 +112,12 @@ describe('backup and restore', () => {
     await failed('wrong-secret', { clusterName: 'src', destination: { s3: { bucket: bucket(), credentialsSecret: 'wrong' } } }, /secret access key is wrong|access denied/);
     await failed('no-bucket', { clusterName: 'src', destination: { s3: { bucket: 'no-such-bucket-here', credentialsSecret: secret } } }, /bucket does not exist/);
     await failed('no-cluster', { clusterName: 'nope', destination: { s3: { bucket: bucket(), credentialsSecret: secret } } }, /EtcdCluster .*nope does not exist/);
+
+    // A member's data volume (any cluster's) is never a backup destination: refused before anything is written.
+    await failed('onto-member', { clusterName: 'src', destination: { pvc: { claimName: 'data-src-0' } } }, /PersistentVolumeClaim .*data-src-0 is the data volume of etcd member src-0 of EtcdCluster src: a backup is never written onto an etcd member's volume/);
+    const uid8 = getBackup(ns, 'onto-member').metadata.uid.slice(0, 8);
+    assert.equal(kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.kind=Pod,involvedObject.name=etcdbackup-${uid8}-receive`, '-o', 'name']).trim(), '', 'no receiver pod was ever made');
+    await failed('no-claim', { clusterName: 'src', destination: { pvc: { claimName: 'nope' } } }, /PersistentVolumeClaim .*nope does not exist/);
 
     // A snapshot whose hash does not match: Create fails before any member starts.
     kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('good', { clusterName: 'src', destination: { s3: { bucket: bucket(), prefix: `e2e/${ns}/`, credentialsSecret: secret } } }));

@@ -8,9 +8,11 @@ import { restorePod, snapshotReceiverPod, HELPER_PORT } from '../../k8s/manifest
 import { planBackup } from '../../client/backup-watcher.ts';
 import { versionSkew } from '../../activities/restore.ts';
 import { scheduleSpecOf } from '../../activities/backup-schedule.ts';
-import { parsePvcLocation, pvcLocation, snapshotFileName } from '../../activities/backup.ts';
+import { deletionRefusal, memberVolumeOf, ownLocation, parsePvcLocation, pvcLocation, snapshotFileName } from '../../activities/backup.ts';
 import { chooseSnapshotMember, type MemberProbe } from '../../activities/etcd-snapshot.ts';
 import { ApplicationFailure } from '@temporalio/common';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { memberLabels, ownerReference } from '../../k8s/manifests/owner.ts';
 import { parseS3Location } from '../../activities/backup-s3.ts';
 import { runSuffix } from '../../workflows/backup.ts';
 import { FINALIZER } from '../../k8s/api.ts';
@@ -147,4 +149,49 @@ describe('choosing the member to snapshot', () => {
     assert.equal((await failure(chooseSnapshotMember(endpoints(['db-0']), probe({ 'db-0': { down: true } })))).type, 'NoMember');
     assert.equal((await failure(chooseSnapshotMember(new Map(), probe({})))).type, 'NoMember');
   });
+});
+
+describe('what deleting a backup may delete', () => {
+  const key = { namespace: 'ns', name: 'b1', uid: '0123456789ab-cdef' };
+  const s3spec = { clusterName: 'db', destination: { s3: { bucket: 'bkt', prefix: 'prod/', credentialsSecret: 'c' } } };
+  const pvcSpec = { clusterName: 'db', destination: { pvc: { claimName: 'backups', path: 'etcd' } } };
+  it('the location the spec and uid derive, as takeSnapshot writes it', () => {
+    assert.equal(ownLocation(key, s3spec), 's3://bkt/prod/ns/db/b1-01234567.db');
+    assert.equal(ownLocation(key, pvcSpec), 'pvc://backups/etcd/ns/db/b1-01234567.db');
+    assert.equal(ownLocation(key, { clusterName: 'db' }), undefined);
+  });
+  for (const [what, spec, location, ok] of [
+    ['its own S3 object', s3spec, 's3://bkt/prod/ns/db/b1-01234567.db', true],
+    ['its own PVC file', pvcSpec, 'pvc://backups/etcd/ns/db/b1-01234567.db', true],
+    ['another backup\'s object in the same bucket', s3spec, 's3://bkt/prod/ns/db/b2-89abcdef.db', false],
+    ['another bucket', s3spec, 's3://other/prod/ns/db/b1-01234567.db', false],
+    ['a path outside its directory', pvcSpec, 'pvc://backups/etcd/ns/db/../../../x.db', false],
+    ['another claim', pvcSpec, 'pvc://data-db-0/etcd/ns/db/b1-01234567.db', false],
+    ['anything, without spec.destination', { clusterName: 'db' }, 's3://bkt/prod/ns/db/b1-01234567.db', false],
+  ] as const) {
+    it(`${ok ? 'deletes' : 'refuses'} ${what}`, () => {
+      const why = deletionRefusal(key, spec, location);
+      assert.equal(why === undefined, ok, why);
+      if (!ok) assert.match(why!, /stored data is left as it is/);
+    });
+  }
+});
+
+describe('a backup destination that is a member\'s data volume', () => {
+  const cluster = { name: 'db', uid: 'u1' };
+  for (const [what, meta, clusters, refused] of [
+    ['a member volume (labels and owner)', { name: 'data-db-0', labels: memberLabels('db', 'db-0', 'u1'), ownerReferences: [ownerReference(cluster)] }, [], /the data volume of etcd member db-0 of EtcdCluster db/],
+    ['a kept volume (labels, no owner)', { name: 'data-db-3', labels: memberLabels('db', 'db-3', 'u1') }, [], /etcd member db-3/],
+    ['a volume owned by an EtcdCluster', { name: 'x', ownerReferences: [ownerReference(cluster)] }, [], /a data volume of EtcdCluster db/],
+    ['a volume with a cluster-uid label only', { name: 'x', labels: { 'etcd.operator.dev/cluster-uid': 'u1' } }, [], /a data volume of an EtcdCluster/],
+    ['an unlabelled volume named as a member\'s of a cluster here', { name: 'data-db-7' }, ['db'], /named as the data volume of etcd member db-7 of EtcdCluster db/],
+    ['a backup volume', { name: 'backups' }, ['db'], undefined],
+    ['a volume named data-* of no cluster here', { name: 'data-archive-1' }, ['db'], undefined],
+  ] as const) {
+    it(`${refused ? 'refuses' : 'accepts'} ${what}`, () => {
+      const why = memberVolumeOf(meta as V1ObjectMeta, clusters);
+      if (refused) assert.match(why ?? '', refused);
+      else assert.equal(why, undefined);
+    });
+  }
 });
