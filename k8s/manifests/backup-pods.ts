@@ -1,26 +1,99 @@
 // Short-lived helper pods: for backup and restore (the only way to read or write a PVC is to mount
-// it), and to check that a new etcd image can be pulled before a rolling upgrade touches a member. Each runs once (restartPolicy Never) and reports through its termination message. Shell
-// steps run in a small tools image (busybox); etcdutl runs from the cluster's own etcd image
-// without a shell (release images have none). Values reach the scripts as env vars, never spliced
-// into the script text.
-import type { V1Container, V1OwnerReference, V1Pod, V1Toleration, V1Volume } from '@kubernetes/client-node';
+// it), and to check that a new etcd image can be pulled before a rolling upgrade touches a member.
+// Each runs once (restartPolicy Never) and reports through its termination message. Shell steps run
+// in a small tools image (busybox); etcdutl runs from the cluster's own etcd image without a shell
+// (release images have none). Values reach the scripts as env vars, never spliced into the script.
+//
+// A pod that receives a snapshot stream (the backup receiver, a restore pod fed from S3) takes it
+// only from the operator: the stream comes through the API server's port-forward (TLS to the API
+// server and on to the kubelet, then the pod's own loopback: never the pod network), and its first
+// line must be the per-transfer token of the pod's Secret `<pod>-transfer`, mounted into the pod;
+// the pod answers "ok" and only then takes bytes. A NetworkPolicy `<pod>-transfer` isolates the pod
+// (no ingress, no egress) where the CNI enforces policies.
+import type { V1Container, V1NetworkPolicy, V1OwnerReference, V1Pod, V1Secret, V1Toleration, V1Volume } from '@kubernetes/client-node';
 import { GROUP, LABELS, MANAGED_BY } from '../api.ts';
 import { DATA_DIR, DATA_MOUNT_PATH, DATA_VOLUME } from './member-pod.ts';
 import { containerSecurityContext, podSecurityContext } from './security.ts';
 
-/** The port a helper pod receives a snapshot stream on (a one-shot `nc -l`). */
+/** The port a helper pod receives a snapshot stream on (`nc -l`, reached through port-forward only). */
 export const HELPER_PORT = 2390;
 export const BACKUP_MOUNT = '/backup';
 export const HELPER_LABEL = `${GROUP}/helper`;
+/** The helper pod's own name: what its NetworkPolicy selects. */
+export const HELPER_POD_LABEL = `${GROUP}/helper-pod`;
 const RESTORE_FILE = `${DATA_MOUNT_PATH}/restore.db`;
+const TRANSFER_MOUNT = '/transfer';
+const TRANSFER_VOLUME = 'transfer';
+/** Key of the token in the transfer Secret. */
+export const TRANSFER_TOKEN_KEY = 'token';
+/** How many connections without the token a receiver turns away before it gives up. */
+const MAX_REFUSED = 10;
+
+/** The Secret holding a receiving pod's per-transfer token (and the name of its NetworkPolicy). */
+export const transferSecretName = (pod: string): string => `${pod}-transfer`;
 
 const helperMeta = (namespace: string, name: string, role: string, owner: V1OwnerReference) => ({
   name,
   namespace,
   // Not the member labels: a helper pod must never look like a member to Services or the observer.
-  labels: { [LABELS.managedBy]: MANAGED_BY, [HELPER_LABEL]: role },
+  labels: { [LABELS.managedBy]: MANAGED_BY, [HELPER_LABEL]: role, [HELPER_POD_LABEL]: name },
   ownerReferences: [owner],
 });
+
+/**
+ * Shell function `receive FILE`: takes one stream into FILE from whoever presents the token first
+ * (the operator: the token is in the pod's Secret and the operator's activity, nowhere else). A
+ * connection without it is closed before any byte is written, and the listener waits for the next
+ * (at most MAX_REFUSED times). Runs under `set -eu`.
+ */
+const RECEIVE = [
+  'receive() {',
+  '  refused=0',
+  // -e: the socket is the program's stdin and stdout; its exit code is nc's. 9: no (or a wrong) token.
+  '  until nc -l -p "$PORT" -e sh -c \'IFS= read -r -t 30 t && [ "$t" = "$(cat "$TOKEN_FILE")" ] || exit 9; echo ok; exec cat > "$0"\' "$1"; do',
+  '    rc=$?',
+  '    [ "$rc" -eq 9 ] || return "$rc"',
+  '    refused=$((refused + 1))',
+  '    echo "turned away a connection without the transfer token ($refused)" >&2',
+  `    if [ "$refused" -ge ${MAX_REFUSED} ]; then echo "turned away $refused connections without the transfer token" > /dev/termination-log; return 9; fi`,
+  '  done',
+  '}',
+].join('\n');
+
+/** What a receiving container needs: the token file and the port, as env vars. */
+const receiveEnv = { PORT: String(HELPER_PORT), TOKEN_FILE: `${TRANSFER_MOUNT}/${TRANSFER_TOKEN_KEY}` };
+const transferMount = { name: TRANSFER_VOLUME, mountPath: TRANSFER_MOUNT, readOnly: true };
+const transferVolume = (pod: string): V1Volume => ({ name: TRANSFER_VOLUME, secret: { secretName: transferSecretName(pod), defaultMode: 0o440 } });
+
+/** The name of the transfer Secret a pod mounts, if it receives a stream. */
+export const transferSecretOf = (pod: V1Pod): string | undefined =>
+  pod.spec?.volumes?.find((v) => v.name === TRANSFER_VOLUME)?.secret?.secretName;
+
+/** The per-transfer token of a receiving pod, owned like the pod (garbage-collected with its owner). */
+export function transferSecret(pod: V1Pod, token: string): V1Secret {
+  const meta = pod.metadata!;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: transferSecretName(meta.name!), namespace: meta.namespace, labels: { [LABELS.managedBy]: MANAGED_BY, [HELPER_LABEL]: 'transfer' }, ownerReferences: meta.ownerReferences },
+    type: 'Opaque',
+    data: { [TRANSFER_TOKEN_KEY]: Buffer.from(token).toString('base64') },
+  };
+}
+
+/**
+ * Isolates a receiving pod: no ingress and no egress (the stream arrives through port-forward, on the
+ * pod's loopback, which policies do not govern). Enforced only where the CNI plugin enforces policies.
+ */
+export function transferNetworkPolicy(pod: V1Pod): V1NetworkPolicy {
+  const meta = pod.metadata!;
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: transferSecretName(meta.name!), namespace: meta.namespace, labels: { [LABELS.managedBy]: MANAGED_BY, [HELPER_LABEL]: 'transfer' }, ownerReferences: meta.ownerReferences },
+    spec: { podSelector: { matchLabels: { [HELPER_POD_LABEL]: meta.name! } }, policyTypes: ['Ingress', 'Egress'] },
+  };
+}
 
 const shell = (name: string, image: string, script: string, env: Record<string, string>, mounts: V1Container['volumeMounts']): V1Container => ({
   name,
@@ -54,26 +127,23 @@ export interface VolumeFilePodInput {
 }
 
 /**
- * Receives one snapshot stream on HELPER_PORT into `file` on the claim, then reports
- * "<sha256> <bytes>" as its termination message. It writes to `<file>.part` and renames only
- * after the stream ended, so the final name never holds a half-written file.
+ * Receives one snapshot stream (from the operator, with the transfer token) into `file` on the
+ * claim, then reports "<sha256> <bytes>" as its termination message. It writes to `<file>.part` and
+ * renames only after the stream ended, so the final name never holds a half-written file.
  */
 export function snapshotReceiverPod(i: VolumeFilePodInput): V1Pod {
   const script = [
     'set -eu',
+    RECEIVE,
     'f="$BACKUP_MOUNT/$FILE"',
     'mkdir -p "$(dirname "$f")"',
-    // -e: the socket is cat's stdin; a plain `nc -l` quits at once on the container's empty stdin.
-    'nc -l -p "$PORT" -e sh -c \'cat > "$0"\' "$f.part"',
+    'receive "$f.part"',
     'echo "$(sha256sum "$f.part" | cut -d" " -f1) $(wc -c < "$f.part")" > /dev/termination-log',
     'mv "$f.part" "$f"',
   ].join('\n');
   return podOf(helperMeta(i.namespace, i.name, 'backup', i.owner), {
-    containers: [{
-      ...shell('receive', i.toolsImage, script, { BACKUP_MOUNT, FILE: i.file, PORT: String(HELPER_PORT) }, [{ name: 'backup', mountPath: BACKUP_MOUNT }]),
-      ports: [{ name: 'snapshot', containerPort: HELPER_PORT, protocol: 'TCP' }],
-    }],
-    volumes: [claimVolume('backup', i.claimName)],
+    containers: [shell('receive', i.toolsImage, script, { BACKUP_MOUNT, FILE: i.file, ...receiveEnv }, [{ name: 'backup', mountPath: BACKUP_MOUNT }, transferMount])],
+    volumes: [claimVolume('backup', i.claimName), transferVolume(i.name)],
   });
 }
 
@@ -91,7 +161,7 @@ export interface RestorePodInput {
   owner: V1OwnerReference;
   /** The member's data claim the snapshot is restored onto. */
   dataClaim: string;
-  /** Where the snapshot comes from: streamed in on HELPER_PORT, or a file on a backup claim. */
+  /** Where the snapshot comes from: streamed in (from the operator, with the transfer token), or a file on a backup claim. */
   source: { stream: true } | { claimName: string; file: string };
   sha256: string;
   toolsImage: string;
@@ -106,20 +176,18 @@ export interface RestorePodInput {
  * cleared first: a restore pod only runs on a volume the workflow has not marked restored yet.
  */
 export function restorePod(i: RestorePodInput): V1Pod {
-  const fetch = 'stream' in i.source ? 'nc -l -p "$PORT" -e sh -c \'cat > "$0"\' "$SNAPSHOT"' : 'cp "$BACKUP_MOUNT/$FILE" "$SNAPSHOT"';
+  const stream = 'stream' in i.source;
   const script = [
     'set -eu',
+    ...(stream ? [RECEIVE] : []),
     'rm -rf "$DATA_DIR" "$SNAPSHOT"',
-    fetch,
+    stream ? 'receive "$SNAPSHOT"' : 'cp "$BACKUP_MOUNT/$FILE" "$SNAPSHOT"',
     'got=$(sha256sum "$SNAPSHOT" | cut -d" " -f1)',
     'if [ "$got" != "$SHA256" ]; then echo "snapshot sha256 mismatch: expected $SHA256, got $got ($(wc -c < "$SNAPSHOT") bytes)" > /dev/termination-log; exit 3; fi',
   ].join('\n');
   const dataMount = [{ name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH }];
-  const env = { DATA_DIR, SNAPSHOT: RESTORE_FILE, SHA256: i.sha256, PORT: String(HELPER_PORT), BACKUP_MOUNT, ...('file' in i.source && { FILE: i.source.file }) };
-  const fetchContainer: V1Container = {
-    ...shell('fetch', i.toolsImage, script, env, 'claimName' in i.source ? [...dataMount, { name: 'backup', mountPath: BACKUP_MOUNT, readOnly: true }] : dataMount),
-    ...('stream' in i.source && { ports: [{ name: 'snapshot', containerPort: HELPER_PORT, protocol: 'TCP' }] }),
-  };
+  const env = { DATA_DIR, SNAPSHOT: RESTORE_FILE, SHA256: i.sha256, BACKUP_MOUNT, ...('file' in i.source ? { FILE: i.source.file } : receiveEnv) };
+  const fetchContainer = shell('fetch', i.toolsImage, script, env, stream ? [...dataMount, transferMount] : [...dataMount, { name: 'backup', mountPath: BACKUP_MOUNT, readOnly: true }]);
   return podOf(helperMeta(i.namespace, i.name, 'restore', i.owner), {
     initContainers: [
       fetchContainer,
@@ -141,7 +209,7 @@ export function restorePod(i: RestorePodInput): V1Pod {
       },
     ],
     containers: [shell('cleanup', i.toolsImage, 'rm -f "$SNAPSHOT"', { SNAPSHOT: RESTORE_FILE }, dataMount)],
-    volumes: [claimVolume(DATA_VOLUME, i.dataClaim), ...('claimName' in i.source ? [claimVolume('backup', i.source.claimName, true)] : [])],
+    volumes: [claimVolume(DATA_VOLUME, i.dataClaim), 'claimName' in i.source ? claimVolume('backup', i.source.claimName, true) : transferVolume(i.name)],
   });
 }
 

@@ -1,5 +1,6 @@
 // The operator run with only deploy/rbac/operator.yaml's permissions (a ServiceAccount token, not
-// the admin kubeconfig): a cluster is created, resized, repaired and deleted, and the API never says 403.
+// the admin kubeconfig): a cluster is created, resized, repaired, backed up (S3 and PVC) and deleted,
+// and the API never says 403.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -47,9 +48,11 @@ describe('operator with its least-privilege RBAC', () => {
     assert.equal(can('get', 'secrets'), 'yes', 'S3 credentials are read by name');
     assert.equal(can('list', 'secrets'), 'no');
     assert.equal(can('delete', 'etcdclusters.etcd.operator.dev'), 'no');
+    assert.equal(can('create', 'pods/portforward'), 'yes', 'snapshots reach helper pods through port-forward');
+    assert.equal(can('create', 'pods/exec'), 'no', 'never exec into a pod');
   });
 
-  it('creates a 3-member cluster, scales it to 4 and back, restarts a deleted member, backs it up to S3, deletes it with nothing left, and is never forbidden', async () => {
+  it('creates a 3-member cluster, scales it to 4 and back, restarts a deleted member, backs it up to S3 and to a PVC, deletes it with nothing left, and is never forbidden', async () => {
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('rbac', { size: 3 }));
     const c = await waitAvailable(ns, 'rbac');
     assert.equal(c.status!.members!.length, 3);
@@ -62,7 +65,11 @@ describe('operator with its least-privilege RBAC', () => {
     await waitConverged(ns, 'rbac', 3);
     kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('rbac-1', { clusterName: 'rbac', destination: { s3: { bucket: bucket(), prefix: `e2e/${ns}/`, credentialsSecret: createS3Secret(ns) } } }));
     assert.equal((await waitBackupDone(ns, 'rbac-1')).status?.phase, 'Succeeded');
-    kubectl(['delete', 'etcdbackups.etcd.operator.dev', '-n', ns, 'rbac-1', '--wait=true', '--timeout=60s']);
+    // To a PVC: the receiver pod, its transfer Secret and NetworkPolicy, the port-forward, the remover pod.
+    kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'backups' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } }));
+    kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('rbac-2', { clusterName: 'rbac', destination: { pvc: { claimName: 'backups' } } }));
+    assert.equal((await waitBackupDone(ns, 'rbac-2')).status?.phase, 'Succeeded');
+    kubectl(['delete', 'etcdbackups.etcd.operator.dev', '-n', ns, 'rbac-1', 'rbac-2', '--wait=true', '--timeout=60s']);
     kubectl(['delete', 'etcdcluster', '-n', ns, 'rbac', '--wait=true', '--timeout=120s']);
     assert.deepEqual(objectsLeft(ns, 'rbac'), []);
     const log = readFileSync(operator.logFile, 'utf8');

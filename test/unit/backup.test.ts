@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdBackupSpecSchema } from '../../k8s/backup-spec.ts';
 import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
-import { restorePod, snapshotReceiverPod, HELPER_PORT } from '../../k8s/manifests/backup-pods.ts';
+import { restorePod, snapshotReceiverPod, transferNetworkPolicy, transferSecret, transferSecretName, transferSecretOf, HELPER_POD_LABEL } from '../../k8s/manifests/backup-pods.ts';
 import { planBackup } from '../../client/backup-watcher.ts';
 import { versionSkew } from '../../activities/restore.ts';
 import { scheduleSpecOf } from '../../activities/backup-schedule.ts';
@@ -97,15 +97,47 @@ describe('names and locations', () => {
 });
 
 describe('helper pods', () => {
+  const receiver = () => snapshotReceiverPod({ namespace: 'n', name: 'r', owner, claimName: 'backups', file: 'etcd/x; rm -rf /', toolsImage: 'busybox' });
+  const streamRestore = () => restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { stream: true }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });
+
   it('the receiver writes to .part and renames after reporting its hash; values reach the script as env, not text', () => {
-    const pod = snapshotReceiverPod({ namespace: 'n', name: 'r', owner, claimName: 'backups', file: 'etcd/x; rm -rf /', toolsImage: 'busybox' });
+    const pod = receiver();
     const c = pod.spec!.containers[0]!;
     assert.equal(pod.spec!.restartPolicy, 'Never');
     assert.ok(!c.command!.join(' ').includes('rm -rf /'), 'the file name is not spliced into the script');
     assert.deepEqual(c.env!.find((e) => e.name === 'FILE'), { name: 'FILE', value: 'etcd/x; rm -rf /' });
-    assert.match(c.command![2]!, /\.part"\n.*termination-log\nmv/s);
-    assert.equal(c.ports![0]!.containerPort, HELPER_PORT);
+    assert.match(c.command![2]!, /receive "\$f\.part"\n.*termination-log\nmv/s);
     assert.equal(pod.metadata!.labels!['app.kubernetes.io/name'], undefined, 'never selected as a member');
+  });
+  for (const [what, pod] of [['the backup receiver', receiver], ['a restore pod fed a stream', streamRestore]] as const) {
+    it(`${what} takes bytes only after the transfer token of its own Secret, and exposes no port`, () => {
+      const p = pod();
+      const c = [...(p.spec!.initContainers ?? []), ...p.spec!.containers][0]!;
+      const script = c.command![2]!;
+      // The token line is read and compared before `cat` writes anything; a mismatch exits 9 (the listener waits again).
+      assert.match(script, /IFS= read -r -t 30 t && \[ "\$t" = "\$\(cat "\$TOKEN_FILE"\)" \] \|\| exit 9; echo ok; exec cat > "\$0"/);
+      assert.ok(!c.ports?.length, 'no container port: the stream arrives through port-forward on the pod loopback');
+      assert.equal(transferSecretOf(p), transferSecretName(p.metadata!.name!));
+      const mount = c.volumeMounts!.find((m) => m.name === 'transfer')!;
+      assert.equal(mount.readOnly, true);
+      assert.equal(c.env!.find((e) => e.name === 'TOKEN_FILE')!.value, `${mount.mountPath}/token`);
+      assert.equal(p.metadata!.labels![HELPER_POD_LABEL], p.metadata!.name);
+    });
+  }
+  it('the transfer Secret and NetworkPolicy are named after the pod, owned like it; the policy isolates the pod', () => {
+    const p = receiver();
+    const secret = transferSecret(p, 'abc');
+    assert.equal(secret.metadata!.name, 'r-transfer');
+    assert.deepEqual(secret.metadata!.ownerReferences, [owner]);
+    assert.equal(Buffer.from(secret.data!.token!, 'base64').toString(), 'abc');
+    const np = transferNetworkPolicy(p);
+    assert.deepEqual(np.spec, { podSelector: { matchLabels: { [HELPER_POD_LABEL]: 'r' } }, policyTypes: ['Ingress', 'Egress'] }, 'no rule: nothing in, nothing out');
+    assert.deepEqual(np.metadata!.ownerReferences, [owner]);
+  });
+  it('a restore pod from a backup claim needs no transfer Secret', () => {
+    const pod = restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { claimName: 'backups', file: 'a.db' }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });
+    assert.equal(transferSecretOf(pod), undefined);
+    assert.ok(!pod.spec!.initContainers![0]!.command![2]!.includes('nc -l'));
   });
   it('the restore pod verifies the hash before etcdutl restores, with the member\'s own flags', () => {
     const pod = restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { claimName: 'backups', file: 'a.db' }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });
