@@ -205,8 +205,9 @@ cmd_sample_app_image() {
 }
 
 case ${1:-} in
-  up) cmd_up ;;
-  sample-app-image) cmd_sample_app_image ;;
+  # One `up` at a time: suites running side by side each make sure the stack is up.
+  up) exec 9>"$STATE/up.lock"; flock 9; cmd_up ;;
+  sample-app-image) exec 9>"$STATE/sample-app-image.lock"; flock 9; cmd_sample_app_image ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
