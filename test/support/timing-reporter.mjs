@@ -4,6 +4,7 @@
 // JSON line at the end (scripts/test.sh prints the table). Plain JavaScript: the runner loads
 // reporters without the tsx loader.
 import { relative } from 'node:path';
+import process from 'node:process';
 
 export default async function* timingReporter(source) {
   const files = new Map();
