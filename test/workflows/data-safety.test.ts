@@ -50,7 +50,7 @@ describe('objects under derived names that belong to someone else', () => {
     await specChanged(c, 2);
     const failed = await outcome(c, opId(c, 'ConfigureAuth', 2));
     assert.deepEqual([failed.result, failed.failureType], ['Failed', 'NameConflict']);
-    assert.deepEqual(eventsOf(c, 'NameConflict').length, 1);
+    await waitFor('one NameConflict Event', () => eventsOf(c, 'NameConflict').length === 1);
     // The loop observes again while the operation is held: Degraded stays NameConflict, naming the Secret.
     await waitFor('observed while held', () => c.degradedByType === 'NameConflict' && c.degradedBy);
     assert.match(c.degradedBy!, /Secret default\/demo-root .*etcdop ops retry/);
