@@ -140,7 +140,18 @@ export async function pushToPod(kube: Kube, namespace: string, name: string, ope
   await waitRunning(kube, namespace, name, what);
   const token = await transferToken(kube, namespace, name);
   for (let attempt = 1; ; attempt++) {
-    const tunnel = await openTunnel(kube, namespace, name, HELPER_PORT);
+    let tunnel;
+    try {
+      tunnel = await openTunnel(kube, namespace, name, HELPER_PORT);
+    } catch (err) {
+      const why = (err as Error).message;
+      // Not allowed: waiting does not help; say which permission is missing.
+      if (/\b(401|403)\b/.test(why)) throw ApplicationFailure.nonRetryable(`${what}: ${why} (the operator needs get and create on pods/portforward, see deploy/rbac/operator.yaml)`, 'Forbidden');
+      if (attempt >= 30) throw ApplicationFailure.retryable(`${what}: ${why}`, 'HelperPodUnreachable');
+      heartbeat({ step: `${what}: connecting to ${name}` });
+      await sleep(POLL_MS);
+      continue;
+    }
     try {
       tunnel.writable.write(`${token}\n`);
       const answer = await tunnel.firstLine(ANSWER_MS);

@@ -40,7 +40,13 @@ export async function openTunnel(kube: Kube, namespace: string, pod: string, por
   const errors = new Writable({ write(chunk: Buffer, _e, done) { errorText += chunk.toString('utf8'); changed(); done(); } });
   // Input goes straight to the socket below (with backpressure); the library's input stream stays idle.
   const idle = new PassThrough();
-  const ws = await new PortForward(kube.config, false).portForward(namespace, pod, [port], output, errors, idle) as unknown as Socket;
+  let ws: Socket;
+  try {
+    ws = await new PortForward(kube.config, false).portForward(namespace, pod, [port], output, errors, idle) as unknown as Socket;
+  } catch (err) {
+    // The WebSocket library rejects with an ErrorEvent ("Unexpected server response: 403"), not an Error.
+    throw new Error(`port-forward to ${namespace}/${pod}:${port}: ${(err as { message?: string }).message ?? String(err)}`);
+  }
   let isClosed = false;
   let closeError: Error | undefined;
   const closed = new Promise<void>((resolve) => {

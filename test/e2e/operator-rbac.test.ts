@@ -43,13 +43,13 @@ describe('operator with its least-privilege RBAC', () => {
 
   it('the ServiceAccount may not do what the role leaves out', () => {
     // `can-i` answers on stdout and exits 1 for "no".
-    const can = (verb: string, what: string) => spawnSync('kubectl', ['auth', 'can-i', verb, what, '-n', ns, '--as=system:serviceaccount:etcd-operator-system:etcd-operator'], { encoding: 'utf8' }).stdout.trim();
+    const can = (verb: string, what: string, ...more: string[]) => spawnSync('kubectl', ['auth', 'can-i', verb, what, ...more, '-n', ns, '--as=system:serviceaccount:etcd-operator-system:etcd-operator'], { encoding: 'utf8' }).stdout.trim();
     assert.equal(can('create', 'pods'), 'yes');
     assert.equal(can('get', 'secrets'), 'yes', 'S3 credentials are read by name');
     assert.equal(can('list', 'secrets'), 'no');
     assert.equal(can('delete', 'etcdclusters.etcd.operator.dev'), 'no');
-    assert.equal(can('create', 'pods/portforward'), 'yes', 'snapshots reach helper pods through port-forward');
-    assert.equal(can('create', 'pods/exec'), 'no', 'never exec into a pod');
+    assert.equal(can('create', 'pods', '--subresource=portforward'), 'yes', 'snapshots reach helper pods through port-forward');
+    assert.equal(can('create', 'pods', '--subresource=exec'), 'no', 'never exec into a pod');
   });
 
   it('creates a 3-member cluster, scales it to 4 and back, restarts a deleted member, backs it up to S3 and to a PVC, deletes it with nothing left, and is never forbidden', async () => {
