@@ -205,9 +205,12 @@ cmd_sample_app_image() {
 }
 
 case ${1:-} in
-  # One `up` at a time: suites running side by side each make sure the stack is up.
-  up) exec 9>"$STATE/up.lock"; flock 9; cmd_up ;;
-  sample-app-image) exec 9>"$STATE/sample-app-image.lock"; flock 9; cmd_sample_app_image ;;
+  # One `up` at a time: suites running side by side each make sure the stack is up. The lock is held
+  # by flock itself (-o: not passed on), never by the daemons `up` starts, which outlive it.
+  up) exec flock -o "$STATE/up.lock" bash "$ROOT/scripts/stack.sh" up-locked ;;
+  up-locked) cmd_up ;;
+  sample-app-image) exec flock -o "$STATE/sample-app-image.lock" bash "$ROOT/scripts/stack.sh" sample-app-image-locked ;;
+  sample-app-image-locked) cmd_sample_app_image ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
