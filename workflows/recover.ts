@@ -43,14 +43,7 @@ export async function recoverClusterWorkflow(input: RecoverInput): Promise<Recov
     await poll.waitMemberPodGone(key, member);
     await kube.setAsideMemberVolume(key, member);
   }
-  for (const member of members) {
-    await progress.step(`StartMember ${member}`);
-    // The volume holds a restored member: its data decides, `existing` only keeps the bootstrap rule.
-    await kube.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
-  }
-  await progress.step('WaitQuorum');
-  await poll.checkClusterReady(key, members);
-  await kube.applyDisruptionBudget(key, members.length);
+  await startRestoredMembers(key, progress, members);
   await kube.reportRestore(key, {
     ...(source.backupName && { backup: source.backupName }), location: source.location, sha256: source.sha256,
     ...(source.revision !== undefined && { revision: source.revision }), reason, ...(skipped.length && { skipped: skipped.slice(0, 20) }),
@@ -63,6 +56,18 @@ export async function recoverClusterWorkflow(input: RecoverInput): Promise<Recov
       + (kept ? ` Old volumes set aside (never deleted by the operator; read what you need, then delete them): ${kept}; list them with: ${setAsideListCommand(key.name, key.namespace)}` : ''),
   });
   return { backup: source.backupName, revision: source.revision, members, ...(skipped.length && { skipped }) };
+}
+
+/** Starts the members on their restored volumes together and waits for their quorum. */
+async function startRestoredMembers(key: RecoverInput['key'], progress: Progress, members: string[]): Promise<void> {
+  for (const member of members) {
+    await progress.step(`StartMember ${member}`);
+    // The volume holds a restored member: its data decides, `existing` only keeps the bootstrap rule.
+    await kube.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
+  }
+  await progress.step('WaitQuorum');
+  await poll.checkClusterReady(key, members);
+  await kube.applyDisruptionBudget(key, members.length);
 }
 
 /**
@@ -97,13 +102,7 @@ async function removeThenRestore({ key, reason, oldMembers, members }: RecoverIn
     await kube.releaseMemberVolume(key, member, true);
   }
   await restoreVolumes(key, progress, source, members);
-  for (const member of members) {
-    await progress.step(`StartMember ${member}`);
-    await kube.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
-  }
-  await progress.step('WaitQuorum');
-  await poll.checkClusterReady(key, members);
-  await kube.applyDisruptionBudget(key, members.length);
+  await startRestoredMembers(key, progress, members);
   await kube.reportRestore(key, { ...(source.backupName && { backup: source.backupName }), location: source.location, sha256: source.sha256, ...(source.revision !== undefined && { revision: source.revision }), reason });
   await progress.step('Recovered', {
     reason: 'QuorumRecovered',
