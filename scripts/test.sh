@@ -22,6 +22,8 @@ for s in "${suites[@]}"; do
   while IFS= read -r f; do files+=("$f"); done < <(find "test/$s" -name '*.test.ts' | sort)
 done
 (( ${#files[@]} )) || { echo "test: no test files under test/{${suites[*]}}" >&2; exit 1; }
+# Longest first (by the last run's times): a long suite that starts last runs alone at the end.
+mapfile -t files < <(node --import tsx test/support/suite-order.ts "${files[@]}")
 together=() alone=()
 for f in "${files[@]}"; do
   if [[ " ${EXCLUSIVE[*]} " == *" $f "* ]]; then alone+=("$f"); else together+=("$f"); fi
