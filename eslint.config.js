@@ -32,7 +32,7 @@ export default tseslint.config(
           { name: '@temporalio/client', message: 'use @temporalio/workflow inside workflows', allowTypeImports: true },
         ],
         patterns: [
-          { group: ['**/activities', '**/activities/*', '**/k8s/client*', '**/client/*'], message: 'workflows import activity types only (import type)', allowTypeImports: true },
+          { group: ['**/activities', '**/activities/*', '**/k8s/kube-client*', '**/client/*', '**/worker/*', '**/cli/*'], message: 'workflows import activity types only (import type)', allowTypeImports: true },
         ],
       }],
       'no-console': 'error',

@@ -1,24 +1,24 @@
 // Composes every activity group from its dependencies. Workflows import this module's *type* only.
-import { clusterActivities } from './kube-cluster.ts';
-import { statusActivities } from './kube-status.ts';
-import { memberActivities } from './kube-members.ts';
-import { etcdActivities } from './etcd-health.ts';
-import { endpointActivities } from './kube-endpoints.ts';
-import { observeActivities } from './cluster-observe.ts';
-import { membershipActivities } from './etcd-membership.ts';
-import { withKubeErrors } from './kube-errors.ts';
-import { backupActivities } from './backup.ts';
-import { catalogActivities } from './backup-catalog.ts';
-import { scheduleActivities } from './backup-schedule.ts';
-import { restoreActivities } from './restore.ts';
-import { rolloutActivities } from './rollout.ts';
-import { maintenanceActivities } from './etcd-maintenance.ts';
-import { certificateActivities } from './kube-certificates.ts';
-import { authActivities } from './etcd-auth.ts';
-import { userActivities } from './etcd-users.ts';
-import { volumeOwnerActivities } from './volume-owners.ts';
+import { clusterActivities } from './kube/cluster.ts';
+import { statusActivities } from './kube/status.ts';
+import { memberActivities } from './kube/members.ts';
+import { etcdActivities } from './etcd/health.ts';
+import { endpointActivities } from './kube/endpoints.ts';
+import { observeActivities } from './observe.ts';
+import { membershipActivities } from './etcd/membership.ts';
+import { withKubeErrors } from './kube/errors.ts';
+import { backupActivities } from './backups/backup.ts';
+import { catalogActivities } from './backups/catalog.ts';
+import { scheduleActivities } from './backups/schedule.ts';
+import { restoreActivities } from './backups/restore.ts';
+import { rolloutActivities } from './kube/rollout.ts';
+import { maintenanceActivities } from './etcd/maintenance.ts';
+import { certificateActivities } from './secrets/certificates.ts';
+import { authActivities } from './etcd/auth.ts';
+import { userActivities } from './etcd/users.ts';
+import { volumeOwnerActivities } from './kube/volume-owners.ts';
 import type { Client } from '@temporalio/client';
-import type { Kube } from './kube-client.ts';
+import type { Kube } from '../k8s/kube-client.ts';
 
 export interface ActivityDeps {
   kube: Kube;

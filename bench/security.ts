@@ -6,7 +6,7 @@
 // percentiles per variant, and their ratios to plain.
 // Usage: node --import tsx bench/security.ts [--runs N] [--seconds D] [--clients C]
 import { Etcd3 } from 'etcd3';
-import { etcdClient, type EtcdCredentials } from '../activities/etcd-client.ts';
+import { etcdClient, type EtcdCredentials } from '../activities/etcd/client.ts';
 import { clusterYaml, waitConverged } from '../test/support/clusters.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';

@@ -2,4 +2,4 @@
 // The CLI entry: TypeScript sources run through tsx's loader.
 import { register } from 'tsx/esm/api';
 register();
-await import('../client/cli.ts');
+await import('../cli/etcdop.ts');

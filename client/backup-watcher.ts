@@ -5,12 +5,12 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Kube } from '../activities/kube-client.ts';
-import type { EtcdBackupObject } from '../activities/kube-backups.ts';
+import type { Kube } from '../k8s/kube-client.ts';
+import type { EtcdBackupObject } from '../k8s/backup-objects.ts';
 import { ETCD_BACKUP, FINALIZER } from '../k8s/api.ts';
-import { backupWorkflowId, deleteBackupWorkflowId } from '../workflows/ids.ts';
-import { clusterSearchAttributes } from '../workflows/search-attributes.ts';
-import type { BackupKey } from '../workflows/types.ts';
+import { backupWorkflowId, deleteBackupWorkflowId } from '../domain/ids.ts';
+import { clusterSearchAttributes } from '../domain/search-attributes.ts';
+import type { BackupKey } from '../domain/types.ts';
 import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
 import { restartOnError } from './informer-restart.ts';
 

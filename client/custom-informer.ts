@@ -1,6 +1,6 @@
 // An informer on one of our custom kinds (EtcdCluster, EtcdBackup, EtcdUser), in one namespace or all.
 import { makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
-import type { Kube } from '../activities/kube-client.ts';
+import type { Kube } from '../k8s/kube-client.ts';
 import { GROUP, VERSION } from '../k8s/api.ts';
 
 export type CustomInformer = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;

@@ -7,17 +7,17 @@ import { WorkflowNotFoundError, type Client, type WorkflowExecutionStatusName } 
 import type { V1Pod } from '@kubernetes/client-node';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Logger } from 'pino';
-import type { Kube } from '../activities/kube-client.ts';
-import { eventAbout } from '../activities/kube-status.ts';
+import type { Kube } from '../k8s/kube-client.ts';
+import { eventAbout } from '../k8s/events.ts';
 import { API_VERSION, ETCD_CLUSTER, FINALIZER } from '../k8s/api.ts';
 import { REASONS, setCondition } from '../k8s/conditions.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
-import { plan, type Plan } from '../k8s/planner.ts';
+import { plan, type Plan } from './dispatch-decision.ts';
 import { initialState } from '../workflows/cluster-handlers.ts';
-import { clusterWorkflowId } from '../workflows/ids.ts';
+import { clusterWorkflowId } from '../domain/ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, specChangedSignal, stateQuery } from '../workflows/messages.ts';
-import { clusterSearchAttributes } from '../workflows/search-attributes.ts';
-import type { ClusterKey, ClusterWorkflowState } from '../workflows/types.ts';
+import { clusterSearchAttributes } from '../domain/search-attributes.ts';
+import type { ClusterKey, ClusterWorkflowState } from '../domain/types.ts';
 
 /** The cluster workflow's latest run as describe() tells it, or NOT_FOUND (never started, or its history is gone). */
 export type RunStatus = WorkflowExecutionStatusName | 'NOT_FOUND';

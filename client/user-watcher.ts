@@ -4,9 +4,9 @@
 import type { Client } from '@temporalio/client';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Kube } from '../activities/kube-client.ts';
+import type { Kube } from '../k8s/kube-client.ts';
 import { ETCD_USER, FINALIZER } from '../k8s/api.ts';
-import { userWorkflowId } from '../workflows/ids.ts';
+import { userWorkflowId } from '../domain/ids.ts';
 import { userChangedSignal } from '../workflows/messages.ts';
 import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
 import { restartOnError } from './informer-restart.ts';

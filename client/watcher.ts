@@ -2,7 +2,7 @@
 // the planner. Watch errors restart the informer with backoff; they never end the process.
 import { makeInformer, type Informer, type KubernetesObject, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Kube } from '../activities/kube-client.ts';
+import type { Kube } from '../k8s/kube-client.ts';
 import { ETCD_CLUSTER, LABELS, MANAGED_BY } from '../k8s/api.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import type { Dispatcher } from './dispatcher.ts';

@@ -1,13 +1,13 @@
 // `etcdop run`: the operator process, worker + watcher. SIGTERM/SIGINT shut down gracefully;
 // anything in flight resumes from Temporal's history on the next start.
 import pino from 'pino';
-import { Kube } from '../activities/kube-client.ts';
+import { Kube } from '../k8s/kube-client.ts';
 import { connectClient, temporalAddress, temporalNamespace } from '../client/temporal.ts';
 import { Dispatcher } from '../client/dispatcher.ts';
 import { ClusterWatcher } from '../client/watcher.ts';
 import { BackupWatcher } from '../client/backup-watcher.ts';
 import { UserWatcher } from '../client/user-watcher.ts';
-import { TASK_QUEUE } from '../workflows/ids.ts';
+import { TASK_QUEUE } from '../domain/ids.ts';
 import { createOperatorWorker } from './worker.ts';
 
 export interface RunOptions { namespace?: string; taskQueue?: string }

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Kube } from '../activities/kube-client.ts';
+import type { Kube } from '../k8s/kube-client.ts';
 import { createActivities } from '../activities/index.ts';
 import { Client, Connection } from '@temporalio/client';
 import { failpointInterceptors, parseFailpoints } from './failpoints.ts';

@@ -1,10 +1,10 @@
 // Backups: one workflow per EtcdBackup (take the snapshot, record where and what), one to delete
 // its stored snapshot when the object goes, and the run a cluster's Schedule starts.
 import { ApplicationFailure, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
-import { backupWorkflowId } from './ids.ts';
-import { backupPoll, kube, transfer } from './activity-proxies.ts';
-import { message } from './cluster-handlers.ts';
-import type { BackupKey, ClusterKey, SnapshotInfo } from './types.ts';
+import { backupWorkflowId } from '../domain/ids.ts';
+import { backupPoll, kubeBounded, transfer } from './activity-proxies.ts';
+import { message } from '../domain/failures.ts';
+import type { BackupKey, ClusterKey, SnapshotInfo } from '../domain/types.ts';
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -12,42 +12,42 @@ const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 export async function backupWorkflow({ backup }: { backup: BackupKey }): Promise<SnapshotInfo | undefined> {
   const { workflowId } = workflowInfo();
   try {
-    await kube.ensureBackupFinalizer(backup);
-    const b = await kube.readBackup(backup);
+    await kubeBounded.ensureBackupFinalizer(backup);
+    const b = await kubeBounded.readBackup(backup);
     if (!b || b.deleting || b.phase === 'Succeeded' || b.phase === 'Failed') return undefined;
-    await kube.reportBackup(backup, { phase: 'Running', workflowId, message: `streaming a snapshot of ${b.cluster.name}` });
-    await kube.recordBackupEvent(backup, { id: 'started', type: 'Normal', reason: 'BackupStarted', message: `Snapshot of EtcdCluster ${b.cluster.name} started (workflow ${workflowId})` });
+    await kubeBounded.reportBackup(backup, { phase: 'Running', workflowId, message: `streaming a snapshot of ${b.cluster.name}` });
+    await kubeBounded.recordBackupEvent(backup, { id: 'started', type: 'Normal', reason: 'BackupStarted', message: `Snapshot of EtcdCluster ${b.cluster.name} started (workflow ${workflowId})` });
     const snap = await transfer.takeSnapshot(backup);
-    await kube.reportBackup(backup, { phase: 'Succeeded', ...snap, message: `stored ${snap.location} (${mib(snap.sizeBytes)}, revision ${snap.revision})` });
-    await kube.recordBackupEvent(backup, { id: 'succeeded', type: 'Normal', reason: 'BackupSucceeded', message: `Stored ${snap.location}: ${snap.sizeBytes} bytes, sha256 ${snap.sha256}, revision ${snap.revision}, from ${snap.member} (etcd ${snap.etcdVersion})` });
+    await kubeBounded.reportBackup(backup, { phase: 'Succeeded', ...snap, message: `stored ${snap.location} (${mib(snap.sizeBytes)}, revision ${snap.revision})` });
+    await kubeBounded.recordBackupEvent(backup, { id: 'succeeded', type: 'Normal', reason: 'BackupSucceeded', message: `Stored ${snap.location}: ${snap.sizeBytes} bytes, sha256 ${snap.sha256}, revision ${snap.revision}, from ${snap.member} (etcd ${snap.etcdVersion})` });
     return snap;
   } catch (err) {
     const why = message(err);
-    await kube.reportBackup(backup, { phase: 'Failed', workflowId, message: why });
-    await kube.recordBackupEvent(backup, { id: 'failed', type: 'Warning', reason: 'BackupFailed', message: `${why} (workflow ${workflowId})` });
+    await kubeBounded.reportBackup(backup, { phase: 'Failed', workflowId, message: why });
+    await kubeBounded.recordBackupEvent(backup, { id: 'failed', type: 'Warning', reason: 'BackupFailed', message: `${why} (workflow ${workflowId})` });
     throw ApplicationFailure.nonRetryable(why, 'BackupFailed');
   }
 }
 
 /** The EtcdBackup is being deleted: delete its stored snapshot (unless retainOnDelete), then let it go. */
 export async function deleteBackupWorkflow({ backup }: { backup: BackupKey }): Promise<{ deleted?: string }> {
-  const b = await kube.readBackup(backup);
+  const b = await kubeBounded.readBackup(backup);
   let deleted: string | undefined;
   if (b && b.phase !== 'Succeeded' && b.phase !== 'Failed') {
     // Deleted while it runs: stop it (its upload aborts), then clean up where it writes.
     await getExternalWorkflowHandle(backupWorkflowId(backup)).cancel().catch(() => undefined);
   }
-  const location = b && !b.retainOnDelete ? b.location ?? await kube.snapshotLocation(backup) : undefined;
+  const location = b && !b.retainOnDelete ? b.location ?? await kubeBounded.snapshotLocation(backup) : undefined;
   if (location) {
     try {
-      await kube.deleteStoredSnapshot(backup, location);
+      await kubeBounded.deleteStoredSnapshot(backup, location);
       deleted = location;
     } catch (err) {
       // A snapshot that cannot be deleted (credentials gone) must not keep the object forever: say what stays.
-      await kube.recordBackupEvent(backup, { id: 'delete-failed', type: 'Warning', reason: 'SnapshotNotDeleted', message: `${location} was not deleted: ${message(err)}` });
+      await kubeBounded.recordBackupEvent(backup, { id: 'delete-failed', type: 'Warning', reason: 'SnapshotNotDeleted', message: `${location} was not deleted: ${message(err)}` });
     }
   }
-  await kube.removeBackupFinalizer(backup);
+  await kubeBounded.removeBackupFinalizer(backup);
   return { deleted };
 }
 
@@ -62,10 +62,10 @@ export function runSuffix(workflowId: string, fallback: Date): string {
 /** One run of a cluster's backup Schedule: an EtcdBackup object (taken by its own workflow), then retention. */
 export async function scheduledBackupWorkflow({ key }: { key: ClusterKey }): Promise<{ backup: string; phase: string; deleted: string[] }> {
   const info = workflowInfo();
-  const backup = await kube.createScheduledBackup(key, `${key.name}-${runSuffix(info.workflowId, info.startTime)}`);
+  const backup = await kubeBounded.createScheduledBackup(key, `${key.name}-${runSuffix(info.workflowId, info.startTime)}`);
   const done = await backupPoll.checkBackupDone(backup);
   // Retention runs after a failed run too: a failure never deletes a good backup (only Succeeded ones count).
-  const deleted = await kube.applyRetention(key);
+  const deleted = await kubeBounded.applyRetention(key);
   if (done.phase === 'Failed') throw ApplicationFailure.nonRetryable(`backup ${backup.name} failed: ${done.message ?? ''}`, 'BackupFailed');
   return { backup: backup.name, phase: done.phase, deleted };
 }

@@ -1,24 +1,9 @@
-// What the cluster workflow (both loops) shares: its initial state, its message handlers, and how
-// a failure is told in one line.
+// What the cluster workflow shares with its callers: its initial state and its message handlers.
 import { setHandler } from '@temporalio/workflow';
 import { approveRecoverySignal, approveRecoveryUpdate, defragSignal, defragUpdate, deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from './messages.ts';
-import type { ClusterWorkflowState } from './types.ts';
+import type { ClusterWorkflowState } from '../domain/types.ts';
 
 export const initialState = (): ClusterWorkflowState => ({ created: false, seenGeneration: 0, doneGeneration: 0, deleteRequested: false, operations: 0, failedGeneration: -1 });
-
-/** The activity's own failure message, not the wrappers'. */
-export const message = (err: unknown): string => {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
-};
-
-/** The innermost failure's type (an activity's ApplicationFailure type, e.g. TLSSecretInvalid). */
-export const failureType = (err: unknown): string | undefined => {
-  let e = err as { type?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return e?.type;
-};
 
 /** What the cluster is doing, for a refused approval. */
 function doingInstead(state: ClusterWorkflowState): string {

@@ -5,26 +5,28 @@
 // cluster that does not answer.
 import {
   CancellationScope, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild,
-  isCancellation, log, patched, workflowInfo,
+  isCancellation, log, workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import { kubeUntilDone as kube, observe } from './activity-proxies.ts';
-import { legacyClusterLoop } from './cluster-legacy.ts';
+import { kubeUntilDone, observe } from './activity-proxies.ts';
 import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { memberName } from '../k8s/api.ts';
-import { operationWorkflowId } from './ids.ts';
-import { failureType, initialState, message, registerClusterHandlers } from './cluster-handlers.ts';
+import { operationWorkflowId } from '../domain/ids.ts';
+import { initialState, registerClusterHandlers } from './cluster-handlers.ts';
+import { failureType, message } from '../domain/failures.ts';
 import { configureAuthWorkflow } from './configure-auth.ts';
 import { defragClusterWorkflow } from './defrag.ts';
-import { leaderLast, memberIndex, planNext, type Decision, type MemberChange } from './reconcile-planner.ts';
+import { planNext, type Decision } from './reconcile-planner.ts';
+import { type MemberChange } from '../domain/types.ts';
+import { leaderLast, memberIndex } from '../domain/members.ts';
 import { rollingUpdateWorkflow } from './rolling-update.ts';
 import { recoverClusterWorkflow } from './recover.ts';
 import { replaceMemberWorkflow } from './replace-member.ts';
 import { restartMemberWorkflow } from './restart-member.ts';
 import { scaleClusterWorkflow } from './scale.ts';
-import { clusterSearchAttributes } from './search-attributes.ts';
-import type { ClusterWorkflowInput, ClusterWorkflowState, MemberOperationInput, OperationInput, OperationType, RecoverInput } from './types.ts';
+import { clusterSearchAttributes } from '../domain/search-attributes.ts';
+import type { ClusterWorkflowInput, ClusterWorkflowState, MemberOperationInput, OperationInput, OperationType, RecoverInput } from '../domain/types.ts';
 
 /** Idle re-observation: catches whatever a lost signal would have told. */
 const RESYNC: Duration = '30 seconds';
@@ -49,8 +51,6 @@ function changeKey(c: MemberChange | undefined): string {
 type Outcome = 'ok' | 'failed' | 'cancelled';
 
 export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<void> {
-  // Runs started before the reconcile loop replay the loop they started with.
-  if (!patched('reconcile-loop')) return legacyClusterLoop(input);
   const { key } = input;
   // Everything that decides what runs next lives in state, so continue-as-new carries it.
   const state: ClusterWorkflowState = { ...initialState(), ...input.state };
@@ -77,7 +77,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     state.current = { type, workflowId };
     const seq = `${type.toLowerCase()}-${state.operations}`;
     const reason = 'reason' in args ? args.reason : undefined;
-    if (reason) await tolerate('event', kube.recordEvent(key, { id: `${seq}-started`, type: 'Normal', reason: `${type}Started`, message: `${reason} (workflow ${workflowId})` }));
+    if (reason) await tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-started`, type: 'Normal', reason: `${type}Started`, message: `${reason} (workflow ${workflowId})` }));
     // Deleting the cluster cancels whatever runs (the delete cleans up after it).
     const scope = new CancellationScope();
     let finished = false;
@@ -97,22 +97,22 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       // Operations that tell their own outcome (a rollout paused half-way, what a defrag freed) say it.
       const told = (result as { message?: unknown } | undefined)?.message;
       const outcome = typeof told === 'string' ? told : reason ? `${type} finished: ${reason}` : `${type} finished`;
-      await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Succeeded', message: outcome, ...(type === 'Create' && { generation }) }));
-      await tolerate('event', kube.recordEvent(key, { id: `${seq}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${typeof told === 'string' ? told : `${type} finished`} (workflow ${workflowId})` }));
+      await tolerate('status', kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Succeeded', message: outcome, ...(type === 'Create' && { generation }) }));
+      await tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${typeof told === 'string' ? told : `${type} finished`} (workflow ${workflowId})` }));
       return 'ok';
     } catch (err) {
       // A namesake someone else owns (NameConflict) is its own Degraded reason and Event; the message names the object.
       state.lastErrorType = failureType(err);
       if (isCancellation(err)) {
-        await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Cancelled', message: `${type} cancelled` }));
-        await tolerate('event', kube.recordEvent(key, { id: `${seq}-cancelled`, type: 'Normal', reason: `${type}Cancelled`, message: `${type} cancelled (workflow ${workflowId}); resume with: etcdop ops retry ${key.name} -n ${key.namespace}` }));
+        await tolerate('status', kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Cancelled', message: `${type} cancelled` }));
+        await tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-cancelled`, type: 'Normal', reason: `${type}Cancelled`, message: `${type} cancelled (workflow ${workflowId}); resume with: etcdop ops retry ${key.name} -n ${key.namespace}` }));
         state.lastError = `${type} was cancelled`;
         return 'cancelled';
       }
       state.lastError = message(err);
       log.warn('operation failed', { type, workflowId, error: state.lastError });
-      await tolerate('status', kube.reportOutcome(key, { type, workflowId, result: 'Failed', message: state.lastError, ...(state.lastErrorType && { failureType: state.lastErrorType }) }));
-      await tolerate('event', kube.recordEvent(key, { id: `${seq}-failed`, type: 'Warning', reason: state.lastErrorType === 'NameConflict' ? 'NameConflict' : `${type}Failed`, message: `${state.lastError} (workflow ${workflowId}; retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }));
+      await tolerate('status', kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Failed', message: state.lastError, ...(state.lastErrorType && { failureType: state.lastErrorType }) }));
+      await tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-failed`, type: 'Warning', reason: state.lastErrorType === 'NameConflict' ? 'NameConflict' : `${type}Failed`, message: `${state.lastError} (workflow ${workflowId}; retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }));
       return 'failed';
     } finally {
       finished = true;
@@ -160,7 +160,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     const quorumLost = (decision.kind === 'wait' && decision.quorumLost === true) || decision.kind === 'recover';
     // Known before the status says QuorumLost, so an approval given on seeing it is accepted.
     state.quorumLost = quorumLost ? decision.reason : undefined;
-    await tolerate('status', kube.reportObservation(key, obs, desired.size, {
+    await tolerate('status', kubeUntilDone.reportObservation(key, obs, desired.size, {
       reason, quorumLost,
       // A failed operation held back keeps the cluster Degraded until it succeeds, is retried or the spec changes.
       ...(state.failedOp && state.lastError && decision.kind === 'operate' && { failed: `${state.lastError} (retry with: etcdop ops retry ${key.name} -n ${key.namespace})`, failedType: state.lastErrorType }),
@@ -174,7 +174,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       const how = `restore every member from the latest backup with: etcdop approve ${key.name} -n ${key.namespace} (or the approveRecovery signal in the Temporal UI), or set spec.recovery.policy: RestoreLatestBackup`;
       await report(desired, obs, decision, `${decision.reason}; waiting for approval: ${how}`);
       if (state.awaitingApproval === undefined) {
-        await tolerate('event', kube.recordEvent(key, { id: `recovery-approval-${state.operations}`, type: 'Warning', reason: 'RecoveryNeedsApproval', message: `${decision.reason}. Nothing is deleted until approved: ${how}` }));
+        await tolerate('event', kubeUntilDone.recordEvent(key, { id: `recovery-approval-${state.operations}`, type: 'Warning', reason: 'RecoveryNeedsApproval', message: `${decision.reason}. Nothing is deleted until approved: ${how}` }));
       }
       state.awaitingApproval = decision.reason;
       await idle(QUORUM_LOST);
@@ -202,21 +202,21 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   /** spec.tls: issues (mode auto) or checks (mode secrets) the certificates; a problem is a condition, an Event and a wait. */
   async function certificates(): Promise<void> {
     try {
-      const { issued } = await kube.ensureCertificates(key);
+      const { issued } = await kubeUntilDone.ensureCertificates(key);
       state.tlsProblem = undefined;
       if (issued.length) {
         state.certificateIssues = (state.certificateIssues ?? 0) + 1;
-        await tolerate('event', kube.recordEvent(key, { id: `certificates-${state.certificateIssues}`, type: 'Normal', reason: 'CertificatesIssued', message: `Issued ${issued.join(', ')}` }));
+        await tolerate('event', kubeUntilDone.recordEvent(key, { id: `certificates-${state.certificateIssues}`, type: 'Normal', reason: 'CertificatesIssued', message: `Issued ${issued.join(', ')}` }));
       }
     } catch (err) {
       const problem = message(err);
       if (state.tlsProblem !== problem) {
         state.certificateIssues = (state.certificateIssues ?? 0) + 1;
-        await tolerate('event', kube.recordEvent(key, { id: `tls-problem-${state.certificateIssues}`, type: 'Warning', reason: 'TLSSecretInvalid', message: `${problem}; nothing starts until it is fixed` }));
+        await tolerate('event', kubeUntilDone.recordEvent(key, { id: `tls-problem-${state.certificateIssues}`, type: 'Warning', reason: 'TLSSecretInvalid', message: `${problem}; nothing starts until it is fixed` }));
       }
       state.tlsProblem = problem;
       state.lastError = problem;
-      await tolerate('status', kube.reportTlsProblem(key, problem));
+      await tolerate('status', kubeUntilDone.reportTlsProblem(key, problem));
       await idle(TLS_RECHECK);
     }
   }
@@ -224,7 +224,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   // First: nothing is created before deletion can be intercepted. A permanent error (RBAC) waits for a fix.
   for (;;) {
     try {
-      await kube.ensureFinalizer(key);
+      await kubeUntilDone.ensureFinalizer(key);
       break;
     } catch (err) {
       state.lastError = message(err);
@@ -245,9 +245,9 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
 
     let desired;
     try {
-      desired = await kube.readCluster(key);
+      desired = await kubeUntilDone.readCluster(key);
     } catch (err) {
-      if (failureType(err) === 'TLSSecretInvalid' && patched('tls-certificates')) {
+      if (failureType(err) === 'TLSSecretInvalid') {
         // A certificate is missing (mode auto issues it) or unusable (reported until fixed).
         await certificates();
         continue;
@@ -263,44 +263,44 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     if (desired.deleting) { state.deleteRequested = true; continue; }
     plannedGeneration = Math.max(desired.generation, state.seenGeneration);
     if (desired.paused) {
-      if (!pausedReported) await tolerate('event', kube.recordEvent(key, { id: `paused-${desired.generation}`, type: 'Normal', reason: 'Paused', message: 'spec.paused is true: no new operations start' }));
+      if (!pausedReported) await tolerate('event', kubeUntilDone.recordEvent(key, { id: `paused-${desired.generation}`, type: 'Normal', reason: 'Paused', message: 'spec.paused is true: no new operations start' }));
       pausedReported = true;
       state.doneGeneration = Math.max(state.doneGeneration, desired.generation);
       await idle(RESYNC);
       continue;
     }
     pausedReported = false;
-    if (desired.certificatesDue && patched('tls-certificates')) {
+    if (desired.certificatesDue) {
       await certificates(); // mode auto: renew before anything else (the renewed ones roll out as a pod change)
       continue;
     }
 
     // spec.backup as a Temporal Schedule, made to match each new generation.
-    if ((state.scheduleGeneration ?? 0) < desired.generation && patched('backup-schedule')) {
+    if ((state.scheduleGeneration ?? 0) < desired.generation) {
       try {
-        const did = await kube.syncBackupSchedule(key);
+        const did = await kubeUntilDone.syncBackupSchedule(key);
         if (did === 'created' || did === 'updated' || did === 'deleted') {
-          await tolerate('event', kube.recordEvent(key, { id: `schedule-${desired.generation}`, type: 'Normal', reason: 'BackupSchedule', message: `Backup schedule ${did}` }));
+          await tolerate('event', kubeUntilDone.recordEvent(key, { id: `schedule-${desired.generation}`, type: 'Normal', reason: 'BackupSchedule', message: `Backup schedule ${did}` }));
         }
       } catch (err) {
-        await tolerate('event', kube.recordEvent(key, { id: `schedule-failed-${desired.generation}`, type: 'Warning', reason: 'BackupScheduleFailed', message: message(err) }));
+        await tolerate('event', kubeUntilDone.recordEvent(key, { id: `schedule-failed-${desired.generation}`, type: 'Warning', reason: 'BackupScheduleFailed', message: message(err) }));
       }
       state.scheduleGeneration = desired.generation;
     }
 
     // spec.storage.retainOnDelete, applied to the member volumes that exist at each new generation, so
     // no cascade delete takes volumes the user keeps. A failure is tried again at the next pass.
-    if ((state.volumeOwnersGeneration ?? 0) < desired.generation && patched('volume-owners')) {
+    if ((state.volumeOwnersGeneration ?? 0) < desired.generation) {
       try {
-        const { owned, released } = await kube.syncVolumeOwners(key);
+        const { owned, released } = await kubeUntilDone.syncVolumeOwners(key);
         const changed = [
           ...(released.length ? [`kept when the cluster is deleted (retainOnDelete), no longer owned by it: ${released.join(', ')}`] : []),
           ...(owned.length ? [`deleted with the cluster (retainOnDelete false), owned by it again: ${owned.join(', ')}`] : []),
         ];
-        if (changed.length) await tolerate('event', kube.recordEvent(key, { id: `volume-owners-${desired.generation}`, type: 'Normal', reason: 'VolumeOwnersChanged', message: `Volumes ${changed.join('; ')}` }));
+        if (changed.length) await tolerate('event', kubeUntilDone.recordEvent(key, { id: `volume-owners-${desired.generation}`, type: 'Normal', reason: 'VolumeOwnersChanged', message: `Volumes ${changed.join('; ')}` }));
         state.volumeOwnersGeneration = desired.generation;
       } catch (err) {
-        await tolerate('event', kube.recordEvent(key, { id: `volume-owners-failed-${desired.generation}`, type: 'Warning', reason: 'VolumeOwnersFailed', message: message(err) }));
+        await tolerate('event', kubeUntilDone.recordEvent(key, { id: `volume-owners-failed-${desired.generation}`, type: 'Warning', reason: 'VolumeOwnersFailed', message: message(err) }));
       }
     }
 
@@ -319,7 +319,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       // (which starts members as `new`) runs only for a cluster that never had any. Pods left by
       // this workflow's own failed Create (never bootstrapped, no etcd member answers) are not
       // members yet: Create runs again, held back until a retry or a spec fix, and heals them.
-      const ownCreateFailed = state.failedOp?.key === 'Create' && !obs.bootstrapped && !obs.members.length && patched('retry-failed-create');
+      const ownCreateFailed = state.failedOp?.key === 'Create' && !obs.bootstrapped && !obs.members.length;
       if (!ownCreateFailed && (obs.bootstrapped || obs.members.length || obs.pods.length || obs.volumes.length)) {
         log.info('adopting an existing cluster', { members: obs.members.length, pods: obs.pods.length });
         state.created = true;
@@ -328,24 +328,18 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
         if (!state.failedOp) {
           state.created = true;
           state.doneGeneration = Math.max(state.doneGeneration, desired.generation);
-          await tolerate('annotation', kube.markBootstrapped(key));
+          await tolerate('annotation', kubeUntilDone.markBootstrapped(key));
         }
         continue;
       }
     }
-    if (!obs.bootstrapped && obs.quorum) await tolerate('annotation', kube.markBootstrapped(key));
+    if (!obs.bootstrapped && obs.quorum) await tolerate('annotation', kubeUntilDone.markBootstrapped(key));
 
     state.highestMemberIndex = Math.max(state.highestMemberIndex ?? -1, obs.highestIndex);
     const decision = planNext(key.name, desired, { ...obs, highestIndex: state.highestMemberIndex });
     state.lastDecision = decision.reason;
     if (decision.kind === 'recover') {
-      // Runs that started before recovery existed keep waiting, as they did.
-      if (patched('quorum-recovery')) {
-        await recover(desired, obs, decision);
-        continue;
-      }
-      await report(desired, obs, decision);
-      await idle(QUORUM_LOST);
+      await recover(desired, obs, decision);
       continue;
     }
     await report(desired, obs, decision);
@@ -366,7 +360,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       state.failedOp = undefined;
       state.failures = 0;
       if (state.doneGeneration < desired.generation) {
-        await tolerate('status', kube.reportObserved(key, desired.generation));
+        await tolerate('status', kubeUntilDone.reportObserved(key, desired.generation));
         state.doneGeneration = desired.generation;
       }
       state.converged = true;

@@ -1,10 +1,10 @@
 // ConfigureAuth: etcd authentication on (the root password Secret, made if absent; the root role
 // and user; then AuthEnable), root's password changed to the Secret's, or off (AuthDisable as
 // root). Each activity looks before it acts, so a retry or a crash at any step ends in the same state.
-import { etcd, kube } from './activity-proxies.ts';
+import { etcd, kubeBounded } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
-import type { MemberChange } from './reconcile-planner.ts';
-import type { MemberOperationInput } from './types.ts';
+import type { MemberChange } from '../domain/types.ts';
+import type { MemberOperationInput } from '../domain/types.ts';
 
 export type ConfigureAuthChange = Extract<MemberChange, { type: 'ConfigureAuth' }>;
 
@@ -17,7 +17,7 @@ export async function configureAuthWorkflow({ key, change, reason }: MemberOpera
     return { message: 'authentication is off' };
   }
   await progress.step('Root password Secret');
-  const root = await kube.ensureRootSecret(key);
+  const root = await kubeBounded.ensureRootSecret(key);
   if (root.created) await progress.step('Root password Secret created', { reason: 'RootSecretCreated', message: `Secret ${root.secret} created with a random root password` });
   await progress.step('Enable authentication');
   const did = await etcd.enableAuth(key);

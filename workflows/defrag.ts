@@ -3,8 +3,8 @@
 // is healthy. For a NOSPACE alarm the keyspace is compacted first and the alarm disarmed after.
 import { etcd, maintenance, poll } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
-import type { MemberChange } from './reconcile-planner.ts';
-import type { MemberOperationInput } from './types.ts';
+import type { MemberChange } from '../domain/types.ts';
+import type { MemberOperationInput } from '../domain/types.ts';
 
 export type DefragChange = Extract<MemberChange, { type: 'Defrag' }>;
 

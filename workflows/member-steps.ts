@@ -1,11 +1,9 @@
 // The membership steps operations share, each one activity in etcd's safe order. Every activity
 // looks before it acts, so a step repeated after a worker crash finds its own earlier effect.
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { etcd, kube, poll } from './activity-proxies.ts';
+import { failureType } from '../domain/failures.ts';
+import { etcd, kubeBounded, poll } from './activity-proxies.ts';
 import type { Progress } from './progress.ts';
-import type { ClusterKey } from './types.ts';
-
-const failureType = (err: unknown) => (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type : undefined);
+import type { ClusterKey } from '../domain/types.ts';
 
 /** Joins `member`: learner first (it cannot vote, so quorum is untouched), its pod, catch-up, then promotion. */
 export async function joinMember(key: ClusterKey, progress: Progress, member: string, votersAfter: number, events = false): Promise<void> {
@@ -13,14 +11,14 @@ export async function joinMember(key: ClusterKey, progress: Progress, member: st
   await progress.step(`AddLearner ${member}`, ev(`Adding ${member} as a learner`));
   const { initialMembers } = await etcd.addLearner(key, member);
   await progress.step(`StartMember ${member}`, ev(`Starting ${member} (joins the existing cluster)`));
-  await kube.applyMember(key, { member, initialMembers, state: 'existing' });
+  await kubeBounded.applyMember(key, { member, initialMembers, state: 'existing' });
   await progress.step(`WaitCaughtUp ${member}`);
   await poll.checkLearnerCaughtUp(key, member);
   await progress.step(`Promote ${member}`, ev(`Promoting ${member} to a voting member`));
   await poll.promoteLearner(key, member); // etcd refuses while the learner lags: polled
   await progress.step(`WaitHealthy ${member}`);
   await poll.checkMemberHealthy(key, member);
-  await kube.applyDisruptionBudget(key, votersAfter);
+  await kubeBounded.applyDisruptionBudget(key, votersAfter);
 }
 
 /**
@@ -41,10 +39,10 @@ export async function removeMember(key: ClusterKey, progress: Progress, member: 
       if (failureType(err) !== 'IsLeader' || attempt >= 5) throw err;
     }
   }
-  await kube.applyDisruptionBudget(key, votersAfter);
+  await kubeBounded.applyDisruptionBudget(key, votersAfter);
   await progress.step(`DeletePod ${member}`);
-  await kube.deleteMemberPod(key, member);
+  await kubeBounded.deleteMemberPod(key, member);
   await poll.waitMemberPodGone(key, member);
   await progress.step(`ReleaseVolume ${member}`);
-  await kube.releaseMemberVolume(key, member, retainVolume);
+  await kubeBounded.releaseMemberVolume(key, member, retainVolume);
 }

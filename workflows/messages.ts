@@ -1,6 +1,6 @@
 // Signals, queries and updates of the per-cluster workflow; the watcher and the CLI import these.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ClusterWorkflowState } from './types.ts';
+import type { ClusterWorkflowState } from '../domain/types.ts';
 
 /** The watcher saw a spec at this generation: converge to it. */
 export const specChangedSignal = defineSignal<[{ generation: number }]>('specChanged');

@@ -1,9 +1,9 @@
 // Step reporting shared by operations: the current step is queryable and written to status,
 // so `kubectl get etcd`, the CLI and the Temporal UI agree on where an operation is.
 import { setHandler, workflowInfo } from '@temporalio/workflow';
-import { kube } from './activity-proxies.ts';
+import { kubeBounded } from './activity-proxies.ts';
 import { stepQuery } from './messages.ts';
-import type { ClusterKey, OperationType } from './types.ts';
+import type { ClusterKey, OperationType } from '../domain/types.ts';
 
 export type Progress = ReturnType<typeof operationProgress>;
 
@@ -18,10 +18,10 @@ export function operationProgress(key: ClusterKey, type: OperationType, reason?:
     /** `event`: also record a Normal Event for this step (member repairs report every step). */
     async step(name: string, event?: { reason: string; message: string }): Promise<void> {
       current = name;
-      await kube.reportStep(key, { type, workflowId, step: name, startedAt, ...(reason && { reason }) });
+      await kubeBounded.reportStep(key, { type, workflowId, step: name, startedAt, ...(reason && { reason }) });
       if (event) {
         events += 1;
-        await kube.recordEvent(key, { id: `${workflowId.split('/').pop()}-${events}-${key.uid.slice(0, 8)}`, type: 'Normal', ...event });
+        await kubeBounded.recordEvent(key, { id: `${workflowId.split('/').pop()}-${events}-${key.uid.slice(0, 8)}`, type: 'Normal', ...event });
       }
     },
   };

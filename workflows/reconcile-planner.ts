@@ -2,10 +2,8 @@
 // and why. Pure (the cluster workflow imports it), table-tested in test/unit/reconcile-planner.test.ts.
 // Order of concern: never lose data or quorum; repair before resizing; one membership change at a time.
 import { lowestVersion } from '../k8s/versions.ts';
-import type { ClusterObservation, ObservedMember, ObservedPod } from './types.ts';
-
-/** Container restarts after which a member that is not ready counts as broken (its data dir is unusable). */
-export const CRASH_LOOP_RESTARTS = 3;
+import type { ClusterObservation, MemberChange, ObservedMember, ObservedPod } from '../domain/types.ts';
+import { CRASH_LOOP_RESTARTS, freshMemberName, leaderLast, memberIndex, podOutdated, quorumOf } from '../domain/members.ts';
 
 export interface DesiredMembers {
   size: number;
@@ -18,19 +16,6 @@ export interface DesiredMembers {
   authEnabled?: boolean;
 }
 
-export type MemberChange =
-  /** votersAfter: the voting members once this step is done (the PodDisruptionBudget follows it). */
-  | { type: 'Scale'; action: 'add' | 'remove'; member: string; votersAfter: number; size: number }
-  | { type: 'RestartMember'; member: string }
-  | { type: 'ReplaceMember'; member: string; replacement: string }
-  /** Restart `members` in this order on their volumes with the pod `templateHash` describes. */
-  | { type: 'Upgrade'; from: string; to: string; members: string[]; templateHash: string }
-  | { type: 'RollingUpdate'; members: string[]; templateHash: string }
-  /** Defragment `members` in this order; `noSpace`: compact first and disarm the NOSPACE alarm after. */
-  | { type: 'Defrag'; members: string[]; noSpace: boolean }
-  /** Turn etcd authentication on (root user and role from the root Secret) or off. */
-  | { type: 'ConfigureAuth'; enable: boolean };
-
 export type Decision =
   | { kind: 'converged'; reason: string }
   /** Nothing safe to do now; observe again after a while. */
@@ -38,35 +23,6 @@ export type Decision =
   | { kind: 'operate'; change: MemberChange; reason: string }
   /** A majority of voters lost its data: only a restore from a backup brings the cluster back (after approval or by policy). */
   | { kind: 'recover'; reason: string; lost: string[] };
-
-export const quorumOf = (voters: number): number => Math.floor(voters / 2) + 1;
-
-/** `db-7` -> 7 for cluster `db`; undefined for a name that is not one of ours. */
-export function memberIndex(cluster: string, name: string): number | undefined {
-  if (!name.startsWith(`${cluster}-`)) return undefined;
-  const rest = name.slice(cluster.length + 1);
-  return /^(0|[1-9][0-9]*)$/.test(rest) ? Number(rest) : undefined;
-}
-
-/** A member's name from its peer URL (`http://db-3.db.ns.svc:2380` -> `db-3`): an added member has no name until it starts. */
-export const nameFromPeerURL = (peerURL: string): string => /^[a-z]+:\/\/([^.:/]+)/.exec(peerURL)?.[1] ?? '';
-
-/** The next member name: above every index any pod, volume or member ever had, so no name is reused. */
-export const freshMemberName = (cluster: string, highestIndex: number): string => `${cluster}-${highestIndex + 1}`;
-
-/**
- * Whether a member's pod differs from the desired one. Pods made before pod template hashes existed
- * are judged by their image only: restarting every member because of an operator upgrade would be
- * a surprise.
- */
-export function podOutdated(pod: Pick<ObservedPod, 'templateHash' | 'image'>, desired: Pick<DesiredMembers, 'podTemplateHash' | 'image'>): boolean {
-  if (!desired.podTemplateHash) return false;
-  return pod.templateHash ? pod.templateHash !== desired.podTemplateHash : Boolean(desired.image && pod.image && pod.image !== desired.image);
-}
-
-/** Followers by name, the leader last: the order rolling restarts and defragmentation visit members in. */
-export const leaderLast = (members: readonly ObservedMember[]): string[] =>
-  [...members].sort((a, b) => Number(a.leader) - Number(b.leader) || a.name.localeCompare(b.name)).map((m) => m.name);
 
 const isGone = (pod: ObservedPod | undefined) => !pod || pod.phase === 'Failed' || pod.phase === 'Succeeded';
 const isBroken = (pod: ObservedPod | undefined) => Boolean(pod && !pod.ready && pod.crashLooping && pod.restarts >= CRASH_LOOP_RESTARTS);

@@ -4,14 +4,14 @@
 // (newest revision first; one that is missing, corrupt, unreadable or of another version is skipped,
 // with why) and restored onto the fresh members' volumes. Only then do the old pods go; their volumes
 // are set aside (they may hold writes newer than the backup) and never deleted by the operator.
-import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { setAsideListCommand } from '../k8s/api.ts';
-import type { RestoreSource, SkippedBackup } from '../activities/restore.ts';
-import { kube, poll } from './activity-proxies.ts';
-import { failureType, message } from './cluster-handlers.ts';
+import type { RestoreSource, SkippedBackup } from '../domain/backups.ts';
+import { kubeBounded, poll } from './activity-proxies.ts';
+import { failureType, message } from '../domain/failures.ts';
 import { operationProgress, type Progress } from './progress.ts';
 import { restoreVolumes, restoredWhat } from './restore-steps.ts';
-import type { RecoverInput } from './types.ts';
+import type { RecoverInput } from '../domain/types.ts';
 
 export interface RecoverResult { backup?: string; revision?: number; members: string[]; skipped?: SkippedBackup[] }
 
@@ -25,12 +25,10 @@ const named = (s: RestoreSource) => s.backupName ?? s.location;
 const skippedText = (skipped: SkippedBackup[]) => skipped.map((s) => `${s.backup}${s.revision !== undefined ? ` (revision ${s.revision})` : ''}: ${s.reason}`).join('; ');
 
 export async function recoverClusterWorkflow(input: RecoverInput): Promise<RecoverResult> {
-  // Runs started before verification came first replay the order they started with.
-  if (!patched('verify-before-recover')) return removeThenRestore(input);
   const { key, reason, oldMembers, members } = input;
   const progress = operationProgress(key, 'Recover', reason);
   await progress.step('FindBackup');
-  const { candidates, skipped } = await kube.recoveryCandidates(key);
+  const { candidates, skipped } = await kubeBounded.recoveryCandidates(key);
   const source = await restoreFirstUsable(input, progress, candidates, skipped);
   if (!source) {
     throw ApplicationFailure.nonRetryable(`no backup can be restored, nothing was stopped or deleted: ${skippedText(skipped)}`, 'NoUsableBackup');
@@ -39,12 +37,12 @@ export async function recoverClusterWorkflow(input: RecoverInput): Promise<Recov
   // From here on the recovery can finish: the fresh volumes hold the verified snapshot.
   await progress.step('RemoveOldMembers', { reason: 'RecoveryStarted', message: `Recovering from ${restoredWhat(source)}: ${reason}` });
   for (const member of oldMembers) {
-    await kube.deleteMemberPod(key, member);
+    await kubeBounded.deleteMemberPod(key, member);
     await poll.waitMemberPodGone(key, member);
-    await kube.setAsideMemberVolume(key, member);
+    await kubeBounded.setAsideMemberVolume(key, member);
   }
   await startRestoredMembers(key, progress, members);
-  await kube.reportRestore(key, {
+  await kubeBounded.reportRestore(key, {
     ...(source.backupName && { backup: source.backupName }), location: source.location, sha256: source.sha256,
     ...(source.revision !== undefined && { revision: source.revision }), reason, ...(skipped.length && { skipped: skipped.slice(0, 20) }),
   });
@@ -63,11 +61,11 @@ async function startRestoredMembers(key: RecoverInput['key'], progress: Progress
   for (const member of members) {
     await progress.step(`StartMember ${member}`);
     // The volume holds a restored member: its data decides, `existing` only keeps the bootstrap rule.
-    await kube.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
+    await kubeBounded.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
   }
   await progress.step('WaitQuorum');
   await poll.checkClusterReady(key, members);
-  await kube.applyDisruptionBudget(key, members.length);
+  await kubeBounded.applyDisruptionBudget(key, members.length);
 }
 
 /**
@@ -84,29 +82,8 @@ async function restoreFirstUsable({ key, members }: RecoverInput, progress: Prog
       if (!UNUSABLE.has(failureType(err) ?? '')) throw err;
       const skip = { backup: named(candidate), ...(candidate.revision !== undefined && { revision: candidate.revision }), reason: message(err) };
       skipped.push(skip);
-      await kube.recordEvent(key, { id: `${workflowInfo().workflowId.split('/').pop()}-skip-${candidate.sha256.slice(0, 12)}`, type: 'Warning', reason: 'BackupSkipped', message: `Not restoring ${skippedText([skip])}; trying the next older backup` });
+      await kubeBounded.recordEvent(key, { id: `${workflowInfo().workflowId.split('/').pop()}-skip-${candidate.sha256.slice(0, 12)}`, type: 'Warning', reason: 'BackupSkipped', message: `Not restoring ${skippedText([skip])}; trying the next older backup` });
     }
   }
   return undefined;
-}
-
-/** The order runs started before 'verify-before-recover' used: old members removed, then the backup verified. */
-async function removeThenRestore({ key, reason, oldMembers, members }: RecoverInput): Promise<RecoverResult> {
-  const progress = operationProgress(key, 'Recover', reason);
-  await progress.step('FindBackup');
-  const source = await kube.latestBackupSource(key);
-  await progress.step('RemoveOldMembers', { reason: 'RecoveryStarted', message: `Recovering from ${restoredWhat(source)}: ${reason}` });
-  for (const member of oldMembers) {
-    await kube.deleteMemberPod(key, member);
-    await poll.waitMemberPodGone(key, member);
-    await kube.releaseMemberVolume(key, member, true);
-  }
-  await restoreVolumes(key, progress, source, members);
-  await startRestoredMembers(key, progress, members);
-  await kube.reportRestore(key, { ...(source.backupName && { backup: source.backupName }), location: source.location, sha256: source.sha256, ...(source.revision !== undefined && { revision: source.revision }), reason });
-  await progress.step('Recovered', {
-    reason: 'QuorumRecovered',
-    message: `Recovered from ${restoredWhat(source)}: writes after revision ${source.revision ?? '?'} are lost; old volumes kept: ${oldMembers.map((m) => `data-${m}`).join(', ') || 'none'}`,
-  });
-  return { backup: source.backupName, revision: source.revision, members };
 }

@@ -4,8 +4,8 @@
 import { joinMember, removeMember } from './member-steps.ts';
 import { operationProgress } from './progress.ts';
 import { retainVolumes } from './retain-volumes.ts';
-import type { MemberChange } from './reconcile-planner.ts';
-import type { MemberOperationInput } from './types.ts';
+import type { MemberChange } from '../domain/types.ts';
+import type { MemberOperationInput } from '../domain/types.ts';
 
 export async function replaceMemberWorkflow({ key, change, reason, members }: MemberOperationInput<Extract<MemberChange, { type: 'ReplaceMember' }>>): Promise<{ removed: string; added: string }> {
   const progress = operationProgress(key, 'ReplaceMember', reason);

@@ -5,10 +5,10 @@
 // upgrade checks the version path and takes a backup first. spec.paused stops it between members;
 // a member whose pod is current already (a resumed run) is never restarted again.
 import { ApplicationFailure } from '@temporalio/workflow';
-import { backupPoll, etcd, kube, poll, transfer } from './activity-proxies.ts';
+import { backupPoll, etcd, kubeBounded, poll, transfer } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
-import type { MemberChange } from './reconcile-planner.ts';
-import type { MemberOperationInput } from './types.ts';
+import type { MemberChange } from '../domain/types.ts';
+import type { MemberOperationInput } from '../domain/types.ts';
 
 export type RolloutChange = Extract<MemberChange, { type: 'Upgrade' | 'RollingUpdate' }>;
 
@@ -26,14 +26,14 @@ export async function rollingUpdateWorkflow({ key, change, reason, members }: Me
 
   if (change.type === 'Upgrade') {
     await progress.step(`${label}: checking the version path`);
-    await kube.checkUpgradePath(key);
+    await kubeBounded.checkUpgradePath(key);
   }
   await progress.step(`${label}: checking the image`);
   await transfer.checkImagePulls(key);
 
   if (change.type === 'Upgrade') {
     await progress.step(`${label}: backup`);
-    const backup = await kube.createUpgradeBackup(key, change.to);
+    const backup = await kubeBounded.createUpgradeBackup(key, change.to);
     if (!backup) {
       await progress.step(`${label}: no backup`, { reason: 'UpgradeBackupSkipped', message: `No spec.backup.destination: upgrading to ${change.to} without a backup first` });
     } else {
@@ -47,20 +47,20 @@ export async function rollingUpdateWorkflow({ key, change, reason, members }: Me
 
   const updated: string[] = [];
   for (const [i, member] of change.members.entries()) {
-    if (i > 0 && (await kube.readCluster(key))?.paused) {
+    if (i > 0 && (await kubeBounded.readCluster(key))?.paused) {
       const message = `${label} paused after ${i}/${total} members (spec.paused); unpause to go on`;
       await progress.step(`${label}: paused at ${i}/${total} members`, { reason: 'RolloutPaused', message });
       return { updated, paused: true, message };
     }
     await progress.step(`${label}: ${i}/${total} members, restarting ${member}`, { reason: 'MemberUpdating', message: `${label}: restarting ${member} (${i + 1}/${total})` });
-    if (await kube.memberPodOutdated(key, member)) {
+    if (await kubeBounded.memberPodOutdated(key, member)) {
       // Health gate: touch a member only while every voter is healthy, so quorum never rests on it alone.
       await poll.checkClusterReady(key, members);
       const newLeader = await etcd.moveLeaderAway(key, member, updated);
       if (newLeader) await progress.step(`${label}: ${i}/${total} members, moved leadership ${member} -> ${newLeader}`);
-      await kube.deleteOutdatedMemberPod(key, member);
+      await kubeBounded.deleteOutdatedMemberPod(key, member);
       await poll.waitMemberPodGone(key, member);
-      await kube.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
+      await kubeBounded.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
     }
     const version = await poll.checkMemberUpdated(key, member);
     updated.push(member);

@@ -5,9 +5,9 @@
 // and one Event, and is looked at again. Deleting the object deletes the user (and its roles no other
 // EtcdUser names), then lets the object go.
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { UserKey } from '../activities/etcd-users.ts';
-import { etcd, kube } from './activity-proxies.ts';
-import { failureType, message } from './cluster-handlers.ts';
+import type { UserKey } from '../activities/etcd/users.ts';
+import { etcd, kubeBounded } from './activity-proxies.ts';
+import { failureType, message } from '../domain/failures.ts';
 import { userChangedSignal } from './messages.ts';
 
 /** Looks again this often without a signal: the password Secret is not watched. */
@@ -24,24 +24,24 @@ export async function etcdUserWorkflow({ user, state: carried }: { user: UserKey
   const wait = (timeout: string) => condition(() => changed || workflowInfo().continueAsNewSuggested, timeout);
   const event = async (type: 'Normal' | 'Warning', reason: string, msg: string) => {
     state.events += 1;
-    await kube.recordUserEvent(user, { id: `${state.events}-${user.uid.slice(0, 8)}`, type, reason, message: msg });
+    await kubeBounded.recordUserEvent(user, { id: `${state.events}-${user.uid.slice(0, 8)}`, type, reason, message: msg });
   };
   /** Ready=False with why, and an Event the first time this problem is seen. */
   const problem = async (generation: number, reason: string, msg: string) => {
     if (state.problem !== msg) await event('Warning', reason, msg);
     state.problem = msg;
     state.applied = undefined;
-    await kube.reportUser(user, { ready: false, reason, message: msg, generation, workflowId });
+    await kubeBounded.reportUser(user, { ready: false, reason, message: msg, generation, workflowId });
   };
 
-  await kube.ensureUserFinalizer(user);
+  await kubeBounded.ensureUserFinalizer(user);
   for (;;) {
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof etcdUserWorkflow>({ user, state });
     }
     changed = false;
-    const u = await kube.readEtcdUser(user);
+    const u = await kubeBounded.readEtcdUser(user);
     if (!u) return {};
     if (u.deleting) {
       for (;;) {
@@ -54,7 +54,7 @@ export async function etcdUserWorkflow({ user, state: carried }: { user: UserKey
           await wait(RETRY_PROBLEM);
         }
       }
-      await kube.removeUserFinalizer(user);
+      await kubeBounded.removeUserFinalizer(user);
       return { deleted: user.name };
     }
     if (u.problem) {
@@ -64,13 +64,13 @@ export async function etcdUserWorkflow({ user, state: carried }: { user: UserKey
     }
     if (state.applied !== u.fingerprint) {
       try {
-        const pw = await kube.ensureUserPassword(user);
+        const pw = await kubeBounded.ensureUserPassword(user);
         if (pw.created) await event('Normal', 'PasswordSecretCreated', `Secret ${pw.secret} created with a random password`);
         const applied = await etcd.applyUserInEtcd(user);
-        const secret = await kube.writeUserCredentials(user);
+        const secret = await kubeBounded.writeUserCredentials(user);
         const msg = `user and roles (${applied.roles.join(', ') || 'none'}) applied; credentials in Secret ${secret}${applied.authOn ? '' : ' (the cluster has authentication off: enable spec.auth to enforce them)'}`;
         await event('Normal', state.applied === undefined ? 'UserApplied' : 'UserUpdated', msg);
-        await kube.reportUser(user, { ready: true, reason: 'Applied', message: msg, generation: u.generation, credentialsSecret: secret, workflowId });
+        await kubeBounded.reportUser(user, { ready: true, reason: 'Applied', message: msg, generation: u.generation, credentialsSecret: secret, workflowId });
         state.applied = u.fingerprint;
         state.problem = undefined;
       } catch (err) {

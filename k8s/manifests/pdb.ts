@@ -2,9 +2,7 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { pdbName } from '../api.ts';
 import { ownedMeta, selectorLabels, type ClusterRef } from './owner.ts';
-
-/** Votes needed for a majority of `size` members. */
-export const quorum = (size: number): number => Math.floor(size / 2) + 1;
+import { quorumOf } from '../../domain/members.ts';
 
 /**
  * `voters`: the members etcd has now. During a resize that differs from spec.size, and the budget
@@ -16,7 +14,7 @@ export function podDisruptionBudget(cluster: ClusterRef, voters: number = cluste
     kind: 'PodDisruptionBudget',
     metadata: ownedMeta(cluster, pdbName(cluster.name)),
     spec: {
-      minAvailable: quorum(voters),
+      minAvailable: quorumOf(voters),
       selector: { matchLabels: selectorLabels(cluster.name) },
     },
   };

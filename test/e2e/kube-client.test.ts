@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreV1Event } from '@kubernetes/client-node';
-import { Kube } from '../../activities/kube-client.ts';
+import { Kube } from '../../k8s/kube-client.ts';
 import { ensureStack, repoRoot } from '../support/stack.ts';
 import { kubectl } from '../support/kube.ts';
 import { waitFor } from '../support/wait.ts';

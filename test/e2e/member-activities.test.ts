@@ -5,12 +5,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { Kube } from '../../activities/kube-client.ts';
+import { Kube } from '../../k8s/kube-client.ts';
 import { createActivities } from '../../activities/index.ts';
 import { ensureStack } from '../support/stack.ts';
 import { etcdImage, kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator.ts';
-import type { ClusterKey } from '../../workflows/types.ts';
+import type { ClusterKey } from '../../domain/types.ts';
 
 describe('member activities on the real API server', () => {
   let ns: string;

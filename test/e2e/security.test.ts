@@ -11,7 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { withEtcd } from '../../activities/etcd-client.ts';
+import { withEtcd } from '../../activities/etcd/client.ts';
 import { testCA } from '../support/certs.ts';
 import { clusterYaml, getCluster, waitConverged } from '../support/clusters.ts';
 import { kubectl, kubectlJson } from '../support/kube.ts';

@@ -10,7 +10,7 @@ import { kubectl, kubectlJson } from '../support/kube.ts';
 import { clusterYaml, eventReasons, getCluster, podUids, waitAvailable, waitConverged, type Member } from '../support/clusters.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
-import { clusterWorkflowId } from '../../workflows/ids.ts';
+import { clusterWorkflowId } from '../../domain/ids.ts';
 import { stateQuery } from '../../workflows/messages.ts';
 
 const NAME = 'rs';

@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authStatus, withEtcd, type EtcdCredentials } from '../../activities/etcd-client.ts';
-import { issueCA, issueLeaf } from '../../activities/x509.ts';
+import { authStatus, withEtcd, type EtcdCredentials } from '../../activities/etcd/client.ts';
+import { issueCA, issueLeaf } from '../../activities/secrets/x509.ts';
 import { ensureStack, toolDir } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 

@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withEtcd, type EtcdCredentials } from '../../activities/etcd-client.ts';
-import { issueCA, issueLeaf } from '../../activities/x509.ts';
+import { withEtcd, type EtcdCredentials } from '../../activities/etcd/client.ts';
+import { issueCA, issueLeaf } from '../../activities/secrets/x509.ts';
 import { repoRoot, ensureStack, toolDir } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 

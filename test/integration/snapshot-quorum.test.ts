@@ -5,8 +5,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { chooseSnapshotMember, etcdProbe, openSnapshot } from '../../activities/etcd-snapshot.ts';
-import { withEtcd } from '../../activities/etcd-client.ts';
+import { chooseSnapshotMember, etcdProbe, openSnapshot } from '../../activities/etcd/snapshot.ts';
+import { withEtcd } from '../../activities/etcd/client.ts';
 import { LocalEtcd } from '../support/etcd-processes.ts';
 import { ensureStack, toolDir } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Kube } from '../../activities/kube-client.ts';
+import type { Kube } from '../../k8s/kube-client.ts';
 import { Dispatcher, revival, type Revival, type RunStatus } from '../../client/dispatcher.ts';
 import type { EtcdCluster } from '../../k8s/etcd-cluster.ts';
 import { FINALIZER } from '../../k8s/api.ts';
-import { plan } from '../../k8s/planner.ts';
-import type { ClusterWorkflowState } from '../../workflows/types.ts';
+import { plan } from '../../client/dispatch-decision.ts';
+import type { ClusterWorkflowState } from '../../domain/types.ts';
 
 function fakeClient(failures: number) {
   const sent: string[] = [];

@@ -2,7 +2,7 @@
 // and name; create answers 409 for a name taken; a merge patch honours its resourceVersion
 // precondition; every write is recorded.
 import { ApiException, type KubernetesObject, type V1ObjectMeta } from '@kubernetes/client-node';
-import type { Kube } from '../../activities/kube-client.ts';
+import type { Kube } from '../../k8s/kube-client.ts';
 import { UID } from './cluster-fixture.ts';
 
 export type Obj = KubernetesObject & Record<string, unknown>;

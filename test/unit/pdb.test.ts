@@ -1,13 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { podDisruptionBudget, quorum } from '../../k8s/manifests/pdb.ts';
+import { podDisruptionBudget } from '../../k8s/manifests/pdb.ts';
+import { quorumOf } from '../../domain/members.ts';
 import { OWNER, cluster } from './cluster-fixture.ts';
 
 describe('podDisruptionBudget', () => {
   const minAvailable: [number, number][] = [[1, 1], [2, 2], [3, 2], [4, 3], [5, 3], [6, 4], [7, 4], [8, 5], [9, 5]];
   for (const [size, want] of minAvailable) {
     it(`size ${size} keeps quorum: minAvailable ${want}`, () => {
-      assert.equal(quorum(size), want);
+      assert.equal(quorumOf(size), want);
       assert.equal(podDisruptionBudget(cluster({ size })).spec?.minAvailable, want);
     });
   }

@@ -2,8 +2,9 @@
 // choose (or that it must do nothing), with the data-safety rules as the cases that matter most.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshMemberName, memberIndex, nameFromPeerURL, planNext, quorumOf, type Decision } from '../../workflows/reconcile-planner.ts';
-import type { ClusterObservation, ObservedMember, ObservedPod } from '../../workflows/types.ts';
+import { planNext, type Decision } from '../../workflows/reconcile-planner.ts';
+import { freshMemberName, memberIndex, nameFromPeerURL, quorumOf } from '../../domain/members.ts';
+import type { ClusterObservation, ObservedMember, ObservedPod } from '../../domain/types.ts';
 
 const C = 'db';
 type M = Partial<ObservedMember> & { name: string };

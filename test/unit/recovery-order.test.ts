@@ -2,7 +2,8 @@
 // writes), not the newest completion time.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { byRevision, type RestoreSource } from '../../activities/restore.ts';
+import { byRevision } from '../../activities/backups/restore.ts';
+import { type RestoreSource } from '../../domain/backups.ts';
 
 const b = (name: string, revision: number, completedAt: string): RestoreSource & { completedAt: string } =>
   ({ location: `s3://b/${name}`, sha256: name, backupName: name, revision, completedAt });

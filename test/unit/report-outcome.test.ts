@@ -3,10 +3,10 @@
 // generation it ran for. A failure of type NameConflict is its own Degraded reason, also while it is held.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Kube } from '../../activities/kube-client.ts';
-import { statusActivities } from '../../activities/kube-status.ts';
+import type { Kube } from '../../k8s/kube-client.ts';
+import { statusActivities } from '../../activities/kube/status.ts';
 import type { EtcdCluster } from '../../k8s/etcd-cluster.ts';
-import type { ClusterObservation } from '../../workflows/types.ts';
+import type { ClusterObservation } from '../../domain/types.ts';
 
 function run(message: string, result: 'Failed' | 'Succeeded' = 'Failed', failureType?: string) {
   const obj: EtcdCluster = { metadata: { name: 'db', namespace: 'ns', uid: 'u1', generation: 4 }, spec: { size: 3 }, status: {} };

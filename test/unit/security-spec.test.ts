@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
 import { durationMs } from '../../k8s/security-spec.ts';
-import { renewalReason } from '../../activities/kube-certificates.ts';
-import { issueCA, issueLeaf } from '../../activities/x509.ts';
+import { renewalReason } from '../../activities/secrets/certificates.ts';
+import { issueCA, issueLeaf } from '../../activities/secrets/x509.ts';
 import { peerDnsNames, serverDnsNames } from '../../k8s/tls-names.ts';
 
 const errors = (spec: unknown) => { const v = validateClusterSpec(spec); return v.ok ? [] : v.errors.map((e) => `${e.field}: ${e.message}`); };

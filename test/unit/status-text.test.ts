@@ -6,15 +6,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeConfig, type CoreV1Event } from '@kubernetes/client-node';
-import { Kube } from '../../activities/kube-client.ts';
-import { statusActivities } from '../../activities/kube-status.ts';
-import { backupActivities } from '../../activities/backup.ts';
-import { userActivities } from '../../activities/etcd-users.ts';
+import { Kube } from '../../k8s/kube-client.ts';
+import { statusActivities } from '../../activities/kube/status.ts';
+import { backupActivities } from '../../activities/backups/backup.ts';
+import { userActivities } from '../../activities/etcd/users.ts';
 import { etcdBackupCrd, etcdClusterCrd, etcdUserCrd } from '../../k8s/crd.ts';
 import { bounded, EVENT_MESSAGE_MAX, TRUNCATED, utf8Length } from '../../k8s/status-text.ts';
 import type { JSONSchemaProps } from '../../k8s/structural-schema.ts';
-import { memberIndex, planNext } from '../../workflows/reconcile-planner.ts';
-import type { ClusterKey, ClusterObservation, ObservedMember } from '../../workflows/types.ts';
+import { planNext } from '../../workflows/reconcile-planner.ts';
+import { memberIndex } from '../../domain/members.ts';
+import type { ClusterKey, ClusterObservation, ObservedMember } from '../../domain/types.ts';
 
 describe('bounded', () => {
   const cases: { name: string; text: string; max: number; want?: string }[] = [

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { volumeOwnerActivities } from '../../activities/volume-owners.ts';
+import { volumeOwnerActivities } from '../../activities/kube/volume-owners.ts';
 import { OWNER, UID } from './cluster-fixture.ts';
 import { fakeKube, type Obj } from './fake-kube.ts';
 

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { issueCA, issueLeaf, lifetimeLeft, tlsFilesProblem, type Pem } from '../../activities/x509.ts';
+import { issueCA, issueLeaf, lifetimeLeft, tlsFilesProblem, type Pem } from '../../activities/secrets/x509.ts';
 
 const NOW = new Date('2026-11-28T10:00:00Z');
 const DAY = 86_400_000;

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { etcdClusterWorkflow } from '../../workflows/cluster.ts';
-import { clusterWorkflowId, operationWorkflowId } from '../../workflows/ids.ts';
+import { clusterWorkflowId, operationWorkflowId } from '../../domain/ids.ts';
 import { specChangedSignal, stateQuery } from '../../workflows/messages.ts';
-import { clusterSearchAttributes } from '../../workflows/search-attributes.ts';
-import type { OperationType } from '../../workflows/types.ts';
+import { clusterSearchAttributes } from '../../domain/search-attributes.ts';
+import type { OperationType } from '../../domain/types.ts';
 import { waitFor } from '../support/wait.ts';
 import type { ClusterSeed, FakeCluster } from './fake-activities.ts';
 import type { Harness } from './harness.ts';

@@ -4,9 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { clusterWorkflowId } from '../../workflows/ids.ts';
+import { clusterWorkflowId } from '../../domain/ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, retrySignal, retryUpdate, specChangedSignal, stateQuery } from '../../workflows/messages.ts';
-import { EtcdClusterName, EtcdOperation } from '../../workflows/search-attributes.ts';
+import { EtcdClusterName, EtcdOperation } from '../../domain/search-attributes.ts';
 import { waitFor, within } from '../support/wait.ts';
 import { TIMEOUT, activityScheduled, childStarted, clusterDriver, opId, outcome } from './cluster-driver.ts';
 import { startHarness, type Harness } from './harness.ts';

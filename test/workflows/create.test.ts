@@ -3,10 +3,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import type { MemberPlan } from '../../activities/kube-members.ts';
+import type { MemberPlan } from '../../activities/kube/members.ts';
 import { createClusterWorkflow } from '../../workflows/create.ts';
-import { operationWorkflowId } from '../../workflows/ids.ts';
-import type { CreateResult } from '../../workflows/types.ts';
+import { operationWorkflowId } from '../../domain/ids.ts';
+import type { CreateResult } from '../../domain/types.ts';
 import type { ActivityName, FakeCluster } from './fake-activities.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { within } from '../support/wait.ts';

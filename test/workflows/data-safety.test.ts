@@ -5,7 +5,7 @@
 // volume's owner reference at once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { userWorkflowId } from '../../workflows/ids.ts';
+import { userWorkflowId } from '../../domain/ids.ts';
 import { retrySignal, stateQuery, userChangedSignal } from '../../workflows/messages.ts';
 import { waitFor } from '../support/wait.ts';
 import { TIMEOUT, clusterDriver, opId, outcome } from './cluster-driver.ts';

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deleteClusterWorkflow, type DeleteResult } from '../../workflows/delete.ts';
-import { operationWorkflowId } from '../../workflows/ids.ts';
+import { operationWorkflowId } from '../../domain/ids.ts';
 import type { ActivityName, ClusterSeed, FakeCluster } from './fake-activities.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { within } from '../support/wait.ts';

@@ -6,14 +6,15 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../activities/index.ts';
-import type { MemberPlan } from '../../activities/kube-members.ts';
-import type { EventInput, OperationOutcome, OperationStep } from '../../activities/kube-status.ts';
-import type { RestoreSource } from '../../activities/restore.ts';
-import type { UserKey, UserSnapshot } from '../../activities/etcd-users.ts';
+import type { MemberPlan } from '../../activities/kube/members.ts';
+import type { OperationOutcome, OperationStep } from '../../activities/kube/status.ts';
+import type { EventInput } from '../../k8s/events.ts';
+import type { RestoreSource } from '../../domain/backups.ts';
+import type { UserKey, UserSnapshot } from '../../activities/etcd/users.ts';
 import { FINALIZER, clientServiceName, clientURL, headlessServiceName, pdbName, peerURL, pvcName } from '../../k8s/api.ts';
 import { upgradePathProblem } from '../../k8s/upgrade-path.ts';
-import { memberIndex, quorumOf } from '../../workflows/reconcile-planner.ts';
-import type { ClusterKey, ClusterObservation, ClusterSnapshot, MemberHealth, ObservedMember } from '../../workflows/types.ts';
+import { memberIndex, quorumOf } from '../../domain/members.ts';
+import type { ClusterKey, ClusterObservation, ClusterSnapshot, MemberHealth, ObservedMember } from '../../domain/types.ts';
 
 export type ActivityName = keyof Activities;
 type Args<N extends ActivityName> = Parameters<Activities[N]>;
@@ -125,7 +126,7 @@ export class FakeCluster {
   /** checkLearnerCaughtUp polls a new learner needs. */
   learnerCatchUpPolls = 1;
   recoveryPolicy: 'Manual' | 'RestoreLatestBackup';
-  /** The newest Succeeded backup of the cluster, as latestBackupSource finds it. */
+  /** The newest Succeeded backup of the cluster. */
   latestBackup?: RestoreSource;
   /** Every Succeeded backup of the cluster (recoveryCandidates sorts them by revision); unset: [latestBackup]. */
   backups?: RestoreSource[];
@@ -814,11 +815,6 @@ export function createFakeActivities(world: FakeWorld): Activities {
       });
     },
 
-    async observeMembers(key: ClusterKey): Promise<MemberHealth[]> {
-      return run('observeMembers', key, [key], (c) => c.health());
-    },
-
-    /** Succeeds when the membership is exactly `expected` (all healthy voters here); otherwise retryable NotYet. */
     async checkClusterReady(key: ClusterKey, expected: string[]): Promise<MemberHealth[]> {
       return run('checkClusterReady', key, [key, expected], (c) => {
         const members = c.health();
@@ -860,12 +856,6 @@ export function createFakeActivities(world: FakeWorld): Activities {
     },
     async reportRestore(key: ClusterKey, r: Parameters<Activities['reportRestore']>[1]) {
       return run('reportRestore', key, [key, r], (c) => { c.writes.push(`restored ${r.location}`); });
-    },
-    async latestBackupSource(key: ClusterKey) {
-      return run('latestBackupSource', key, [key], (c) => {
-        if (!c.latestBackup) throw ApplicationFailure.nonRetryable('no Succeeded EtcdBackup: nothing to restore from', 'NoBackup');
-        return c.latestBackup;
-      });
     },
     async recoveryCandidates(key: ClusterKey) {
       return run('recoveryCandidates', key, [key], (c) => {

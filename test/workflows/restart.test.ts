@@ -5,11 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { Kube } from '../../activities/kube-client.ts';
+import type { Kube } from '../../k8s/kube-client.ts';
 import { Dispatcher } from '../../client/dispatcher.ts';
 import { FINALIZER } from '../../k8s/api.ts';
 import type { EtcdCluster } from '../../k8s/etcd-cluster.ts';
-import { clusterWorkflowId } from '../../workflows/ids.ts';
+import { clusterWorkflowId } from '../../domain/ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, stateQuery } from '../../workflows/messages.ts';
 import { waitFor, within } from '../support/wait.ts';
 import { TIMEOUT, clusterDriver, opId, type ClusterHandle } from './cluster-driver.ts';

@@ -4,7 +4,7 @@
 // removes the user from etcd and then the finalizer; a crash after any step repeats nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { userWorkflowId } from '../../workflows/ids.ts';
+import { userWorkflowId } from '../../domain/ids.ts';
 import { userChangedSignal } from '../../workflows/messages.ts';
 import { waitFor, within } from '../support/wait.ts';
 import { TIMEOUT } from './cluster-driver.ts';

@@ -1,0 +1,101 @@
+// A byte stream to one port of a pod through the API server's port-forward (a WebSocket carrying
+// the port-forward channels: 0 data, 1 errors, each opened with the port number). The bytes travel
+// over TLS to the API server and on to the kubelet, which connects to the port on the pod's own
+// loopback: nothing crosses the pod network. The stream has no half-close: closing the WebSocket
+// ends the pod's connection after every byte sent.
+import { PassThrough, Writable } from 'node:stream';
+import { PortForward } from '@kubernetes/client-node';
+import type { Kube } from '../../k8s/kube-client.ts';
+
+/** The WebSocket (the `ws` package's) as used here. */
+interface Socket {
+  readonly readyState: number;
+  send(data: Buffer, cb: (err?: Error) => void): void;
+  close(code?: number): void;
+  once(event: 'close', fn: () => void): void;
+  once(event: 'error', fn: (err: Error) => void): void;
+}
+const OPEN = 1;
+/** Bytes per WebSocket message at most. */
+const FRAME = 256 * 1024;
+
+export interface Tunnel {
+  /** Writes to the pod's port; backpressure follows the WebSocket's socket. `end()` closes the tunnel. */
+  readonly writable: Writable;
+  /** Resolves with the first line the pod wrote (without the newline); rejects when the tunnel fails or closes first. */
+  firstLine(timeoutMs: number): Promise<string>;
+  /** Resolves once the tunnel is closed (after `writable` ended, or when it failed). */
+  readonly closed: Promise<void>;
+  /** Closes at once (a failed or abandoned transfer). */
+  destroy(): void;
+}
+
+/** Opens a port-forward tunnel to `port` of the pod. */
+export async function openTunnel(kube: Kube, namespace: string, pod: string, port: number): Promise<Tunnel> {
+  let received = Buffer.alloc(0);
+  let errorText = '';
+  let onChange = () => {};
+  const changed = () => onChange();
+  const output = new Writable({ write(chunk: Buffer, _e, done) { received = Buffer.concat([received, chunk]).subarray(-4096); changed(); done(); } });
+  const errors = new Writable({ write(chunk: Buffer, _e, done) { errorText += chunk.toString('utf8'); changed(); done(); } });
+  // Input goes straight to the socket below (with backpressure); the library's input stream stays idle.
+  const idle = new PassThrough();
+  let ws: Socket;
+  try {
+    ws = await new PortForward(kube.config, false).portForward(namespace, pod, [port], output, errors, idle) as unknown as Socket;
+  } catch (err) {
+    // The WebSocket library rejects with an ErrorEvent ("Unexpected server response: 403"), not an Error.
+    throw new Error(`port-forward to ${namespace}/${pod}:${port}: ${(err as { message?: string }).message ?? String(err)}`);
+  }
+  let isClosed = false;
+  let closeError: Error | undefined;
+  const closed = new Promise<void>((resolve) => {
+    ws.once('error', (err) => { closeError = err; });
+    ws.once('close', () => { isClosed = true; changed(); resolve(); });
+  });
+  const failure = () => (errorText ? new Error(`port-forward to ${namespace}/${pod}:${port}: ${errorText.trim()}`) : closeError ?? (isClosed ? new Error(`port-forward to ${namespace}/${pod}:${port} closed`) : undefined));
+
+  const send = (data: Buffer) => new Promise<void>((resolve, reject) => {
+    const err = failure();
+    if (err || ws.readyState !== OPEN) { reject(err ?? new Error(`port-forward to ${namespace}/${pod}:${port} is not open`)); return; }
+    ws.send(Buffer.concat([Buffer.from([0]), data]), (e) => (e ? reject(e) : resolve()));
+  });
+  const sendAll = async (chunk: Buffer) => {
+    for (let at = 0; at < chunk.length; at += FRAME) await send(chunk.subarray(at, at + FRAME));
+  };
+  const finish = async () => {
+    // The kubelet reports a failed connection to the pod's port on the error channel, maybe late.
+    const before = failure();
+    if (before) throw before;
+    ws.close(1000);
+    await closed;
+    if (errorText) throw failure();
+  };
+  const writable = new Writable({
+    write(chunk: Buffer, _e, done) { sendAll(chunk).then(() => done(), done); },
+    final(done) { finish().then(() => done(), done); },
+    destroy(err, done) {
+      if (!isClosed) ws.close(1000);
+      done(err);
+    },
+  });
+
+  return {
+    writable,
+    closed,
+    destroy: () => { if (!isClosed) ws.close(1000); },
+    firstLine: (timeoutMs) => new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => { onChange = () => {}; reject(new Error(`port-forward to ${namespace}/${pod}:${port}: no answer within ${timeoutMs}ms`)); }, timeoutMs);
+      onChange = () => {
+        const nl = received.indexOf(0x0a);
+        const err = failure();
+        if (nl < 0 && !err) return;
+        clearTimeout(timer);
+        onChange = () => {};
+        if (nl >= 0) resolve(received.subarray(0, nl).toString('utf8'));
+        else reject(err!);
+      };
+      onChange();
+    }),
+  };
+}

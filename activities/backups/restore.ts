@@ -1,0 +1,207 @@
+// Restore activities: find and verify the snapshot a cluster starts from, and restore it onto one
+// member's volume with a helper pod. A volume carries an annotation once restored, so a retried or
+// resumed restore never restores a member twice.
+import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { GROUP, pvcName } from '../../k8s/api.ts';
+import { imageFor, minorOf } from '../../k8s/cluster-spec.ts';
+import { restorePod } from '../../k8s/manifests/backup-pods.ts';
+import { initialCluster } from '../../k8s/manifests/initial-cluster.ts';
+import { memberPVC } from '../../k8s/manifests/member-pvc.ts';
+import { belongsTo, ownerReference } from '../../k8s/manifests/owner.ts';
+import { peerURL } from '../../k8s/api.ts';
+import type { ClusterKey } from '../../domain/types.ts';
+import { parseS3Location, readObject, s3ClientFor, s3Location } from './s3.ts';
+import type { RecoveryCandidates, RestoreSource, S3Access } from '../../domain/backups.ts';
+import { parsePvcLocation } from './backup.ts';
+import { deleteHelperPod, ensurePod, pushToPod, waitPodDone } from './helper-pods.ts';
+import { backupOfCluster, getBackup, listBackups, type EtcdBackupObject } from '../../k8s/backup-objects.ts';
+import type { Kube } from '../../k8s/kube-client.ts';
+import { loadCluster } from '../kube/cluster.ts';
+
+/** On a member volume once a snapshot was restored onto it: the SHA-256 restored. */
+export const RESTORED_ANNOTATION = `${GROUP}/restored-sha256`;
+
+const major = (v: string) => v.split('.')[0];
+
+/** Why a snapshot of `from` cannot start a cluster of `to`, or undefined when it can. */
+export function versionSkew(from: string | undefined, to: string): string | undefined {
+  if (!from) return undefined;
+  if (major(from) !== major(to)) return `the backup is of etcd ${from}, another major version than the cluster's ${to}`;
+  const [fm, tm] = [Number(minorOf(from).split('.')[1]), Number(minorOf(to).split('.')[1])];
+  if (fm > tm) return `the backup is of etcd ${from}, newer than the cluster's ${to} (etcd does not support downgrades)`;
+  return undefined;
+}
+
+/** What a Succeeded EtcdBackup restores from (names and hashes only), or undefined for any other backup. */
+function sourceOf(b: EtcdBackupObject): RestoreSource | undefined {
+  const s = b.status;
+  if (s?.phase !== 'Succeeded' || !s.location || !s.sha256 || s.sizeBytes === undefined) return undefined;
+  const dest = s.destination ?? (b.spec as { destination?: { s3?: S3Access } } | undefined)?.destination;
+  return { location: s.location, sha256: s.sha256, backupName: b.metadata.name, revision: s.revision ?? 0, etcdVersion: s.etcdVersion ?? '', sizeBytes: s.sizeBytes, ...(dest?.s3 && { s3: stripPrefix(dest.s3) }) };
+}
+
+/** The source, unless the cluster's version cannot start from it. */
+function checkedAgainst(version: string, source: RestoreSource): RestoreSource {
+  const skew = versionSkew(source.etcdVersion, version);
+  if (skew) throw ApplicationFailure.nonRetryable(`cannot restore: ${skew}`, 'VersionSkew');
+  return source;
+}
+
+const noBackup = (key: ClusterKey) => `no Succeeded EtcdBackup of ${key.namespace}/${key.name}: nothing to restore from (take backups with spec.backup or etcdop backup)`;
+
+/** Candidates newest revision first; ties (same revision) by the later completion. */
+export function byRevision(a: RestoreSource & { completedAt?: string }, b: RestoreSource & { completedAt?: string }): number {
+  return (b.revision ?? 0) - (a.revision ?? 0) || (b.completedAt ?? '').localeCompare(a.completedAt ?? '');
+}
+
+export function restoreActivities({ kube, toolsImage, defaultRepository }: { kube: Kube; toolsImage: string; defaultRepository: string }) {
+  const sourceFromBackup = async (namespace: string, name: string): Promise<RestoreSource> => {
+    const b = await getBackup(kube, { namespace, name });
+    if (!b) throw ApplicationFailure.nonRetryable(`EtcdBackup ${namespace}/${name} not found`, 'BackupNotFound');
+    const source = sourceOf(b);
+    if (!source) throw ApplicationFailure.nonRetryable(`EtcdBackup ${namespace}/${name} is ${b.status?.phase ?? 'Pending'}, not Succeeded: nothing to restore`, 'BackupNotReady');
+    return source;
+  };
+
+  const recoverySources = async (key: ClusterKey): Promise<RecoveryCandidates> => {
+    const c = await loadCluster(kube, key);
+    if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
+    if (c.spec.storage.emptyDir) {
+      throw ApplicationFailure.nonRetryable('cannot recover in place: spec.storage.emptyDir members cannot be restored onto a volume; create a new cluster with spec.bootstrap.backup from the latest backup', 'EmptyDir');
+    }
+    const sources = (await listBackups(kube, key.namespace))
+      .filter((b) => backupOfCluster(b, key) && !b.metadata.deletionTimestamp)
+      .flatMap((b) => { const s = sourceOf(b); return s ? [{ ...s, completedAt: b.status?.completedAt ?? '' }] : []; })
+      .sort(byRevision)
+      .map(({ completedAt: _c, ...s }) => s);
+    const out: RecoveryCandidates = { candidates: [], skipped: [] };
+    for (const s of sources) {
+      const skew = versionSkew(s.etcdVersion, c.spec.version);
+      if (skew) out.skipped.push({ backup: s.backupName ?? s.location, ...(s.revision !== undefined && { revision: s.revision }), reason: skew });
+      else out.candidates.push(s);
+    }
+    return out;
+  };
+
+  return {
+    /** The snapshot spec.bootstrap.backup names, checked against the cluster's version. */
+    async resolveBootstrapSource(key: ClusterKey): Promise<RestoreSource> {
+      const c = await loadCluster(kube, key);
+      if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
+      const src = c.spec.bootstrap?.backup;
+      if (!src) throw ApplicationFailure.nonRetryable('spec.bootstrap.backup is not set', 'InvalidSpec');
+      let source: RestoreSource;
+      if (src.name) {
+        source = await sourceFromBackup(key.namespace, src.name);
+      } else {
+        const s3 = src.s3!;
+        const location = s3Location(s3.bucket, s3.key);
+        // No hash given: the EtcdBackup that stored this object recorded one.
+        const known = (await listBackups(kube, key.namespace)).find((b) => b.status?.location === location && b.status.phase === 'Succeeded');
+        const sha256 = s3.sha256 ?? known?.status?.sha256;
+        if (!sha256) throw ApplicationFailure.nonRetryable(`no SHA-256 known for ${location}: set spec.bootstrap.backup.s3.sha256 (or restore by EtcdBackup name)`, 'NoChecksum');
+        const { key: _k, sha256: _s, ...access } = s3;
+        source = { location, sha256, s3: access, ...(known?.status?.etcdVersion && { etcdVersion: known.status.etcdVersion, revision: known.status.revision }) };
+      }
+      return checkedAgainst(c.spec.version, source);
+    },
+
+    /**
+     * What a recovery may restore: this cluster's Succeeded backups (by uid), newest revision first
+     * (the one that loses the fewest writes), and those its version cannot start from, with why.
+     * Reads nothing stored: the workflow verifies each candidate before it touches a member.
+     */
+    async recoveryCandidates(key: ClusterKey): Promise<RecoveryCandidates> {
+      const found = await recoverySources(key);
+      if (!found.candidates.length && !found.skipped.length) throw ApplicationFailure.nonRetryable(noBackup(key), 'NoBackup');
+      return found;
+    },
+
+    /**
+     * Reads the stored snapshot once and checks its SHA-256 before any member is touched. A PVC
+     * source is checked by each restore pod before it restores (reading a volume needs a pod).
+     */
+    async verifySnapshot(key: ClusterKey, source: RestoreSource): Promise<{ sizeBytes: number }> {
+      const loc = parseS3Location(source.location);
+      if (!loc) return { sizeBytes: source.sizeBytes ?? 0 };
+      if (!source.s3) throw ApplicationFailure.nonRetryable(`no credentials known for ${source.location}`, 'NoDestination');
+      const s3 = await s3ClientFor(kube, key.namespace, source.s3);
+      try {
+        const body = await readObject(s3, loc.bucket, loc.key);
+        const hash = createHash('sha256');
+        let size = 0;
+        await pipeline(body, new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); size += chunk.length; heartbeat({ readBytes: size }); done(); } }), { signal: Context.current().cancellationSignal });
+        const got = hash.digest('hex');
+        if (got !== source.sha256) throw ApplicationFailure.nonRetryable(`snapshot ${source.location} is corrupt or truncated: sha256 ${got} (${size} bytes), expected ${source.sha256}`, 'ChecksumMismatch');
+        return { sizeBytes: size };
+      } finally {
+        s3.destroy();
+      }
+    },
+
+    /**
+     * Restores the snapshot onto `member`'s volume (created here) as a member of `initialMembers`.
+     * Skips a volume already restored from this snapshot; otherwise runs the restore pod again from scratch.
+     */
+    async restoreMemberVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }): Promise<'restored' | 'already'> {
+      const c = await loadCluster(kube, key);
+      if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
+      const claimHeader = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(plan.member) } };
+      const claim = await kube.read<V1PersistentVolumeClaim>(claimHeader);
+      if (claim?.metadata?.annotations?.[RESTORED_ANNOTATION] === plan.source.sha256) return 'already';
+      if (claim && !belongsTo(claim.metadata, key.uid)) {
+        throw ApplicationFailure.nonRetryable(`PersistentVolumeClaim ${pvcName(plan.member)} belongs to another cluster`, 'VolumeConflict');
+      }
+      await kube.apply(memberPVC(c.ref, plan.member));
+
+      const name = `${plan.member}-restore`;
+      const existing = await kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
+      // A pod that succeeded verified and restored the snapshot; any other leftover starts over.
+      if (existing?.status?.phase !== 'Succeeded') {
+        if (existing) await deleteHelperPod(kube, key.namespace, name);
+        const pvc = parsePvcLocation(plan.source.location);
+        await ensurePod(kube, restorePod({
+          namespace: key.namespace,
+          name,
+          owner: ownerReference(c.ref),
+          dataClaim: pvcName(plan.member),
+          source: pvc ? { claimName: pvc.claimName, file: pvc.file } : { stream: true },
+          sha256: plan.source.sha256,
+          toolsImage,
+          etcdImage: imageFor(c.spec, defaultRepository),
+          member: { name: plan.member, initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(c.spec.tls)), token: key.uid, peerURL: peerURL(key.name, key.namespace, plan.member, Boolean(c.spec.tls)) },
+        }));
+        if (!pvc) {
+          const loc = parseS3Location(plan.source.location);
+          if (!loc || !plan.source.s3) throw ApplicationFailure.nonRetryable(`cannot read ${plan.source.location}`, 'BadLocation');
+          const s3 = await s3ClientFor(kube, key.namespace, plan.source.s3);
+          try {
+            await pushToPod(kube, key.namespace, name, () => readObject(s3, loc.bucket, loc.key), `restore of ${plan.member}`);
+          } finally {
+            s3.destroy();
+          }
+        }
+        try {
+          await waitPodDone(kube, key.namespace, name, `restore of ${plan.member}`);
+        } catch (err) {
+          // A checksum mismatch of a volume source will not fix itself.
+          if (pvc && /sha256 mismatch/.test((err as Error).message)) throw ApplicationFailure.nonRetryable((err as Error).message, 'ChecksumMismatch');
+          throw err;
+        }
+      }
+      await kube.mergePatch(claimHeader, { metadata: { ...claimHeader.metadata, annotations: { [RESTORED_ANNOTATION]: plan.source.sha256 } } });
+      await deleteHelperPod(kube, key.namespace, name);
+      return 'restored';
+    },
+  };
+}
+
+/** The access part of a destination (the prefix belongs to writing, not reading). */
+function stripPrefix(d: S3Access & { prefix?: string }): S3Access {
+  const { prefix: _p, ...access } = d;
+  return access;
+}

@@ -1,0 +1,115 @@
+// The reconcile loop's eyes: etcd's own view of its members (membership, who leads, who is healthy)
+// and the Pods and PVCs Kubernetes holds for the cluster. Bounded in time, and never throws because
+// etcd does not answer: a cluster without quorum is an observation.
+import type { V1Pod } from '@kubernetes/client-node';
+import { AlarmAction, AlarmType } from 'etcd3';
+import { BOOTSTRAPPED_ANNOTATION, LABELS } from '../k8s/api.ts';
+import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
+import { ETCD_CONTAINER, POD_TEMPLATE_HASH } from '../k8s/manifests/member-pod.ts';
+import { memberIndex } from '../domain/members.ts';
+import type { ClusterKey, ClusterObservation, ObservedMember, ObservedPod } from '../domain/types.ts';
+import { etcdAccess, hexId, wireMemberName, type EtcdAccess, type WireMember } from './etcd/client.ts';
+import type { Kube } from '../k8s/kube-client.ts';
+import { memberHealthy } from '../domain/health.ts';
+import { fetchCluster } from './kube/cluster.ts';
+import { authEnabledOf } from './etcd/auth.ts';
+
+/** The first endpoint to answer a member list (linearizable needs a majority of voters). */
+async function memberList(etcd: EtcdAccess, endpoints: string[], linearizable: boolean, timeoutMs: number): Promise<WireMember[] | undefined> {
+  if (!endpoints.length) return undefined;
+  try {
+    return await Promise.any(endpoints.map((ep) => etcd.with(ep, async (c) => (await c.cluster.memberList({ linearizable })).members as WireMember[], timeoutMs)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** NOSPACE, CORRUPT: the wire may carry the enum's number or its name. */
+export const alarmName = (a: unknown): string => String(typeof a === 'number' ? AlarmType[a] : a).toUpperCase();
+
+/** The alarms etcd has raised (NOSPACE, CORRUPT), by member name; none when nobody answers. */
+async function alarmsOf(etcd: EtcdAccess, endpoints: string[], wire: WireMember[], timeoutMs: number): Promise<{ member: string; alarm: string }[]> {
+  try {
+    const res = await Promise.any(endpoints.map((ep) => etcd.with(ep, (c) => c.maintenance.alarm({ action: AlarmAction.Get, memberID: '0', alarm: AlarmType.None }), timeoutMs)));
+    const names = new Map(wire.map((m) => [m.ID, wireMemberName(m)]));
+    return (res.alarms ?? []).map((a) => ({ member: names.get(a.memberID) ?? hexId(a.memberID), alarm: alarmName(a.alarm) }))
+      .sort((a, b) => a.member.localeCompare(b.member) || a.alarm.localeCompare(b.alarm));
+  } catch {
+    return [];
+  }
+}
+
+export function observePod(p: V1Pod): ObservedPod {
+  const cs = p.status?.containerStatuses?.find((c) => c.name === ETCD_CONTAINER);
+  const container = p.spec?.containers?.find((c) => c.name === ETCD_CONTAINER);
+  const waiting = cs?.state?.waiting?.reason;
+  const exitedBadly = (cs?.state?.terminated?.exitCode ?? 0) !== 0 || (!cs?.ready && (cs?.lastState?.terminated?.exitCode ?? 0) !== 0);
+  return {
+    name: p.metadata!.name!,
+    uid: p.metadata!.uid ?? '',
+    phase: p.status?.phase ?? 'Unknown',
+    ready: Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')),
+    terminating: Boolean(p.metadata?.deletionTimestamp),
+    restarts: cs?.restartCount ?? 0,
+    crashLooping: waiting === 'CrashLoopBackOff' || waiting === 'Error' || exitedBadly,
+    ...(p.metadata?.annotations?.[POD_TEMPLATE_HASH] && { templateHash: p.metadata.annotations[POD_TEMPLATE_HASH] }),
+    ...(container?.image && { image: container.image }),
+  };
+}
+
+export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; callTimeoutMs?: number }) {
+  return {
+    async observeCluster(key: ClusterKey): Promise<ClusterObservation> {
+      const [etcd, pvcs] = await Promise.all([
+        etcdAccess(kube, key),
+        kube.core.listNamespacedPersistentVolumeClaim({ namespace: key.namespace, labelSelector: selectorString(key.name) }).then((l) => l.items.filter((v) => belongsTo(v.metadata, key.uid))),
+      ]);
+      const { cluster: obj, pods, endpoints } = etcd;
+      const eps = [...endpoints.values()];
+      let wire = await memberList(etcd, eps, true, callTimeoutMs);
+      const quorum = wire !== undefined;
+      wire ??= await memberList(etcd, eps, false, callTimeoutMs);
+
+      const members: ObservedMember[] = await Promise.all((wire ?? []).map(async (m): Promise<ObservedMember> => {
+        const peerURL = m.peerURLs[0] ?? '';
+        const name = wireMemberName(m);
+        const base = { name, id: hexId(m.ID), peerURL, learner: Boolean(m.isLearner), started: m.clientURLs.length > 0 };
+        const ep = endpoints.get(name);
+        if (!ep) return { ...base, healthy: false, leader: false };
+        try {
+          const s = await etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs);
+          return { ...base, healthy: memberHealthy(s), leader: s.leader === m.ID, version: s.version, appliedIndex: Number(s.raftAppliedIndex ?? s.raftIndex) };
+        } catch {
+          return { ...base, healthy: false, leader: false };
+        }
+      }));
+
+      const alarms = quorum ? await alarmsOf(etcd, eps, wire ?? [], callTimeoutMs) : [];
+      const authEnabled = quorum ? await authEnabledOf(etcd, eps, callTimeoutMs) : undefined;
+      const volumeMember = (v: (typeof pvcs)[number]) => v.metadata?.labels?.[LABELS.member] ?? '';
+      const live = pvcs.filter((v) => !v.metadata?.deletionTimestamp && v.metadata?.labels?.[LABELS.removed] !== 'true');
+      const indexes = [...pods.map((p) => p.metadata!.name!), ...pvcs.map(volumeMember), ...members.map((m) => m.name)]
+        .map((n) => memberIndex(key.name, n)).filter((i): i is number => i !== undefined);
+      return {
+        reachable: wire !== undefined,
+        quorum,
+        members: members.sort((a, b) => a.name.localeCompare(b.name)),
+        pods: pods.map(observePod).sort((a, b) => a.name.localeCompare(b.name)),
+        volumes: live.map(volumeMember).filter(Boolean).sort(),
+        highestIndex: Math.max(-1, ...indexes),
+        bootstrapped: obj?.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true',
+        ...(alarms.length && { alarms }),
+        ...(authEnabled !== undefined && { authEnabled }),
+        ...(authEnabled && etcd.rootPasswordChanged && { rootPasswordChanged: true }),
+      };
+    },
+
+    /** Marks the EtcdCluster as bootstrapped: no member of it may ever start as `new` again. */
+    async markBootstrapped(key: ClusterKey): Promise<void> {
+      const obj = await fetchCluster(kube, key);
+      if (!obj || obj.metadata.annotations?.[BOOTSTRAPPED_ANNOTATION] === 'true') return;
+      await kube.patchCluster(key.namespace, key.name, { metadata: { annotations: { [BOOTSTRAPPED_ANNOTATION]: 'true' } } });
+    },
+  };
+}
+
