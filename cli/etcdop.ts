@@ -9,8 +9,9 @@ import { describeOperation, listOperations } from './operations.ts';
 import { registerBackupCommands } from './backup.ts';
 import { registerMaintenanceCommands } from './maintenance.ts';
 import { getCluster, print } from './common.ts';
+import { OPERATOR_VERSION } from '../worker/version.ts';
 
-const program = new Command('etcdop').description('etcd operator whose operations are durable Temporal workflows');
+const program = new Command('etcdop').description('etcd operator whose operations are durable Temporal workflows').version(OPERATOR_VERSION);
 
 program.command('run')
   .description('run the operator: Temporal worker + EtcdCluster watcher')

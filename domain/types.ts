@@ -98,7 +98,6 @@ export interface OperationInput {
   key: ClusterKey;
 }
 
-/** A member operation the reconcile loop chose: the change, why, and the member names etcd had then. */
 /** The one membership or rollout change a member operation makes (the planner chooses it). */
 export type MemberChange =
   /** votersAfter: the voting members once this step is done (the PodDisruptionBudget follows it). */
@@ -113,6 +112,7 @@ export type MemberChange =
   /** Turn etcd authentication on (root user and role from the root Secret) or off. */
   | { type: 'ConfigureAuth'; enable: boolean };
 
+/** A member operation the reconcile loop chose: the change, why, and the member names etcd had then. */
 export interface MemberOperationInput<C = MemberChange> {
   key: ClusterKey;
   change: C;

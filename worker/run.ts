@@ -9,6 +9,7 @@ import { BackupWatcher } from '../client/backup-watcher.ts';
 import { UserWatcher } from '../client/user-watcher.ts';
 import { TASK_QUEUE } from '../domain/ids.ts';
 import { createOperatorWorker } from './worker.ts';
+import { OPERATOR_VERSION } from './version.ts';
 
 export interface RunOptions { namespace?: string; taskQueue?: string }
 
@@ -41,7 +42,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  log.info({ temporal: temporalAddress(), taskQueue, defaultRepository }, 'operator starting');
+  log.info({ version: OPERATOR_VERSION, temporal: temporalAddress(), taskQueue, defaultRepository }, 'operator starting');
   const running = worker.run();
   await watcher.start();
   await backups.start();

@@ -6,6 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -79,7 +82,20 @@ async function continueAsNewWhileWaiting(handle: ClusterHandle): Promise<string>
   const { historyLength } = await handle.describe();
   for (let i = historyLength; i <= THRESHOLD + 10; i++) await handle.signal(specChangedSignal, { generation: 1 });
   await startWorker();
-  return waitFor('continued as new', async () => { const d = await client.workflow.getHandle(handle.workflowId).describe(); return d.runId !== runId ? d.runId : undefined; }, { timeoutMs: 60_000 });
+  const next = await waitFor('continued as new', async () => { const d = await client.workflow.getHandle(handle.workflowId).describe(); return d.runId !== runId ? d.runId : undefined; }, { timeoutMs: 60_000 });
+  await recordContinued(handle.workflowId, runId);
+  return next;
+}
+
+/**
+ * With RECORD_HISTORIES_DIR set (recording a release's histories, docs/design.md), the first run
+ * that continued as new is kept as a release's replay history of the cluster loop.
+ */
+async function recordContinued(workflowId: string, runId: string): Promise<void> {
+  const dir = process.env.RECORD_HISTORIES_DIR;
+  if (!dir || existsSync(join(dir, 'cluster-loop-continued.json'))) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'cluster-loop-continued.json'), `${historyToJSON(await client.workflow.getHandle(workflowId, runId).fetchHistory())}\n`);
 }
 
 /** A member restart that fails once (its pod cannot be made), held back 30s. */

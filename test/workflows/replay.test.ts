@@ -1,35 +1,45 @@
-// Histories recorded from real runs on the local stack replay against today's workflow code.
-// A change that reorders commands without patched() fails here instead of breaking live workflows.
-import { it } from 'node:test';
-import { readFileSync } from 'node:fs';
+// The recorded histories of each release (test/workflows/histories/<release>/, recorded by
+// scripts/record-histories.ts from the operator's own runs) replay against today's workflow code.
+// A change that alters a released workflow's commands without the patch lifecycle of
+// docs/design.md fails here instead of breaking the runs in flight at an upgrade.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
+import * as workflows from '../../workflows/index.ts';
 
 const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
-// cluster/create/delete: before the client-endpoint step (create replays through its patched()
-// branch). *-crash-resume: a create and delete with the worker SIGKILLed mid-way, membersChanged
-// signals. cluster-retry-update: a failed Create retried through the validated update.
-// reconcile-*: the reconcile loop (create, restart, resize 3->5->1->3, a crash-looping member whose
-// restart failed and was replaced) and its operations, recorded on the local stack.
-const histories = [
-  'cluster', 'create', 'delete', 'cluster-crash-resume', 'create-client-endpoints', 'delete-crash-resume', 'cluster-retry-update',
-  'reconcile-cluster', 'scale-up', 'scale-down', 'restart-member', 'restart-member-crash-looping', 'replace-member',
-  // Backups and recovery: an EtcdBackup to S3 and its deletion, a scheduled run with retention, a
-  // Create from a backup, and a cluster loop that lost quorum, waited for approval and recovered.
-  'backup', 'delete-backup', 'scheduled-backup', 'create-from-backup', 'recover', 'reconcile-recover-cluster',
-  // Rolling changes: an upgrade 3.5.35 -> 3.6.16 with its backup, a resources change, an upgrade to a
-  // version whose image does not exist (refused before any member stops), an etcdop defrag.
-  'rolling-upgrade', 'rolling-update', 'rolling-upgrade-refused', 'defrag',
-  // Security: authentication turned on for a running TLS cluster (root Secret made, then AuthEnable);
-  // an EtcdUser made, its password changed, then deleted; the loop of a TLS cluster (certificates
-  // issued, renewed and rolled out, auth turned on, deleted); root's password changed via its Secret.
-  'configure-auth', 'user', 'reconcile-tls-cluster', 'configure-auth-rotate',
-];
+const historiesDir = new URL('./histories/', import.meta.url);
+/** Releases whose runs may still be open: their histories must keep replaying (docs/design.md). */
+const releases = readdirSync(historiesDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
-it('recorded histories of the cluster loop (legacy and reconcile), create, delete, scale, restart-member, replace-member, backup, recovery, rolling changes, defrag, auth and users replay without nondeterminism', async () => {
-  for (const name of histories) {
-    const history = JSON.parse(readFileSync(new URL(`./histories/${name}.json`, import.meta.url), 'utf8'));
-    // Throws DeterminismViolationError (or any replay failure) if the code no longer matches.
-    await Worker.runReplayHistory({ workflowsPath, replayName: name }, history, `replay-${name}`);
+const load = (release: string, file: string) => JSON.parse(readFileSync(new URL(`${release}/${file}`, historiesDir), 'utf8'));
+const historiesOf = (release: string) => readdirSync(new URL(`${release}/`, historiesDir)).filter((f) => f.endsWith('.json')).sort();
+const typeOf = (history: { events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[] }) =>
+  history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+
+describe('recorded histories replay without nondeterminism', () => {
+  it('there is a release with histories', () => {
+    assert.ok(releases.length > 0, 'no test/workflows/histories/<release>/: record them with scripts/record-histories.ts');
+  });
+
+  for (const release of releases) {
+    it(`${release}: every history replays`, async () => {
+      for (const file of historiesOf(release)) {
+        // Throws DeterminismViolationError (or any replay failure) if the code no longer matches.
+        await Worker.runReplayHistory({ workflowsPath, replayName: `${release}/${file}` }, load(release, file), `replay-${release}-${file}`);
+      }
+    });
   }
+
+  it('the latest release has a history of every workflow type, and of a cluster loop that continued as new', () => {
+    const latest = releases.at(-1)!;
+    const files = historiesOf(latest);
+    const recorded = new Set(files.map((f) => typeOf(load(latest, f))));
+    assert.deepEqual(Object.keys(workflows).filter((t) => !recorded.has(t)), [], `workflow types without a history in ${latest}`);
+    assert.ok(files.includes('cluster-loop-continued.json'), 'a cluster loop that went through continue-as-new');
+    const continued = load(latest, 'cluster-loop-continued.json') as { events: { eventType?: string }[] };
+    assert.equal(continued.events.at(-1)?.eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+  });
 });
