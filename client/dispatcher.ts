@@ -12,7 +12,7 @@ import { eventAbout } from '../k8s/events.ts';
 import { API_VERSION, ETCD_CLUSTER, FINALIZER } from '../k8s/api.ts';
 import { REASONS, setCondition } from '../k8s/conditions.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
-import { plan, type Plan } from './dispatch-decision.ts';
+import { dispatchDecision, type DispatchDecision } from './dispatch-decision.ts';
 import { initialState } from '../workflows/cluster-handlers.ts';
 import { clusterWorkflowId } from '../domain/ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, specChangedSignal, stateQuery } from '../workflows/messages.ts';
@@ -36,7 +36,7 @@ export type Revival =
  * finishes by removing it). `ours`: the object carries our finalizer, which the workflow adds
  * before anything else, so a workflow has run for it.
  */
-export function revival(p: Plan, run: RunStatus, ours: boolean): Revival {
+export function revival(p: DispatchDecision, run: RunStatus, ours: boolean): Revival {
   if (ALIVE.has(run)) return { kind: 'none', why: `the workflow is ${run}` };
   if (p.kind === 'invalid') return { kind: 'none', why: 'invalid spec: no workflow until the next valid edit' };
   if (p.kind === 'none' && p.deleted) return { kind: 'none', why: 'deleted and not ours to clean up (the delete finished)' };
@@ -61,7 +61,7 @@ export class Dispatcher {
     const { name, namespace, uid } = obj.metadata;
     if (!name || !namespace || !uid) return;
     const key: ClusterKey = { name, namespace, uid };
-    const p = plan(obj);
+    const p = dispatchDecision(obj);
     if (opts.resync && p.kind !== 'invalid' && await this.restartIfEnded(obj, key, p)) return;
     switch (p.kind) {
       case 'none':
@@ -129,7 +129,7 @@ export class Dispatcher {
    * needs it (see `revival`), with an Event saying how it ended. True when this resync is done with
    * the object (restarted, or nothing to do after all); false to go on with the ordinary plan.
    */
-  private async restartIfEnded(obj: EtcdCluster, key: ClusterKey, p: Plan): Promise<boolean> {
+  private async restartIfEnded(obj: EtcdCluster, key: ClusterKey, p: DispatchDecision): Promise<boolean> {
     if (this.reviving.has(key.uid)) return true;
     const id = clusterWorkflowId(key);
     let run: RunStatus = 'NOT_FOUND';
@@ -147,8 +147,8 @@ export class Dispatcher {
       // The informer's copy may be stale (a delete that just removed the finalizer): decide on a fresh read.
       const fresh = await this.kube.getCluster(key.namespace, key.name);
       if (!fresh || fresh.metadata.uid !== key.uid) return true;
-      const freshPlan = plan(fresh);
-      const r = freshPlan.kind === 'invalid' ? undefined : revival(freshPlan, run, hasFinalizer(fresh));
+      const freshDecision = dispatchDecision(fresh);
+      const r = freshDecision.kind === 'invalid' ? undefined : revival(freshDecision, run, hasFinalizer(fresh));
       if (!r || r.kind === 'none') return true; // gone, deleted or invalid by now: the next event plans it
       const cluster = `${key.namespace}/${key.name}`;
       // An operation of the ended run (cancelled when it closed) may still be finishing: never two at once.
@@ -159,7 +159,7 @@ export class Dispatcher {
       }
       const state = runId && run !== 'NOT_FOUND' ? await this.carriedState(id, runId, cluster) : undefined;
       const generation = fresh.metadata.generation ?? 0;
-      if (freshPlan.kind === 'converge') await this.markSpecValid(fresh, key, generation);
+      if (freshDecision.kind === 'converge') await this.markSpecValid(fresh, key, generation);
       const newRunId = r.signal === 'deleteRequested'
         ? await this.signalWithStart(key, deleteRequestedSignal, [], state)
         : await this.signalWithStart(key, specChangedSignal, [{ generation }], state);

@@ -10,7 +10,7 @@ import type { Kube } from '../../k8s/kube-client.ts';
 import { Dispatcher, revival, type Revival, type RunStatus } from '../../client/dispatcher.ts';
 import type { EtcdCluster } from '../../k8s/etcd-cluster.ts';
 import { FINALIZER } from '../../k8s/api.ts';
-import { plan } from '../../client/dispatch-decision.ts';
+import { dispatchDecision } from '../../client/dispatch-decision.ts';
 import type { ClusterWorkflowState } from '../../domain/types.ts';
 
 function fakeClient(failures: number) {
@@ -99,7 +99,7 @@ describe('revival: must a resync start the cluster workflow again?', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const r = revival(plan(c.obj), c.run, c.obj.metadata.finalizers?.includes(FINALIZER) ?? false);
+      const r = revival(dispatchDecision(c.obj), c.run, c.obj.metadata.finalizers?.includes(FINALIZER) ?? false);
       assert.equal(r.kind, c.want);
       if (r.kind === 'start') assert.deepEqual({ signal: r.signal, report: r.report }, { signal: c.signal, report: c.report });
     });
