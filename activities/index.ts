@@ -1,22 +1,22 @@
 // Composes every activity group from its dependencies. Workflows import this module's *type* only.
-import { clusterActivities } from './kube/cluster.ts';
-import { statusActivities } from './kube/status.ts';
-import { memberActivities } from './kube/members.ts';
-import { etcdActivities } from './etcd/health.ts';
-import { endpointActivities } from './kube/endpoints.ts';
 import { observeActivities } from './observe.ts';
+import { authActivities } from './etcd/auth.ts';
+import { etcdActivities } from './etcd/health.ts';
+import { maintenanceActivities } from './etcd/maintenance.ts';
 import { membershipActivities } from './etcd/membership.ts';
+import { userActivities } from './etcd/users.ts';
+import { clusterActivities } from './kube/cluster.ts';
+import { endpointActivities } from './kube/endpoints.ts';
 import { withKubeErrors } from './kube/errors.ts';
+import { memberActivities } from './kube/members.ts';
+import { rolloutActivities } from './kube/rollout.ts';
+import { statusActivities } from './kube/status.ts';
+import { volumeOwnerActivities } from './kube/volume-owners.ts';
 import { backupActivities } from './backups/backup.ts';
 import { catalogActivities } from './backups/catalog.ts';
-import { scheduleActivities } from './backups/schedule.ts';
 import { restoreActivities } from './backups/restore.ts';
-import { rolloutActivities } from './kube/rollout.ts';
-import { maintenanceActivities } from './etcd/maintenance.ts';
+import { scheduleActivities } from './backups/schedule.ts';
 import { certificateActivities } from './secrets/certificates.ts';
-import { authActivities } from './etcd/auth.ts';
-import { userActivities } from './etcd/users.ts';
-import { volumeOwnerActivities } from './kube/volume-owners.ts';
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../k8s/kube-client.ts';
 
