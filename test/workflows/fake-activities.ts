@@ -13,6 +13,7 @@ import type { RestoreSource } from '../../domain/backups.ts';
 import type { UserKey, UserSnapshot } from '../../activities/etcd/users.ts';
 import { FINALIZER, clientServiceName, clientURL, headlessServiceName, pdbName, peerURL, pvcName } from '../../k8s/api.ts';
 import { upgradePathProblem } from '../../k8s/upgrade-path.ts';
+import { fitClusterStatus } from '../../k8s/status-text.ts';
 import { memberIndex, quorumOf } from '../../domain/members.ts';
 import type { ClusterKey, ClusterObservation, ClusterSnapshot, MemberHealth, ObservedMember } from '../../domain/types.ts';
 
@@ -43,6 +44,18 @@ export interface FakeMember {
   catchUpPolls: number;
 }
 
+/** A member volume (PVC) of the cluster; the marks are absent on a plain member's volume. */
+export interface FakeVolume {
+  /** The cluster's owner reference is on it. */
+  owned: boolean;
+  /** Kept (retain) after its member was removed: no member's data any more; a later Delete without retain deletes it. */
+  removedMember?: true;
+  /** A recovery replaced it: never deleted by the operator. */
+  setAside?: true;
+  /** The SHA-256 of the snapshot restored onto it. */
+  restoredSha256?: string;
+}
+
 export interface Call {
   activity: ActivityName;
   args: unknown[];
@@ -63,7 +76,6 @@ interface Fault {
 export interface ClusterSeed {
   name?: string;
   namespace?: string;
-  generation?: number;
   size?: number;
   version?: string;
   paused?: boolean;
@@ -96,11 +108,9 @@ export class FakeCluster {
   /** Objects under names the operator derives that someone else made (`Kind/name`): never changed or deleted, a NameConflict. */
   readonly namesakes = new Set<string>();
   readonly pods = new Map<string, FakePod>();
-  /** PVC name -> still owned by the cluster (ownerReference present). */
-  readonly pvcs = new Map<string, { owned: boolean }>();
+  /** Every volume of the cluster by PVC name, removed members' and set-aside ones included (as the real ones select by uid). */
+  readonly pvcs = new Map<string, FakeVolume>();
   readonly events = new Map<string, EventInput>();
-  /** Volumes kept (retainOnDelete) after their member was removed. */
-  readonly keptVolumes = new Set<string>();
   /** The planner's reason of every observation reported. */
   readonly verdicts: string[] = [];
   /** The failed operation the last observation reported Degraded for. */
@@ -132,12 +142,6 @@ export class FakeCluster {
   backups?: RestoreSource[];
   /** By SHA-256: backups whose verification fails, with the failure type (ChecksumMismatch, S3NoSuchKey...). */
   readonly unusableBackups = new Map<string, { type: string; message: string }>();
-  /** Volumes a recovery set aside: no owner, never deleted by releaseVolumes. */
-  readonly setAsideVolumes = new Set<string>();
-  /** Volume -> how many times a snapshot was restored onto it (a restored volume is skipped). */
-  readonly restored = new Map<string, number>();
-  /** Calls of syncBackupSchedule, by generation seen. */
-  scheduleSyncs = 0;
   /** Everything else the member pod is made of (resources, flags...): part of the pod template hash. */
   podSpec = '';
   /** A certificate Secret cannot be used: readCluster and ensureCertificates fail with this (TLSSecretInvalid). */
@@ -168,7 +172,7 @@ export class FakeCluster {
 
   constructor(seed: ClusterSeed = {}) {
     this.key = { namespace: seed.namespace ?? 'default', name: seed.name ?? 'demo', uid: randomUUID() };
-    this.generation = seed.generation ?? 1;
+    this.generation = 1;
     this.size = seed.size ?? 3;
     this.version = seed.version ?? '3.6.16';
     this.paused = seed.paused ?? false;
@@ -321,12 +325,11 @@ export class FakeCluster {
 
   patchStatus(activity: ActivityName, patch: Partial<FakeCluster['status']>): void {
     if (!this.exists) return; // the real patch skips a cluster that is gone
-    Object.assign(this.status, patch);
+    Object.assign(this.status, fitClusterStatus(patch)); // free text cut to the CRD's maxLength, as kube.updateClusterStatus does
     this.writes.push(`status ${activity}`);
   }
 }
 
-/** Every fake cluster of a test file, by uid; the worker's activities find theirs by the key. */
 /** An EtcdUser of a fake cluster: the object, its password Secret (a version number) and what etcd holds. */
 export interface FakeUser {
   key: UserKey;
@@ -342,6 +345,7 @@ export interface FakeUser {
   status?: { ready: boolean; reason: string; message: string; credentialsSecret?: string };
 }
 
+/** Every fake cluster of a test file, by uid; the worker's activities find theirs by the key. */
 export class FakeWorld {
   private readonly clusters = new Map<string, FakeCluster>();
   /** EtcdUser uid -> its user and cluster. */
@@ -358,6 +362,8 @@ export class FakeWorld {
     if (!u) throw ApplicationFailure.nonRetryable(`no fake user with uid ${uid}`, 'TestSetup');
     return { user: u.user, key: u.cluster.key };
   }
+  /** The S3 store: what is stored under each location. A location not stored here is taken as holding what the source says. */
+  readonly snapshots = new Map<string, { sha256: string; sizeBytes: number }>();
   /** Backup uid -> the cluster whose upgrade made it. */
   readonly backups = new Map<string, FakeCluster>();
 
@@ -381,7 +387,13 @@ export class FakeWorld {
   }
 }
 
-export function createFakeActivities(world: FakeWorld): Activities {
+/**
+ * The activities the workflow tests reach, each typed by the real one it stands for. The backup
+ * workflow's activities (and a bootstrap restore's) are not here: they run on the real stack
+ * (test/e2e/backup*.test.ts); a workflow test that reached one would fail with the worker's
+ * "not registered". test/contract/cases.ts holds the fakes to the real activities where both must agree.
+ */
+export function createFakeActivities(world: FakeWorld) {
   /** Runs one activity against its cluster: records the call, applies injected faults around the effect. */
   async function run<N extends ActivityName, T>(activity: N, key: ClusterKey, args: unknown[], effect: (c: FakeCluster) => T): Promise<T> {
     const c = world.get(key);
@@ -591,7 +603,7 @@ export function createFakeActivities(world: FakeWorld): Activities {
         if (plan.state === 'new' && c.bootstrapped) throw ApplicationFailure.nonRetryable(`${plan.member} cannot start as a new cluster member: the cluster bootstrapped already`, 'AlreadyBootstrapped');
         if (!c.emptyDir && !c.pvcs.has(pvcName(plan.member))) {
           if (plan.requireVolume) throw ApplicationFailure.nonRetryable(`the volume of ${plan.member} is gone`, 'VolumeGone');
-          c.pvcs.set(pvcName(plan.member), { owned: true });
+          c.pvcs.set(pvcName(plan.member), { owned: !c.retainOnDelete });
           c.writes.push(`create PersistentVolumeClaim/${pvcName(plan.member)}`);
         }
         const existing = c.pods.get(plan.member);
@@ -639,26 +651,27 @@ export function createFakeActivities(world: FakeWorld): Activities {
       });
     },
 
+    /** Released and marked set aside (and removed-member); the volume stays the cluster's by uid. */
     async setAsideMemberVolume(key: ClusterKey, member: string): Promise<'set-aside' | 'absent'> {
       return run('setAsideMemberVolume', key, [key, member], (c) => {
         const name = pvcName(member);
-        if (!c.pvcs.has(name)) return 'absent';
-        c.pvcs.delete(name);
-        c.keptVolumes.add(name);
-        c.setAsideVolumes.add(name);
-        c.writes.push(`set aside PersistentVolumeClaim/${name}`);
+        const v = c.pvcs.get(name);
+        if (!v) return 'absent';
+        if (!v.setAside) c.writes.push(`set aside PersistentVolumeClaim/${name}`);
+        Object.assign(v, { owned: false, removedMember: true, setAside: true });
         return 'set-aside';
       });
     },
 
+    /** A set-aside volume is never deleted (the documented rule; the real activity does not check it: see test/contract/cases.ts). */
     async releaseMemberVolume(key: ClusterKey, member: string, retain: boolean): Promise<'deleted' | 'kept' | 'absent'> {
       return run('releaseMemberVolume', key, [key, member, retain], (c) => {
         const name = pvcName(member);
-        if (!c.pvcs.has(name)) return 'absent';
-        if (retain) {
-          c.pvcs.delete(name);
-          c.keptVolumes.add(name);
-          c.writes.push(`keep PersistentVolumeClaim/${name}`);
+        const v = c.pvcs.get(name);
+        if (!v) return 'absent';
+        if (retain || v.setAside) {
+          if (!v.removedMember) c.writes.push(`keep PersistentVolumeClaim/${name}`);
+          Object.assign(v, { owned: false, removedMember: true });
           return 'kept';
         }
         c.pvcs.delete(name);
@@ -672,11 +685,11 @@ export function createFakeActivities(world: FakeWorld): Activities {
         const pods = c.listPods();
         const reachable = pods.some((p) => c.memberHealthy(p.name) || c.members.get(p.name)?.started && !p.terminating && !p.crashLooping);
         const members = reachable ? c.observed() : [];
-        const names = [...pods.map((p) => p.name), ...[...c.pvcs.keys(), ...c.keptVolumes].map((v) => v.replace(/^data-/, '')), ...members.map((m) => m.name)];
+        const names = [...pods.map((p) => p.name), ...[...c.pvcs.keys()].map((v) => v.replace(/^data-/, '')), ...members.map((m) => m.name)];
         return {
           reachable, quorum: reachable && c.hasQuorum(), members,
           pods: pods.map((p) => ({ name: p.name, uid: `${p.name}-uid`, phase: 'Running', ready: c.memberHealthy(p.name), terminating: p.terminating, restarts: p.restarts, crashLooping: p.crashLooping, templateHash: p.templateHash, image: p.image })),
-          volumes: [...c.pvcs.keys()].map((v) => v.replace(/^data-/, '')).sort(),
+          volumes: [...c.pvcs].filter(([, v]) => !v.removedMember).map(([n]) => n.replace(/^data-/, '')).sort(),
           highestIndex: Math.max(-1, ...names.map((n) => memberIndex(key.name, n) ?? -1)),
           bootstrapped: c.bootstrapped,
           ...(c.alarms.length && reachable && { alarms: [...c.alarms] }),
@@ -795,11 +808,14 @@ export function createFakeActivities(world: FakeWorld): Activities {
       });
     },
 
+    /** Every volume of the cluster in name order (as the API server lists them); a set-aside one is always kept, a removed member's one goes with the rest. */
     async releaseVolumes(key: ClusterKey, retain: boolean): Promise<{ deleted: string[]; kept: string[] }> {
       return run('releaseVolumes', key, [key, retain], (c) => {
         const out = { deleted: [] as string[], kept: [] as string[] };
-        for (const [name, pvc] of [...c.pvcs]) {
-          if (retain) {
+        for (const [name, pvc] of [...c.pvcs].sort(([a], [b]) => a.localeCompare(b))) {
+          if (pvc.setAside) {
+            out.kept.push(name);
+          } else if (retain) {
             if (pvc.owned) c.writes.push(`release PersistentVolumeClaim/${name}`);
             pvc.owned = false;
             out.kept.push(name);
@@ -809,8 +825,6 @@ export function createFakeActivities(world: FakeWorld): Activities {
             out.deleted.push(name);
           }
         }
-        // Like the real one: set-aside volumes carry the cluster's uid label, and are always kept.
-        out.kept.push(...c.setAsideVolumes);
         return out;
       });
     },
@@ -835,18 +849,18 @@ export function createFakeActivities(world: FakeWorld): Activities {
       });
     },
 
-    // --- backup and restore: the recovery path is modelled; backups themselves run on the real stack
+    // --- backup and restore: the recovery path and the pre-upgrade backup are modelled
 
     async syncBackupSchedule(key: ClusterKey) {
-      return run('syncBackupSchedule', key, [key], (c) => { c.scheduleSyncs += 1; return 'none' as const; });
+      return run('syncBackupSchedule', key, [key], () => 'none' as const);
     },
-    /** Member volumes (not a removed member's kept one) owned by the cluster exactly when retainOnDelete is false. */
+    /** Member volumes (not a removed member's kept one, nor a set-aside one) owned by the cluster exactly when retainOnDelete is false. */
     async syncVolumeOwners(key: ClusterKey) {
       return run('syncVolumeOwners', key, [key], (c) => {
         const out = { owned: [] as string[], released: [] as string[] };
         if (c.deleting) return out;
         for (const [name, pvc] of c.pvcs) {
-          if (pvc.owned === !c.retainOnDelete) continue;
+          if (pvc.removedMember || pvc.owned === !c.retainOnDelete) continue; // a removed member's volume stays released
           pvc.owned = !c.retainOnDelete;
           c.writes.push(`${pvc.owned ? 'own' : 'release'} PersistentVolumeClaim/${name}`);
           (pvc.owned ? out.owned : out.released).push(name);
@@ -864,38 +878,32 @@ export function createFakeActivities(world: FakeWorld): Activities {
         return { candidates: [...all].sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0)), skipped: [] };
       });
     },
-    async resolveBootstrapSource(key: ClusterKey): Promise<RestoreSource> {
-      return run('resolveBootstrapSource', key, [key], () => { throw ApplicationFailure.nonRetryable('not modelled', 'TestSetup'); });
-    },
+    /** A stored snapshot is read and its SHA-256 checked (ChecksumMismatch as the real one says it); an injected failure wins. */
     async verifySnapshot(key: ClusterKey, source: RestoreSource) {
       return run('verifySnapshot', key, [key, source], (c) => {
         const bad = c.unusableBackups.get(source.sha256);
         if (bad) throw ApplicationFailure.nonRetryable(bad.message, bad.type);
-        return { sizeBytes: source.sizeBytes ?? 1 };
+        const stored = world.snapshots.get(source.location);
+        if (stored && stored.sha256 !== source.sha256) {
+          throw ApplicationFailure.nonRetryable(`snapshot ${source.location} is corrupt or truncated: sha256 ${stored.sha256} (${stored.sizeBytes} bytes), expected ${source.sha256}`, 'ChecksumMismatch');
+        }
+        return { sizeBytes: stored?.sizeBytes ?? source.sizeBytes ?? 0 };
       });
     },
-    /** The volume gets the snapshot: etcd's membership becomes the restored one (the new members, all voters). */
+    /** The volume gets the snapshot (skipped when restored from this one already): etcd's membership becomes the restored one (the new members, all voters). */
     async restoreMemberVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }) {
       return run('restoreMemberVolume', key, [key, plan], (c) => {
         const claim = pvcName(plan.member);
-        if (c.restored.has(claim)) return 'already' as const;
-        c.pvcs.set(claim, { owned: true });
-        c.restored.set(claim, 1);
+        const volume = c.pvcs.get(claim) ?? { owned: !c.retainOnDelete };
+        if (volume.restoredSha256 === plan.source.sha256) return 'already' as const;
+        volume.restoredSha256 = plan.source.sha256;
+        c.pvcs.set(claim, volume);
         c.writes.push(`restore ${claim}`);
         for (const name of [...c.members.keys()]) if (!plan.initialMembers.includes(name)) c.members.delete(name);
         for (const m of plan.initialMembers) if (!c.members.has(m)) c.members.set(m, c.newMember(false, true));
         return 'restored' as const;
       });
     },
-    readBackup: notFaked('readBackup'),
-    ensureBackupFinalizer: notFaked('ensureBackupFinalizer'),
-    removeBackupFinalizer: notFaked('removeBackupFinalizer'),
-    reportBackup: notFaked('reportBackup'),
-    recordBackupEvent: notFaked('recordBackupEvent'),
-    takeSnapshot: notFaked('takeSnapshot'),
-    deleteStoredSnapshot: notFaked('deleteStoredSnapshot'),
-    snapshotLocation: notFaked('snapshotLocation'),
-    createScheduledBackup: notFaked('createScheduledBackup'),
     async checkBackupDone(key: { namespace: string; name: string; uid: string }) {
       return run('checkBackupDone', world.byBackup(key.uid), [key], (c) => ({ phase: c.upgradeBackupPhase, ...(c.upgradeBackupPhase === 'Failed' && { message: 'injected backup failure' }) }));
     },
@@ -971,11 +979,5 @@ export function createFakeActivities(world: FakeWorld): Activities {
         return n;
       });
     },
-    applyRetention: notFaked('applyRetention'),
-  } satisfies Activities;
-}
-
-/** Backup activities run against the real stack (test/e2e/backup*.test.ts), not these fakes. */
-function notFaked(name: string): () => Promise<never> {
-  return () => Promise.reject(ApplicationFailure.nonRetryable(`${name} is not modelled by the fakes`, 'TestSetup'));
+  } satisfies Partial<Activities>;
 }

@@ -76,7 +76,7 @@ describe('reconcile loop: resize', () => {
     const { c, handle } = await created({ retainOnDelete: true });
     await resize(c, 2);
     await settled(c, handle, ['demo-0', 'demo-1']);
-    assert.ok(c.keptVolumes.has('data-demo-2'));
+    assert.ok(c.pvcs.get('data-demo-2')?.removedMember, 'kept, marked as a removed member\'s');
     await resize(c, 3);
     await settled(c, handle, ['demo-0', 'demo-1', 'demo-3']);
   });

@@ -18,6 +18,8 @@ after(async () => { await h?.close(); });
 
 const { created } = clusterDriver(() => h);
 const backup = { location: 's3://etcd-backups/ns/demo/b1.db', sha256: 'a'.repeat(64), backupName: 'b1', revision: 1234, etcdVersion: '3.6.16', sizeBytes: 10 };
+/** Every restore onto a volume, in name order (the members' restores run side by side). */
+const restores = (c: FakeCluster) => c.writes.filter((w) => w.startsWith('restore ')).sort();
 const voters = (c: FakeCluster) => [...c.members].filter(([, m]) => !m.learner).map(([n]) => n).sort();
 
 describe('quorum-loss recovery', () => {
@@ -38,8 +40,8 @@ describe('quorum-loss recovery', () => {
     await waitFor('converged after recovery', async () => (await handle.query(stateQuery)).converged, { timeoutMs: 30_000 });
     assert.deepEqual(voters(c), ['demo-3', 'demo-4', 'demo-5']);
     assert.deepEqual([...c.pods.keys()].sort(), ['demo-3', 'demo-4', 'demo-5']);
-    assert.ok(c.keptVolumes.has('data-demo-0'), 'the survivor\'s volume is kept');
-    assert.deepEqual([...c.restored.values()], [1, 1, 1]);
+    assert.ok(c.pvcs.get('data-demo-0')?.setAside, 'the survivor\'s volume is kept, set aside');
+    assert.deepEqual(restores(c), ['restore data-demo-3', 'restore data-demo-4', 'restore data-demo-5']);
     assert.ok(c.writes.includes(`restored ${backup.location}`));
     assert.ok([...c.events.values()].some((e) => e.reason === 'QuorumRecovered' && /writes after revision 1234 are lost/.test(e.message)));
     assert.equal((await handle.query(stateQuery)).awaitingApproval, undefined);
@@ -84,7 +86,7 @@ describe('quorum-loss recovery', () => {
     c.loseData('demo-1').loseData('demo-2');
     await handle.signal(membersChangedSignal);
     assert.equal((await outcome(c, opId(c, 'Recover', 2), 60_000)).result, 'Succeeded');
-    assert.deepEqual([...c.restored.values()], [1, 1, 1]);
+    assert.deepEqual(restores(c), ['restore data-demo-3', 'restore data-demo-4', 'restore data-demo-5'], 'each volume restored once');
     assert.equal(c.writes.filter((w) => w === 'restore data-demo-4').length, 1);
     assert.equal(c.count('create Pod/demo-3'), 1);
   });
@@ -113,7 +115,7 @@ describe('quorum-loss recovery', () => {
     const firstDelete = c.writes.indexOf('delete Pod/demo-0');
     assert.ok(firstDelete > 0);
     for (const v of ['data-demo-3', 'data-demo-4', 'data-demo-5']) assert.ok(c.writes.indexOf(`restore ${v}`) < firstDelete, `${v} restored before demo-0 stops`);
-    assert.ok(c.setAsideVolumes.has('data-demo-0'), 'the survivor\'s volume is set aside');
+    assert.ok(c.pvcs.get('data-demo-0')?.setAside, 'the survivor\'s volume is set aside');
 
     // A later Delete (retainOnDelete false) still keeps the volume the recovery set aside.
     c.deleting = true;
