@@ -73,16 +73,8 @@ interface Fault {
   error: () => Error;
 }
 
-export interface ClusterSeed {
-  name?: string;
-  namespace?: string;
-  size?: number;
-  version?: string;
-  paused?: boolean;
-  retainOnDelete?: boolean;
-  emptyDir?: boolean;
-  recoveryPolicy?: 'Manual' | 'RestoreLatestBackup';
-}
+/** The EtcdCluster's name and namespace (default/demo) and what its spec says, where not the defaults. */
+export type ClusterSeed = { name?: string; namespace?: string } & Partial<Pick<FakeCluster, 'size' | 'version' | 'paused' | 'retainOnDelete' | 'emptyDir' | 'recoveryPolicy'>>;
 
 const injectedCrash = (activity: string) => ApplicationFailure.retryable(`injected crash after ${activity}`, 'InjectedCrash');
 const eventName = (key: ClusterKey, id: string) => `${key.name}.${id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253);
@@ -90,12 +82,12 @@ const eventName = (key: ClusterKey, id: string) => `${key.name}.${id}`.toLowerCa
 /** One EtcdCluster and everything the operator made for it. */
 export class FakeCluster {
   readonly key: ClusterKey;
-  generation: number;
-  size: number;
-  version: string;
-  paused: boolean;
-  retainOnDelete: boolean;
-  emptyDir: boolean;
+  generation = 1;
+  size = 3;
+  version = '3.6.16';
+  paused = false;
+  retainOnDelete = false;
+  emptyDir = false;
   /** The object exists in the API server (false once deleted, or never created). */
   exists = true;
   /** metadata.deletionTimestamp is set: Kubernetes removes the object when its finalizers are gone. */
@@ -135,7 +127,7 @@ export class FakeCluster {
   pdbMinAvailable?: number;
   /** checkLearnerCaughtUp polls a new learner needs. */
   learnerCatchUpPolls = 1;
-  recoveryPolicy: 'Manual' | 'RestoreLatestBackup';
+  recoveryPolicy: 'Manual' | 'RestoreLatestBackup' = 'Manual';
   /** The newest Succeeded backup of the cluster. */
   latestBackup?: RestoreSource;
   /** Every Succeeded backup of the cluster (recoveryCandidates sorts them by revision); unset: [latestBackup]. */
@@ -170,15 +162,9 @@ export class FakeCluster {
   private readonly faults: Fault[] = [];
   private readonly hooks: { activity: ActivityName; fn: (c: FakeCluster) => void; remaining: number }[] = [];
 
-  constructor(seed: ClusterSeed = {}) {
-    this.key = { namespace: seed.namespace ?? 'default', name: seed.name ?? 'demo', uid: randomUUID() };
-    this.generation = 1;
-    this.size = seed.size ?? 3;
-    this.version = seed.version ?? '3.6.16';
-    this.paused = seed.paused ?? false;
-    this.retainOnDelete = seed.retainOnDelete ?? false;
-    this.emptyDir = seed.emptyDir ?? false;
-    this.recoveryPolicy = seed.recoveryPolicy ?? 'Manual';
+  constructor({ name = 'demo', namespace = 'default', ...spec }: ClusterSeed = {}) {
+    this.key = { namespace, name, uid: randomUUID() };
+    for (const [k, v] of Object.entries(spec)) if (v !== undefined) Object.assign(this, { [k]: v });
   }
 
   get image(): string { return `gcr.io/etcd-development/etcd:v${this.version}`; }
@@ -349,7 +335,7 @@ export interface FakeUser {
 export class FakeWorld {
   private readonly clusters = new Map<string, FakeCluster>();
   /** EtcdUser uid -> its user and cluster. */
-  readonly users = new Map<string, { user: FakeUser; cluster: FakeCluster }>();
+  private readonly users = new Map<string, { user: FakeUser; cluster: FakeCluster }>();
 
   addUser(c: FakeCluster, name = 'app'): FakeUser {
     const user: FakeUser = { key: { namespace: c.key.namespace, name, uid: randomUUID() }, generation: 1, exists: true, deleting: false, finalizer: false, passwordSecret: false, passwordVersion: 1 };
@@ -357,10 +343,10 @@ export class FakeWorld {
     return user;
   }
 
-  byUser(uid: string): { user: FakeUser; key: ClusterKey } {
+  byUser(uid: string): { user: FakeUser; cluster: FakeCluster } {
     const u = this.users.get(uid);
     if (!u) throw ApplicationFailure.nonRetryable(`no fake user with uid ${uid}`, 'TestSetup');
-    return { user: u.user, key: u.cluster.key };
+    return u;
   }
   /** The S3 store: what is stored under each location. A location not stored here is taken as holding what the source says. */
   readonly snapshots = new Map<string, { sha256: string; sizeBytes: number }>();
@@ -411,6 +397,12 @@ export function createFakeActivities(world: FakeWorld) {
       call.error = (err as Error).message;
       throw err;
     }
+  }
+
+  /** An EtcdUser's activity, run against (and recorded on) the user's cluster. */
+  function runUser<N extends ActivityName, T>(activity: N, key: UserKey, args: unknown[], effect: (u: FakeUser, c: FakeCluster) => T): Promise<T> {
+    const { user, cluster } = world.byUser(key.uid);
+    return run(activity, cluster.key, args, (c) => effect(user, c));
   }
 
   return {
@@ -476,22 +468,18 @@ export function createFakeActivities(world: FakeWorld) {
     // --- EtcdUsers
 
     async readEtcdUser(key: UserKey): Promise<UserSnapshot | undefined> {
-      const { user: u, key: ck } = world.byUser(key.uid);
-      return run('readEtcdUser', ck, [key], () => (u.exists
-        ? { generation: u.generation, deleting: u.deleting, ...(u.problem && { problem: { ...u.problem } }), cluster: ck, fingerprint: `${u.generation}|${u.passwordVersion}` }
+      return runUser('readEtcdUser', key, [key], (u, c) => (u.exists
+        ? { generation: u.generation, deleting: u.deleting, ...(u.problem && { problem: { ...u.problem } }), cluster: c.key, fingerprint: `${u.generation}|${u.passwordVersion}` }
         : undefined));
     },
     async ensureUserFinalizer(key: UserKey): Promise<void> {
-      const { user: u, key: ck } = world.byUser(key.uid);
-      return run('ensureUserFinalizer', ck, [key], () => { u.finalizer = true; });
+      return runUser('ensureUserFinalizer', key, [key], (u) => { u.finalizer = true; });
     },
     async removeUserFinalizer(key: UserKey): Promise<void> {
-      const { user: u, key: ck } = world.byUser(key.uid);
-      return run('removeUserFinalizer', ck, [key], () => { u.finalizer = false; if (u.deleting) u.exists = false; });
+      return runUser('removeUserFinalizer', key, [key], (u) => { u.finalizer = false; if (u.deleting) u.exists = false; });
     },
     async ensureUserPassword(key: UserKey): Promise<{ secret: string; created: boolean }> {
-      const { user: u, key: ck } = world.byUser(key.uid);
-      return run('ensureUserPassword', ck, [key], (c) => {
+      return runUser('ensureUserPassword', key, [key], (u, c) => {
         c.checkNotNamesake(`Secret/${key.name}-password`);
         const created = !u.passwordSecret;
         if (created) c.writes.push(`create Secret/${key.name}-password`);
@@ -500,8 +488,7 @@ export function createFakeActivities(world: FakeWorld) {
       });
     },
     async applyUserInEtcd(key: UserKey): Promise<{ roles: string[]; authOn: boolean }> {
-      const { user: u, key: ck } = world.byUser(key.uid);
-      return run('applyUserInEtcd', ck, [key], (c) => {
+      return runUser('applyUserInEtcd', key, [key], (u, c) => {
         if (!u.passwordSecret) throw ApplicationFailure.retryable('no password Secret yet', 'NotYet');
         u.inEtcd = { generation: u.generation, passwordVersion: u.passwordVersion };
         c.writes.push(`etcd user ${key.name} g${u.generation} password v${u.passwordVersion}`);
@@ -509,12 +496,10 @@ export function createFakeActivities(world: FakeWorld) {
       });
     },
     async writeUserCredentials(key: UserKey): Promise<string> {
-      const { key: ck } = world.byUser(key.uid);
-      return run('writeUserCredentials', ck, [key], (c) => { c.checkNotNamesake(`Secret/${key.name}-credentials`); c.writes.push(`apply Secret/${key.name}-credentials`); return `${key.name}-credentials`; });
+      return runUser('writeUserCredentials', key, [key], (_u, c) => { c.checkNotNamesake(`Secret/${key.name}-credentials`); c.writes.push(`apply Secret/${key.name}-credentials`); return `${key.name}-credentials`; });
     },
     async deleteUserFromEtcd(key: UserKey): Promise<{ user: string; roles: string[] }> {
-      const { user: u, key: ck } = world.byUser(key.uid);
-      return run('deleteUserFromEtcd', ck, [key], (c) => {
+      return runUser('deleteUserFromEtcd', key, [key], (u, c) => {
         const had = Boolean(u.inEtcd);
         if (had) c.writes.push(`etcd user ${key.name} deleted`);
         u.inEtcd = undefined;
@@ -522,12 +507,10 @@ export function createFakeActivities(world: FakeWorld) {
       });
     },
     async reportUser(key: UserKey, r: Parameters<Activities['reportUser']>[1]): Promise<void> {
-      const { user: u, key: ck } = world.byUser(key.uid);
-      return run('reportUser', ck, [key, r], () => { u.status = { ready: r.ready, reason: r.reason, message: r.message, ...(r.credentialsSecret && { credentialsSecret: r.credentialsSecret }) }; });
+      return runUser('reportUser', key, [key, r], (u) => { u.status = { ready: r.ready, reason: r.reason, message: r.message, ...(r.credentialsSecret && { credentialsSecret: r.credentialsSecret }) }; });
     },
     async recordUserEvent(key: UserKey, e: EventInput): Promise<void> {
-      const { key: ck } = world.byUser(key.uid);
-      return run('recordUserEvent', ck, [key, e], (c) => { c.events.set(`user-${key.name}.${e.id}`, e); });
+      return runUser('recordUserEvent', key, [key, e], (_u, c) => { c.events.set(`user-${key.name}.${e.id}`, e); });
     },
 
     async reportTlsProblem(key: ClusterKey, message: string): Promise<void> {
