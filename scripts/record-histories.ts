@@ -1,6 +1,7 @@
 // Records the replay histories of a release from a Temporal server that ran the operator (the
 // local stack's, after `npm test`): for each kind of operation, the closed run with the longest
-// history since --since, written as test/workflows/histories/<release>/<kind>.json. The replay
+// history since --since (of operators whose task queue starts with --task-queue-prefix, default
+// the e2e suites' `e2e-`), written as test/workflows/histories/<release>/<kind>.json. The replay
 // test (test/workflows/replay.test.ts) replays them against every later change of the workflow code.
 //   node --import tsx scripts/record-histories.ts --release v0.1.0 --since 2026-12-02T09:00:00Z
 // TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE pick the server (default: the stack's dev server).
@@ -12,7 +13,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { connectClient } from '../client/temporal.ts';
 
-const { values } = parseArgs({ options: { release: { type: 'string' }, since: { type: 'string' }, out: { type: 'string', default: 'test/workflows/histories' } } });
+const { values } = parseArgs({ options: { release: { type: 'string' }, since: { type: 'string' }, out: { type: 'string', default: 'test/workflows/histories' }, 'task-queue-prefix': { type: 'string', default: 'e2e-' } } });
 if (!values.release || !values.since) throw new Error('usage: record-histories.ts --release vX.Y.Z --since <ISO time>');
 
 /** The operation kind a run was, from its type and first input (one file per kind). */
@@ -41,6 +42,8 @@ const client = await connectClient();
 const best = new Map<string, { workflowId: string; runId: string; length: number }>();
 const query = `StartTime > "${new Date(values.since).toISOString()}" AND ExecutionStatus IN ("Completed", "ContinuedAsNew")`;
 for await (const w of client.workflow.list({ query })) {
+  // Real operators only (the e2e suites' task queues), not workflow tests' fake activities.
+  if (!w.taskQueue.startsWith(values['task-queue-prefix'])) continue;
   const handle = client.workflow.getHandle(w.workflowId, w.runId);
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
