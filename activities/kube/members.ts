@@ -132,6 +132,8 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       const h = header('v1', 'PersistentVolumeClaim', key.namespace, pvcName(member));
       const claim = await kube.read<V1PersistentVolumeClaim>(h);
       if (!claim || !belongsTo(claim.metadata, key.uid)) return 'absent';
+      // A volume a recovery set aside may hold the only copy of newer writes: only the user deletes it.
+      if (claim.metadata?.labels?.[LABELS.setAside]) return 'kept';
       if (!retain) return (await kube.delete(h)) ? 'deleted' : 'absent';
       await kube.mergePatch(h, { metadata: { name: h.metadata!.name, namespace: key.namespace, ownerReferences: null, labels: { [LABELS.removed]: 'true' } } });
       return 'kept';

@@ -59,11 +59,6 @@ export interface ContractCase {
   run(w: ContractWorld): Promise<void>;
   /** For the real run, on a loaded 2-core machine. */
   timeoutMs?: number;
-  /**
-   * The real activity breaks a documented rule here: the case asserts the rule, the fakes follow it,
-   * and the real run reports the case as a known failure (todo) instead of the fakes copying the bug.
-   */
-  realBug?: string;
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -190,7 +185,11 @@ export const cases: ContractCase[] = [
       await w.call('setAsideMemberVolume', key, 'rvs-del-1');
       assert.deepEqual(await w.call('releaseVolumes', key, false), { deleted: ['data-rvs-del-0', 'data-rvs-del-2'], kept: ['data-rvs-del-1'] });
       assert.deepEqual(await w.volumes(key), [{ ...plain('data-rvs-del-1', false), removedMember: true, setAside: true }]);
-      assert.deepEqual(await w.call('releaseVolumes', key, false), { deleted: [], kept: ['data-rvs-del-1'] }, 'again: still kept');
+      // Again (a retry): the set-aside one still kept. A volume still terminating (its protection
+      // finalizer not yet gone) may be listed as deleted a second time; none is deleted anew.
+      const again = await w.call('releaseVolumes', key, false);
+      assert.deepEqual(again.kept, ['data-rvs-del-1'], 'again: still kept');
+      assert.ok(again.deleted.every((v) => ['data-rvs-del-0', 'data-rvs-del-2'].includes(v)), `again: ${again.deleted}`);
     },
   },
   {
@@ -215,11 +214,10 @@ export const cases: ContractCase[] = [
   },
   {
     name: 'releaseMemberVolume without retain never deletes a volume a recovery set aside',
-    realBug: 'releaseMemberVolume(retain false) deletes any volume of the cluster, set-aside ones too; only releaseVolumes checks the set-aside label (README: "the operator never deletes them")',
     async run(w) {
       const key = await w.cluster('sa-rel', { size: 2 });
       await w.call('setAsideMemberVolume', key, 'sa-rel-1');
-      await w.call('releaseMemberVolume', key, 'sa-rel-1', false);
+      assert.equal(await w.call('releaseMemberVolume', key, 'sa-rel-1', false), 'kept');
       assert.deepEqual((await w.volumes(key)).filter((v) => v.setAside).map((v) => v.name), ['data-sa-rel-1'], 'the set-aside volume is still there');
     },
   },

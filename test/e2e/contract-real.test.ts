@@ -2,7 +2,7 @@
 // API server, the S3 server and, for a restore, a real restore pod. Each activity is called directly
 // (in an activity context, as a worker would run it), in a namespace no operator watches, so only the
 // case's own calls change anything. The same cases run against the fakes in
-// test/workflows/contract-fakes.test.ts; a case marked realBug runs here as todo.
+// test/workflows/contract-fakes.test.ts.
 import { describe, it, before, after } from 'node:test';
 import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -111,7 +111,7 @@ describe('contract: the real activities', () => {
   });
 
   for (const c of cases) {
-    it(c.name, { timeout: c.timeoutMs ?? 60_000, ...(c.realBug && { todo: `known bug of the real activity: ${c.realBug}` }) }, () => c.run(world()));
+    it(c.name, { timeout: c.timeoutMs ?? 60_000 }, () => c.run(world()));
   }
 });
 
