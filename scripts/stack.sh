@@ -71,7 +71,7 @@ tool() { "$ROOT/scripts/tools.sh" path "$1"; }
 ensure_tool() { [[ -f "$(tool "$1")/../.ok" ]] || "$ROOT/scripts/tools.sh" "$1"; }
 
 # --- Temporal dev server ---------------------------------------------------
-# Search attributes the operator's workflows set (see workflows/search-attributes).
+# Search attributes the operator's workflows set (see domain/search-attributes.ts).
 SEARCH_ATTRIBUTES=(EtcdClusterNamespace=Keyword EtcdClusterName=Keyword EtcdOperation=Keyword)
 
 # A TEMPORAL_ADDRESS other than our own (as printed by `env`) is the user's server.
