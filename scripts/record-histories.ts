@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.js';
 import { connectClient } from '../client/temporal.ts';
 
 const { values } = parseArgs({ options: { release: { type: 'string' }, since: { type: 'string' }, out: { type: 'string', default: 'test/workflows/histories' }, 'task-queue-prefix': { type: 'string', default: 'e2e-' } } });
@@ -39,7 +39,7 @@ function kindOf(type: string, input: Record<string, unknown> | undefined, status
 }
 
 const client = await connectClient();
-const best = new Map<string, { workflowId: string; runId: string; length: number }>();
+const best = new Map<string, { workflowId: string; history: History; length: number }>();
 const query = `StartTime > "${new Date(values.since).toISOString()}" AND ExecutionStatus IN ("Completed", "ContinuedAsNew")`;
 for await (const w of client.workflow.list({ query })) {
   // Real operators only (the e2e suites' task queues), not workflow tests' fake activities.
@@ -51,14 +51,13 @@ for await (const w of client.workflow.list({ query })) {
   const activities = new Set((history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
   const kind = kindOf(w.type, input, w.status.name, activities);
   const length = history.events?.length ?? 0;
-  if (kind && length > (best.get(kind)?.length ?? 0)) best.set(kind, { workflowId: w.workflowId, runId: w.runId, length });
+  if (kind && length > (best.get(kind)?.length ?? 0)) best.set(kind, { workflowId: w.workflowId, history, length });
 }
 
 const dir = join(values.out, values.release);
 mkdirSync(dir, { recursive: true });
 for (const [kind, run] of [...best].sort()) {
-  const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
-  writeFileSync(join(dir, `${kind}.json`), `${historyToJSON(history)}\n`);
+  writeFileSync(join(dir, `${kind}.json`), `${historyToJSON(run.history)}\n`);
   console.log(`${kind.padEnd(24)} ${String(run.length).padStart(5)} events  ${run.workflowId}`);
 }
 await client.connection.close();

@@ -31,6 +31,16 @@ export interface StatusView {
   observedGeneration?: number;
 }
 
+/** The fields of a status (the API server's or the fake's) both worlds compare. */
+export function statusView(s: { operation?: StatusView['operation'] | null; lastOperation?: StatusView['lastOperation']; observedGeneration?: number }): StatusView {
+  const { operation, lastOperation, observedGeneration } = s;
+  return {
+    ...(operation && { operation: { type: operation.type, workflowId: operation.workflowId, step: operation.step, ...(operation.reason !== undefined && { reason: operation.reason }) } }),
+    ...(lastOperation && { lastOperation: { type: lastOperation.type, workflowId: lastOperation.workflowId, result: lastOperation.result, message: lastOperation.message } }),
+    ...(observedGeneration !== undefined && { observedGeneration }),
+  };
+}
+
 export interface ClusterSetup {
   /** Members `<name>-0` .. `<name>-<size-1>`, each with its volume as applyMember makes it (no pod, no etcd). */
   size: number;
@@ -61,7 +71,7 @@ export interface ContractCase {
   timeoutMs?: number;
 }
 
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const failedWith = (type: string) => (err: unknown) => {
   assert.ok(err instanceof ApplicationFailure, `an ApplicationFailure, got ${String(err)}`);
   assert.equal(err.type, type, err.message);

@@ -4,8 +4,7 @@
 // case's own calls change anything. The same cases run against the fakes in
 // test/workflows/contract-fakes.test.ts.
 import { describe, it, before, after } from 'node:test';
-import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { Kube } from '../../k8s/kube-client.ts';
 import { createActivities, type Activities } from '../../activities/index.ts';
@@ -15,14 +14,13 @@ import { LABELS, pvcName } from '../../k8s/api.ts';
 import { memberPVC } from '../../k8s/manifests/member-pvc.ts';
 import { belongsTo, selectorString } from '../../k8s/manifests/owner.ts';
 import type { ClusterKey } from '../../domain/types.ts';
-import { cases, type ContractWorld, type StatusView, type VolumeView } from '../contract/cases.ts';
+import { cases, sha256, statusView, type ContractWorld, type StatusView, type VolumeView } from '../contract/cases.ts';
 import { inActivity } from '../support/activity-context.ts';
-import { bucket, createS3Secret, s3 } from '../support/backups.ts';
+import { bucket, createS3Secret, loopbackSnapshot, putObject, s3 } from '../support/backups.ts';
 import { clusterYaml, getCluster } from '../support/clusters.ts';
-import { LocalEtcd } from '../support/etcd-processes.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator.ts';
-import { ensureStack, toolDir } from '../support/stack.ts';
+import { ensureStack } from '../support/stack.ts';
 
 describe('contract: the real activities', () => {
   let ns: string;
@@ -83,29 +81,25 @@ describe('contract: the real activities', () => {
         };
       }).sort((a, b) => a.name.localeCompare(b.name));
     },
-    async status(key): Promise<StatusView> {
-      const s = kubectlJson<{ status?: StatusView }>(['get', 'etcdcluster', '-n', ns, key.name]).status ?? {};
-      return {
-        ...(s.operation && { operation: { type: s.operation.type, workflowId: s.operation.workflowId, step: s.operation.step, ...(s.operation.reason !== undefined && { reason: s.operation.reason }) } }),
-        ...(s.lastOperation && { lastOperation: { type: s.lastOperation.type, workflowId: s.lastOperation.workflowId, result: s.lastOperation.result, message: s.lastOperation.message } }),
-        ...(s.observedGeneration !== undefined && { observedGeneration: s.observedGeneration }),
-      };
+    async status(key) {
+      return statusView(kubectlJson<{ status?: StatusView }>(['get', 'etcdcluster', '-n', ns, key.name]).status ?? {});
     },
     async storeSnapshot(_key, name, bytes) {
       const objectKey = `contract/${ns}/${name}.db`;
-      const store = s3();
-      try {
-        await store.send(new PutObjectCommand({ Bucket: bucket(), Key: objectKey, Body: bytes }));
-      } finally { store.destroy(); }
+      const location = await putObject(objectKey, bytes);
       stored.push(objectKey);
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
       return {
-        location: `s3://${bucket()}/${objectKey}`, sha256, sizeBytes: bytes.length, backupName: name, revision: 1, etcdVersion: '3.6.16',
+        location, sha256: sha256(bytes), sizeBytes: bytes.length, backupName: name, revision: 1, etcdVersion: '3.6.16',
         s3: { bucket: bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true, region: process.env.AWS_REGION, credentialsSecret: secret },
       };
     },
     async etcdSnapshot() {
-      snapshot ??= await takeEtcdSnapshot();
+      snapshot ??= await loopbackSnapshot('127.0.0.8', async (etcd) => {
+        const c = etcd.client([1]);
+        try {
+          for (let i = 0; i < 10; i++) await c.put(`contract/${i}`).value(`v${i}`);
+        } finally { c.close(); }
+      });
       return snapshot;
     },
   });
@@ -115,20 +109,3 @@ describe('contract: the real activities', () => {
   }
 });
 
-/** A snapshot of a one-member etcd 3.6 on loopback, with a few keys. */
-async function takeEtcdSnapshot(): Promise<Buffer> {
-  const etcd = new LocalEtcd(toolDir('etcd36'), '127.0.0.8');
-  try {
-    etcd.start(1, [1], 'new');
-    await etcd.waitHealthy(1);
-    const c = etcd.client([1]);
-    try {
-      for (let i = 0; i < 10; i++) await c.put(`contract/${i}`).value(`v${i}`);
-      const chunks: Buffer[] = [];
-      for await (const m of await c.maintenance.snapshot() as unknown as AsyncIterable<{ blob: Buffer }>) chunks.push(m.blob);
-      return Buffer.concat(chunks);
-    } finally { c.close(); }
-  } finally {
-    await etcd.close();
-  }
-}

@@ -9,7 +9,6 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Kube } from '../../k8s/kube-client.ts';
@@ -19,10 +18,8 @@ import { snapshotReceiverPod } from '../../k8s/manifests/backup-pods.ts';
 import { ensureStack } from '../support/stack.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator.ts';
-import { bucket, createS3Secret, s3, writeKeys } from '../support/backups.ts';
+import { bucket, createS3Secret, loopbackSnapshot, putObject, writeKeys } from '../support/backups.ts';
 import { clusterYaml } from '../support/clusters.ts';
-import { LocalEtcd } from '../support/etcd-processes.ts';
-import { toolDir } from '../support/stack.ts';
 import { startThrottleProxy } from '../support/throttle-proxy.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -133,26 +130,8 @@ describe('snapshot transfer into helper pods', () => {
 
   it(`a restore whose stream lasts over twice the heartbeat timeout (${HEARTBEAT_TIMEOUT_S}s) completes in one attempt`, { timeout: 240_000 }, async () => {
     // A real snapshot of a few MiB, from an etcd process on loopback.
-    const etcd = new LocalEtcd(toolDir('etcd36'), '127.0.0.9');
-    let snapshot: Buffer;
-    try {
-      etcd.start(1, [1], 'new');
-      await etcd.waitHealthy(1);
-      await writeKeys(etcd.member(1).clientURL, 'slow', 3000, 1000);
-      const c = etcd.client([1]);
-      try {
-        const chunks: Buffer[] = [];
-        for await (const m of await c.maintenance.snapshot() as unknown as AsyncIterable<{ blob: Buffer }>) chunks.push(m.blob);
-        snapshot = Buffer.concat(chunks);
-      } finally { c.close(); }
-    } finally {
-      await etcd.close();
-    }
-    const key = `e2e/${ns}/slow.db`;
-    const store = s3();
-    try {
-      await store.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: snapshot }));
-    } finally { store.destroy(); }
+    const snapshot = await loopbackSnapshot('127.0.0.9', (etcd) => writeKeys(etcd.member(1).clientURL, 'slow', 3000, 1000));
+    const location = await putObject(`e2e/${ns}/slow.db`, snapshot);
 
     // The S3 server behind a proxy that sends the snapshot back in 8 seconds.
     const seconds = 8;
@@ -161,7 +140,7 @@ describe('snapshot transfer into helper pods', () => {
       const secret = createS3Secret(ns);
       kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('slow', { size: 1, storage: { size: '64Mi' } }));
       const uid = kubectlJson<{ metadata: { uid: string } }>(['get', 'etcdcluster', '-n', ns, 'slow']).metadata.uid;
-      const source = { location: `s3://${bucket()}/${key}`, sha256: sha256(snapshot), sizeBytes: snapshot.length, s3: { bucket: bucket(), endpoint: proxy.url, forcePathStyle: true, region: process.env.AWS_REGION, credentialsSecret: secret } };
+      const source = { location, sha256: sha256(snapshot), sizeBytes: snapshot.length, s3: { bucket: bucket(), endpoint: proxy.url, forcePathStyle: true, region: process.env.AWS_REGION, credentialsSecret: secret } };
 
       // Catch the per-transfer token while the restore pod exists, to look for it in the history after.
       let token: string | undefined;

@@ -1,10 +1,12 @@
 // EtcdBackup helpers for e2e tests: the S3 credentials Secret, reading and waiting for backups,
-// the stored object's hash, and bulk keys written and read through the client Service.
+// objects stored and their hash, real snapshots, and bulk keys written and read through the client Service.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
+import { LocalEtcd } from './etcd-processes.ts';
 import { kubectl, kubectlJson } from './kube.ts';
+import { toolDir } from './stack.ts';
 import { waitFor } from './wait.ts';
 
 export interface Backup {
@@ -86,5 +88,32 @@ export async function readKeys(endpoint: string, prefix: string): Promise<Map<st
     return new Map(Object.entries(await c.getAll().prefix(`${prefix}/`).strings()));
   } finally {
     c.close();
+  }
+}
+
+/** Stores `body` under `key` in the test bucket; its s3:// location. */
+export async function putObject(key: string, body: Buffer): Promise<string> {
+  const store = s3();
+  try {
+    await store.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body }));
+  } finally { store.destroy(); }
+  return `s3://${bucket()}/${key}`;
+}
+
+/** A real etcd 3.6 snapshot: a one-member etcd on loopback `ip`, filled by `fill`, streamed out. */
+export async function loopbackSnapshot(ip: string, fill: (etcd: LocalEtcd) => Promise<void>): Promise<Buffer> {
+  const etcd = new LocalEtcd(toolDir('etcd36'), ip);
+  try {
+    etcd.start(1, [1], 'new');
+    await etcd.waitHealthy(1);
+    await fill(etcd);
+    const c = etcd.client([1]);
+    try {
+      const chunks: Buffer[] = [];
+      for await (const m of await c.maintenance.snapshot() as unknown as AsyncIterable<{ blob: Buffer }>) chunks.push(m.blob);
+      return Buffer.concat(chunks);
+    } finally { c.close(); }
+  } finally {
+    await etcd.close();
   }
 }

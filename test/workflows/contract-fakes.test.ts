@@ -2,10 +2,9 @@
 // on: no stack, no worker; each activity is called directly in an activity context. The same cases
 // run against the real activities in test/e2e/contract-real.test.ts.
 import { describe, it } from 'node:test';
-import { createHash } from 'node:crypto';
 import { pvcName } from '../../k8s/api.ts';
 import type { Activities } from '../../activities/index.ts';
-import { cases, type ContractWorld, type StatusView, type VolumeView } from '../contract/cases.ts';
+import { cases, sha256, statusView, type ContractWorld, type VolumeView } from '../contract/cases.ts';
 import { inActivity } from '../support/activity-context.ts';
 import { FakeWorld, createFakeActivities } from './fake-activities.ts';
 
@@ -34,19 +33,14 @@ function fakeWorld(): ContractWorld {
         name, owned: v.owned, removedMember: Boolean(v.removedMember), setAside: Boolean(v.setAside), ...(v.restoredSha256 && { restoredSha256: v.restoredSha256 }),
       })).sort((a, b) => a.name.localeCompare(b.name));
     },
-    async status(key): Promise<StatusView> {
-      const { operation, lastOperation, observedGeneration } = clusterOf(key).status;
-      return {
-        ...(operation && { operation: { type: operation.type, workflowId: operation.workflowId, step: operation.step, ...(operation.reason !== undefined && { reason: operation.reason }) } }),
-        ...(lastOperation && { lastOperation: { type: lastOperation.type, workflowId: lastOperation.workflowId, result: lastOperation.result, message: lastOperation.message } }),
-        ...(observedGeneration !== undefined && { observedGeneration }),
-      };
+    async status(key) {
+      return statusView(clusterOf(key).status);
     },
     async storeSnapshot(key, name, bytes) {
       const location = `s3://etcd-backups/contract/${key.namespace}/${name}.db`;
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      world.snapshots.set(location, { sha256, sizeBytes: bytes.length });
-      return { location, sha256, sizeBytes: bytes.length, backupName: name, revision: 1, etcdVersion: '3.6.16', s3: { bucket: 'etcd-backups', credentialsSecret: 's3-creds' } };
+      const digest = sha256(bytes);
+      world.snapshots.set(location, { sha256: digest, sizeBytes: bytes.length });
+      return { location, sha256: digest, sizeBytes: bytes.length, backupName: name, revision: 1, etcdVersion: '3.6.16', s3: { bucket: 'etcd-backups', credentialsSecret: 's3-creds' } };
     },
     async etcdSnapshot() { return Buffer.from('the fakes restore any bytes'); },
   };
