@@ -15,9 +15,10 @@ const program = new Command('etcdop').description('etcd operator whose operation
 
 program.command('run')
   .description('run the operator: Temporal worker + EtcdCluster watcher')
-  .option('-n, --namespace <ns>', 'watch one namespace only (default: all)')
+  .option('-n, --namespace <ns,...>', 'watch only these namespaces, comma-separated (default: ETCD_OPERATOR_WATCH_NAMESPACES, else all)')
   .option('--task-queue <q>', 'Temporal task queue')
-  .action(async (o: { namespace?: string; taskQueue?: string }) => {
+  .option('--http-address <host:port>', 'where /healthz and /readyz listen', ':8080')
+  .action(async (o: { namespace?: string; taskQueue?: string; httpAddress: string }) => {
     const { runOperator } = await import('../worker/run.ts');
     await runOperator(o);
   });

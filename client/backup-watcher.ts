@@ -12,7 +12,7 @@ import { backupWorkflowId, deleteBackupWorkflowId } from '../domain/ids.ts';
 import { clusterSearchAttributes } from '../domain/search-attributes.ts';
 import type { BackupKey } from '../domain/types.ts';
 import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
-import { restartOnError } from './informer-restart.ts';
+import { InformerHealth, restartOnError } from './informer-restart.ts';
 
 export type BackupPlan = { kind: 'none' } | { kind: 'backup' } | { kind: 'delete' };
 
@@ -26,6 +26,7 @@ export function planBackup(obj: EtcdBackupObject): BackupPlan {
 export class BackupWatcher {
   private informer?: CustomInformer;
   private stopped = false;
+  readonly health = new InformerHealth();
   private timer?: NodeJS.Timeout;
   /** uid -> what was started, so our own status writes do not start it again. */
   private readonly started = new Map<string, BackupPlan['kind']>();
@@ -38,9 +39,10 @@ export class BackupWatcher {
     informer.on('add', on);
     informer.on('update', on);
     informer.on('delete', (obj) => { if (obj.metadata?.uid) this.started.delete(obj.metadata.uid); });
-    restartOnError(informer, 'etcdbackups', this.log, () => this.stopped);
+    const what = `etcdbackups in ${this.namespace ?? 'all namespaces'}`;
+    restartOnError(informer, what, this.log, () => this.stopped, this.health);
     this.informer = informer;
-    await informer.start();
+    await this.health.start(informer, what);
     this.resync();
   }
 

@@ -9,7 +9,7 @@ import { ETCD_USER, FINALIZER } from '../k8s/api.ts';
 import { userWorkflowId } from '../domain/ids.ts';
 import { userChangedSignal } from '../workflows/messages.ts';
 import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
-import { restartOnError } from './informer-restart.ts';
+import { InformerHealth, restartOnError } from './informer-restart.ts';
 
 /** Pure: whether this EtcdUser object needs its workflow (a deleted one only while our finalizer holds it). */
 export const userNeedsWorkflow = (obj: KubernetesObject): boolean =>
@@ -18,6 +18,7 @@ export const userNeedsWorkflow = (obj: KubernetesObject): boolean =>
 export class UserWatcher {
   private informer?: CustomInformer;
   private stopped = false;
+  readonly health = new InformerHealth();
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 5 * 60_000) {}
@@ -27,10 +28,11 @@ export class UserWatcher {
     const on = (obj: KubernetesObject) => { void this.handle(obj); };
     informer.on('add', on);
     informer.on('update', on);
-    restartOnError(informer, 'etcdusers', this.log, () => this.stopped);
+    const what = `etcdusers in ${this.namespace ?? 'all namespaces'}`;
+    restartOnError(informer, what, this.log, () => this.stopped, this.health);
     this.informer = informer;
     // A missing CRD or permission must not stop the operator: the informer retries with backoff.
-    await informer.start().catch((err: unknown) => this.log.warn({ what: 'etcdusers', err: String(err) }, 'watch failed; retrying'));
+    await this.health.start(informer, what).catch((err: unknown) => this.log.warn({ what, err: String(err) }, 'watch failed; retrying'));
     this.resync();
   }
 

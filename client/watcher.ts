@@ -7,13 +7,14 @@ import { ETCD_CLUSTER, LABELS, MANAGED_BY } from '../k8s/api.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
-import { restartOnError } from './informer-restart.ts';
+import { InformerHealth, restartOnError } from './informer-restart.ts';
 
 export class ClusterWatcher {
   private informer?: CustomInformer;
   private podInformer?: Informer<V1Pod> & ObjectCache<V1Pod>;
   private stopped = false;
   private resyncTimer?: NodeJS.Timeout;
+  readonly health = new InformerHealth();
 
   /**
    * resyncMs: every object is planned again this often, so a dispatch that failed (Temporal down) is
@@ -27,9 +28,10 @@ export class ClusterWatcher {
     informer.on('add', onObject);
     informer.on('update', onObject);
     informer.on('delete', (obj) => { if (obj.metadata?.uid) this.dispatcher.forget(obj.metadata.uid); });
-    restartOnError(informer, 'etcdclusters', this.log, () => this.stopped);
+    const what = `etcdclusters in ${this.namespace ?? 'all namespaces'}`;
+    restartOnError(informer, what, this.log, () => this.stopped, this.health);
     this.informer = informer;
-    await informer.start();
+    await this.health.start(informer, what);
     await this.watchPods();
     this.scheduleResync();
     this.log.info({ namespace: this.namespace ?? '(all)' }, 'watching EtcdClusters');
@@ -61,9 +63,10 @@ export class ClusterWatcher {
     informer.on('add', (pod) => safe(this.dispatcher.podChanged(pod)));
     informer.on('update', (pod) => safe(this.dispatcher.podChanged(pod)));
     informer.on('delete', (pod) => safe(this.dispatcher.podChanged(pod, true)));
-    restartOnError(informer, 'pods', this.log, () => this.stopped);
+    const what = `member pods in ${this.namespace ?? 'all namespaces'}`;
+    restartOnError(informer, what, this.log, () => this.stopped, this.health);
     this.podInformer = informer;
-    await informer.start();
+    await this.health.start(informer, what);
   }
 
   private async dispatch(obj: EtcdCluster, resync = false): Promise<void> {

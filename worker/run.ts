@@ -1,7 +1,10 @@
-// `etcdop run`: the operator process, worker + watcher. SIGTERM/SIGINT shut down gracefully;
-// anything in flight resumes from Temporal's history on the next start.
+// `etcdop run`: the operator process, worker + watchers + health server. SIGTERM/SIGINT shut down
+// gracefully; anything in flight resumes from Temporal's history on the next start (or on the
+// other replica: both run everything, Temporal gives each task to one of them).
 import pino from 'pino';
+import { VersionApi } from '@kubernetes/client-node';
 import { Kube } from '../k8s/kube-client.ts';
+import { deniedPermissions, describeDenied } from '../k8s/access-review.ts';
 import { connectClient, temporalAddress, temporalNamespace } from '../client/temporal.ts';
 import { Dispatcher } from '../client/dispatcher.ts';
 import { ClusterWatcher } from '../client/watcher.ts';
@@ -9,9 +12,16 @@ import { BackupWatcher } from '../client/backup-watcher.ts';
 import { UserWatcher } from '../client/user-watcher.ts';
 import { TASK_QUEUE } from '../domain/ids.ts';
 import { createOperatorWorker } from './worker.ts';
+import { startHealthServer } from './health.ts';
 import { OPERATOR_VERSION } from './version.ts';
 
-export interface RunOptions { namespace?: string; taskQueue?: string }
+export interface RunOptions {
+  /** Namespaces to watch, comma-separated; empty or absent: all (ETCD_OPERATOR_WATCH_NAMESPACES). */
+  namespace?: string;
+  taskQueue?: string;
+  /** Where /healthz and /readyz listen: ":8080" by default. */
+  httpAddress?: string;
+}
 
 /** The EtcdCluster resync period: ETCD_OPERATOR_RESYNC_SECONDS (tests use a short one), else 30s. */
 function resyncMs(): number {
@@ -19,17 +29,46 @@ function resyncMs(): number {
   return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
 }
 
+export function watchedNamespaces(list: string | undefined): string[] {
+  return [...new Set((list ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+}
+
 export async function runOperator(opts: RunOptions): Promise<void> {
   const log = pino({ name: 'etcd-operator' });
   const kube = Kube.fromDefault();
+  const namespaces = watchedNamespaces(opts.namespace ?? process.env.ETCD_OPERATOR_WATCH_NAMESPACES);
   const taskQueue = opts.taskQueue ?? process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE;
   const defaultRepository = process.env.ETCD_IMAGE_REPOSITORY ?? 'gcr.io/etcd-development/etcd';
   const toolsImage = process.env.ETCD_OPERATOR_TOOLS_IMAGE;
+  const where = namespaces.length ? namespaces.join(', ') : 'all namespaces';
+
+  // Refuse to start half-able: a missing rule would otherwise surface as a 403 mid-operation.
+  const denied = await deniedPermissions(kube.config, namespaces);
+  if (denied.length) {
+    throw new Error(`RBAC does not let this operator manage etcd clusters in ${where}: ${describeDenied(denied).join('; ')}. `
+      + 'Bind the ClusterRole etcd-operator to its ServiceAccount there (deploy/ cluster-wide, or one RoleBinding per namespace as deploy/overlays/namespaced does).');
+  }
+
   const { worker, connection } = await createOperatorWorker({ address: temporalAddress(), namespace: temporalNamespace(), taskQueue, kube, defaultRepository, toolsImage });
   const client = await connectClient();
-  const watcher = new ClusterWatcher(kube, new Dispatcher(client, kube, taskQueue, log), log, opts.namespace, resyncMs());
-  const backups = new BackupWatcher(kube, client, taskQueue, log, opts.namespace);
-  const users = new UserWatcher(kube, client, taskQueue, log, opts.namespace);
+  const dispatcher = new Dispatcher(client, kube, taskQueue, log);
+  const scopes = namespaces.length ? namespaces : [undefined];
+  const watchers = scopes.flatMap((ns) => [
+    new ClusterWatcher(kube, dispatcher, log, ns, resyncMs()),
+    new BackupWatcher(kube, client, taskQueue, log, ns),
+    new UserWatcher(kube, client, taskQueue, log, ns),
+  ]);
+
+  const version = kube.config.makeApiClient(VersionApi);
+  const health = await startHealthServer(opts.httpAddress ?? ':8080', {
+    live: () => !['FAILED', 'STOPPED'].includes(worker.getState()),
+    ready: [
+      { name: 'temporal', check: async () => { await client.workflowService.getSystemInfo({}); } },
+      { name: 'kubernetes', check: async () => { await version.getCode(); } },
+      { name: 'worker', check: async () => { if (worker.getState() !== 'RUNNING') throw new Error(worker.getState()); } },
+      { name: 'informers', check: async () => { const u = watchers.flatMap((w) => w.health.unsynced()); if (u.length) throw new Error(`not synced: ${u.join(', ')}`); } },
+    ],
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -37,17 +76,16 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     // The SDK also reacts to SIGTERM/SIGINT by draining the worker; only ask if it has not yet.
-    void Promise.all([watcher.stop(), backups.stop(), users.stop()]).finally(() => { if (worker.getState() === 'RUNNING') worker.shutdown(); });
+    void Promise.all(watchers.map((w) => w.stop())).finally(() => { if (worker.getState() === 'RUNNING') worker.shutdown(); });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  log.info({ version: OPERATOR_VERSION, temporal: temporalAddress(), taskQueue, defaultRepository }, 'operator starting');
+  log.info({ version: OPERATOR_VERSION, temporal: temporalAddress(), taskQueue, namespaces: where, defaultRepository, health: health.url }, 'operator starting');
   const running = worker.run();
-  await watcher.start();
-  await backups.start();
-  await users.start();
+  for (const w of watchers) await w.start();
   await running;
+  health.server.close();
   await client.connection.close();
   await connection.close();
   log.info('operator stopped');

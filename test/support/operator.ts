@@ -35,7 +35,7 @@ export class OperatorProcess {
   /** `env` adds to this process's environment, e.g. ETCD_OPERATOR_FAILPOINTS for one run. */
   start(env: Record<string, string> = {}): void {
     const log = openSync(this.logFile, 'a');
-    this.proc = spawn(process.execPath, [`${repoRoot}bin/etcdop.js`, 'run', '--namespace', this.namespace, '--task-queue', this.taskQueue], {
+    this.proc = spawn(process.execPath, [`${repoRoot}bin/etcdop.js`, 'run', '--namespace', this.namespace, '--task-queue', this.taskQueue, '--http-address', '127.0.0.1:0'], {
       stdio: ['ignore', log, log], env: { ...process.env, ...env },
     });
   }
