@@ -1,4 +1,4 @@
-// The operator run with only deploy/rbac/operator.yaml's permissions (a ServiceAccount token, not
+// The operator run with only deploy/rbac/'s permissions (a ServiceAccount token, not
 // the admin kubeconfig): a cluster is created, resized, repaired, backed up (S3 and PVC) and deleted,
 // and the API never says 403.
 import { describe, it, before } from 'node:test';
@@ -33,7 +33,7 @@ function serviceAccountKubeconfig(): string {
 describe('operator with its least-privilege RBAC', () => {
   const suite = useOperatorNamespace('e2e-rbac', {
     env: () => {
-      kubectl(['apply', '-f', `${repoRoot}deploy/rbac/operator.yaml`]);
+      kubectl(['apply', '-f', `${repoRoot}deploy/base/namespace.yaml`, '-f', `${repoRoot}deploy/rbac/`]);
       return { KUBECONFIG: serviceAccountKubeconfig() };
     },
   });
