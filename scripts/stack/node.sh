@@ -243,6 +243,15 @@ start_provisioner() {
     --namespace local-path-storage --helper-image "$BUSYBOX_IMAGE" --provisioner-name rancher.io/local-path
 }
 
+# Pods reach the host's Temporal and S3 (both on loopback) through these relays on the node IP:
+# an operator installed in the cluster (deploy/overlays/local-stack) dials 10.244.0.1:7233 and :7070.
+relay_healthy() { timeout 2 bash -c ": </dev/tcp/$NODE_IP/$1" 2>/dev/null; }
+start_relay() { spawn "relay-$1" socat "TCP-LISTEN:$2,bind=$NODE_IP,fork,reuseaddr" "TCP:127.0.0.1:$2"; }
+start_temporal_relay() { start_relay temporal "$TEMPORAL_PORT"; }
+start_s3_relay() { start_relay s3 "$S3_PORT"; }
+temporal_relay_healthy() { relay_healthy "$TEMPORAL_PORT"; }
+s3_relay_healthy() { relay_healthy "$S3_PORT"; }
+
 apply_bootstrap() {
   kubectl_ apply -f "$ROOT/scripts/stack/manifests/coredns-rbac.yaml" >/dev/null
   sed -e "s#__VOLUMES_DIR__#$NODE_STATE/volumes#" -e "s#__BUSYBOX_IMAGE__#$BUSYBOX_IMAGE#" \
@@ -270,6 +279,8 @@ up_node() {
   ensure kube-proxy proxy_healthy 60 start_proxy
   ensure coredns coredns_healthy 60 start_coredns
   ensure provisioner provisioner_healthy 10 start_provisioner
+  temporal_external || ensure relay-temporal temporal_relay_healthy 10 start_temporal_relay
+  ensure relay-s3 s3_relay_healthy 10 start_s3_relay
   wait_for 120 "node $NODE_NAME Ready" node_ready
   log "Kubernetes node $NODE_NAME Ready (KUBECONFIG=$PKI/admin.kubeconfig)"
 }
@@ -277,7 +288,7 @@ up_node() {
 down_node() {
   node_external && return 0
   local c
-  for c in provisioner coredns kube-proxy kubelet; do stop "$c"; done
+  for c in relay-temporal relay-s3 provisioner coredns kube-proxy kubelet; do stop "$c"; done
   # Containers: stop every task and its shim while containerd still answers.
   if alive containerd; then
     local id
