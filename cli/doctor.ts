@@ -1,0 +1,147 @@
+// `etcdop doctor`: is the operator installed and able to work? One line per check (ok, warn,
+// FAIL) and what to do about a failure; exits 1 if anything failed. Checks the API server, our
+// CRDs against this version's, the operator's Deployment and RBAC in the namespaces it watches,
+// Temporal, the namespace's search attributes and the workers polling the task queue.
+import type { Command } from 'commander';
+import { AppsV1Api, VersionApi } from '@kubernetes/client-node';
+import { Kube, isNotFound } from '../k8s/kube-client.ts';
+import { etcdBackupCrd, etcdClusterCrd, etcdUserCrd, type CustomResourceDefinition } from '../k8s/crd.ts';
+import { deniedPermissions, describeDenied, serviceAccountSubject } from '../k8s/access-review.ts';
+import { connectClient, temporalAddress, temporalNamespace } from '../client/temporal.ts';
+import { EtcdClusterName, EtcdClusterNamespace, EtcdOperation } from '../domain/search-attributes.ts';
+import { TASK_QUEUE } from '../domain/ids.ts';
+import { OPERATOR_VERSION } from '../worker/version.ts';
+import { watchedNamespaces } from '../worker/run.ts';
+import { print } from './common.ts';
+
+type Level = 'ok' | 'warn' | 'FAIL';
+export interface Finding { level: Level; check: string; message: string }
+
+interface DoctorOptions { namespace?: string; operatorNamespace: string; serviceAccount: string; taskQueue: string; output: string }
+
+const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
+  : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
+    : v);
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+/** As the API serves it: read untyped, so the schema keeps its own field names (x-kubernetes-*). */
+type LiveCrd = CustomResourceDefinition & { status?: { conditions?: { type: string; status: string }[] } };
+type LiveVersion = CustomResourceDefinition['spec']['versions'][number] & { storage?: boolean };
+
+function checkCrd(want: CustomResourceDefinition, live: LiveCrd | undefined): Finding {
+  const name = want.metadata.name;
+  if (!live) return { level: 'FAIL', check: `crd ${name}`, message: 'not installed: kubectl apply --server-side -k deploy/' };
+  const established = live.status?.conditions?.find((c) => c.type === 'Established')?.status === 'True';
+  if (!established) return { level: 'FAIL', check: `crd ${name}`, message: 'not Established yet (kubectl describe crd)' };
+  const versions = (live.spec.versions as LiveVersion[]).map((v) => `${v.name}${v.storage ? '*' : ''}`).join(',');
+  const same = JSON.stringify(canonical(live.spec.versions.map((v) => ({ name: v.name, schema: v.schema }))))
+    === JSON.stringify(canonical(want.spec.versions.map((v) => ({ name: v.name, schema: v.schema }))));
+  return same
+    ? { level: 'ok', check: `crd ${name}`, message: `Established, versions ${versions}, schema of etcdop ${OPERATOR_VERSION}` }
+    : { level: 'FAIL', check: `crd ${name}`, message: `schema differs from etcdop ${OPERATOR_VERSION}'s: kubectl apply --server-side -k deploy/ (of this version)` };
+}
+
+/** The namespaces the installed operator watches: its config's ETCD_OPERATOR_WATCH_NAMESPACES. */
+async function installedWatchList(kube: Kube, o: DoctorOptions): Promise<string | undefined> {
+  const apps = kube.config.makeApiClient(AppsV1Api);
+  const dep = await apps.readNamespacedDeployment({ name: 'etcd-operator', namespace: o.operatorNamespace }).catch(() => undefined);
+  const container = dep?.spec?.template.spec?.containers[0];
+  const direct = container?.env?.find((e) => e.name === 'ETCD_OPERATOR_WATCH_NAMESPACES')?.value;
+  if (direct !== undefined) return direct;
+  for (const from of container?.envFrom ?? []) {
+    if (!from.configMapRef?.name) continue;
+    const cm = await kube.core.readNamespacedConfigMap({ name: from.configMapRef.name, namespace: o.operatorNamespace }).catch(() => undefined);
+    const v = cm?.data?.ETCD_OPERATOR_WATCH_NAMESPACES;
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+export async function diagnose(o: DoctorOptions): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const kube = Kube.fromDefault();
+  const server = kube.config.getCurrentCluster()?.server ?? '?';
+  let apiUp = false;
+  try {
+    const v = await kube.config.makeApiClient(VersionApi).getCode();
+    out.push({ level: 'ok', check: 'kubernetes', message: `API server ${v.gitVersion} at ${server}` });
+    apiUp = true;
+  } catch (err) {
+    out.push({ level: 'FAIL', check: 'kubernetes', message: `API server at ${server} does not answer: ${errText(err)}` });
+  }
+  if (apiUp) {
+    for (const want of [etcdClusterCrd(), etcdBackupCrd(), etcdUserCrd()]) {
+      const live = await kube.custom.getClusterCustomObject({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', name: want.metadata.name })
+        .then((o) => o as LiveCrd, (err: unknown) => { if (isNotFound(err)) return undefined; throw err; });
+      out.push(checkCrd(want, live));
+    }
+    const apps = kube.config.makeApiClient(AppsV1Api);
+    const dep = await apps.readNamespacedDeployment({ name: 'etcd-operator', namespace: o.operatorNamespace }).catch(() => undefined);
+    if (!dep) {
+      out.push({ level: 'warn', check: 'operator', message: `no Deployment etcd-operator in ${o.operatorNamespace} (running on a host with etcdop run? else: kubectl apply --server-side -k deploy/)` });
+    } else {
+      const want = dep.spec?.replicas ?? 1;
+      const ready = dep.status?.readyReplicas ?? 0;
+      const image = dep.spec?.template.spec?.containers[0]?.image;
+      out.push(ready >= want && (dep.status?.updatedReplicas ?? 0) >= want
+        ? { level: 'ok', check: 'operator', message: `${ready}/${want} replicas ready, image ${image}` }
+        : { level: 'FAIL', check: 'operator', message: `${ready}/${want} replicas ready (image ${image}): kubectl -n ${o.operatorNamespace} describe deploy/etcd-operator; kubectl -n ${o.operatorNamespace} logs deploy/etcd-operator` });
+    }
+    const list = o.namespace ?? await installedWatchList(kube, o);
+    const namespaces = watchedNamespaces(list);
+    const where = namespaces.length ? namespaces.join(', ') : 'all namespaces';
+    try {
+      const denied = await deniedPermissions(kube.config, namespaces, serviceAccountSubject(o.operatorNamespace, o.serviceAccount));
+      out.push(denied.length
+        ? { level: 'FAIL', check: 'rbac', message: `ServiceAccount ${o.operatorNamespace}/${o.serviceAccount} lacks: ${describeDenied(denied).join('; ')} (bind ClusterRole etcd-operator there)` }
+        : { level: 'ok', check: 'rbac', message: `ServiceAccount ${o.operatorNamespace}/${o.serviceAccount} has every permission in ${where}` });
+    } catch (err) {
+      out.push({ level: 'warn', check: 'rbac', message: `cannot check (you may not create SubjectAccessReviews): ${errText(err)}` });
+    }
+  }
+
+  const namespace = temporalNamespace();
+  let client;
+  try {
+    client = await connectClient();
+    const info = await client.workflowService.getSystemInfo({});
+    out.push({ level: 'ok', check: 'temporal', message: `connected to ${temporalAddress()} (server ${info.serverVersion || '?'}), namespace ${namespace}` });
+  } catch (err) {
+    out.push({ level: 'FAIL', check: 'temporal', message: `cannot reach ${temporalAddress()} namespace ${namespace}: ${errText(err)}` });
+    await client?.connection.close();
+    return out;
+  }
+  try {
+    const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
+    const have = new Set(Object.keys(customAttributes ?? {}));
+    const missing = [EtcdClusterNamespace, EtcdClusterName, EtcdOperation].filter((k) => !have.has(k.name));
+    out.push(missing.length
+      ? { level: 'FAIL', check: 'search attributes', message: `missing ${missing.map((k) => k.name).join(', ')}: ${missing.map((k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type Keyword`).join(' && ')}` }
+      : { level: 'ok', check: 'search attributes', message: 'EtcdClusterNamespace, EtcdClusterName, EtcdOperation registered' });
+    const tq = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: o.taskQueue }, taskQueueType: 1 });
+    const pollers = (tq.pollers ?? []).map((p) => p.identity).filter(Boolean);
+    out.push(pollers.length
+      ? { level: 'ok', check: 'workers', message: `${pollers.length} polling task queue ${o.taskQueue}: ${pollers.join(', ')}` }
+      : { level: 'FAIL', check: 'workers', message: `no worker has polled task queue ${o.taskQueue} lately: is the operator running and connected to this Temporal?` });
+  } catch (err) {
+    out.push({ level: 'FAIL', check: 'temporal', message: `namespace ${namespace}: ${errText(err)}` });
+  } finally {
+    await client.connection.close();
+  }
+  return out;
+}
+
+export function registerDoctorCommand(program: Command): void {
+  program.command('doctor')
+    .description('check the installation: API server, CRDs, operator Deployment, RBAC, Temporal, search attributes, workers')
+    .option('-n, --namespace <ns,...>', 'namespaces the operator should manage (default: what the installed operator watches)')
+    .option('--operator-namespace <ns>', 'namespace of the installed operator', 'etcd-operator-system')
+    .option('--service-account <name>', "the operator's ServiceAccount", 'etcd-operator')
+    .option('--task-queue <q>', 'Temporal task queue of the operator', process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE)
+    .option('-o, --output <fmt>', 'text or json', 'text')
+    .action(async (o: DoctorOptions) => {
+      const findings = await diagnose(o);
+      print(o.output === 'json', findings, () => findings.map((f) => `${f.level.padEnd(4)}  ${f.check.padEnd(40)} ${f.message}`).join('\n'));
+      if (findings.some((f) => f.level === 'FAIL')) process.exitCode = 1;
+    });
+}
