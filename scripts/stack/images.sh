@@ -21,20 +21,27 @@ busybox_rootfs() {
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 }
 
-# build_image <name:tag> <out.tar> <rootfs dir> <cmd...>
-build_image() {
-  local ref=$1 out=$2 rootfs=$3; shift 3
-  local layout; layout=$(mktemp -d)
+# oci_image <name:tag> <out.tar> <rootfs dir> <layout dir> <umoci config args...>: the rootfs as one
+# layer with that config, kept as an OCI layout in <layout dir>/oci and written to <out.tar> as a
+# docker-archive (what `ctr images import` takes). Also used by scripts/image.sh (the operator).
+oci_image() {
+  local ref=$1 out=$2 rootfs=$3 layout=$4; shift 4
   local tag=${ref##*:}
   umoci init --layout "$layout/oci"
   umoci new --image "$layout/oci:$tag"
   umoci insert --image "$layout/oci:$tag" "$rootfs" /
-  local cmdargs=() c
-  for c in "$@"; do cmdargs+=(--config.cmd "$c"); done
-  umoci config --image "$layout/oci:$tag" --os linux --architecture amd64 "${cmdargs[@]}" \
-    --config.env PATH=/usr/local/bin:/bin
+  umoci config --image "$layout/oci:$tag" --os linux --architecture amd64 "$@"
   rm -f "$out"
   skopeo --insecure-policy copy -q "oci:$layout/oci:$tag" "docker-archive:$out:$ref"
+}
+
+# build_image <name:tag> <out.tar> <rootfs dir> <cmd...>
+build_image() {
+  local ref=$1 out=$2 rootfs=$3; shift 3
+  local layout; layout=$(mktemp -d)
+  local cmdargs=() c
+  for c in "$@"; do cmdargs+=(--config.cmd "$c"); done
+  oci_image "$ref" "$out" "$rootfs" "$layout" "${cmdargs[@]}" --config.env PATH=/usr/local/bin:/bin
   rm -rf "$layout"
 }
 
