@@ -17,7 +17,7 @@ import { print } from './common.ts';
 type Level = 'ok' | 'warn' | 'FAIL';
 export interface Finding { level: Level; check: string; message: string }
 
-interface DoctorOptions { namespace?: string; operatorNamespace: string; serviceAccount: string; taskQueue: string; output: string }
+interface DoctorOptions { namespace?: string; operatorNamespace: string; deployment: string; serviceAccount: string; taskQueue: string; output: string }
 
 const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
   : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
@@ -44,7 +44,7 @@ function checkCrd(want: CustomResourceDefinition, live: LiveCrd | undefined): Fi
 /** The namespaces the installed operator watches: its config's ETCD_OPERATOR_WATCH_NAMESPACES. */
 async function installedWatchList(kube: Kube, o: DoctorOptions): Promise<string | undefined> {
   const apps = kube.config.makeApiClient(AppsV1Api);
-  const dep = await apps.readNamespacedDeployment({ name: 'etcd-operator', namespace: o.operatorNamespace }).catch(() => undefined);
+  const dep = await apps.readNamespacedDeployment({ name: o.deployment, namespace: o.operatorNamespace }).catch(() => undefined);
   const container = dep?.spec?.template.spec?.containers[0];
   const direct = container?.env?.find((e) => e.name === 'ETCD_OPERATOR_WATCH_NAMESPACES')?.value;
   if (direct !== undefined) return direct;
@@ -76,16 +76,16 @@ export async function diagnose(o: DoctorOptions): Promise<Finding[]> {
       out.push(checkCrd(want, live));
     }
     const apps = kube.config.makeApiClient(AppsV1Api);
-    const dep = await apps.readNamespacedDeployment({ name: 'etcd-operator', namespace: o.operatorNamespace }).catch(() => undefined);
+    const dep = await apps.readNamespacedDeployment({ name: o.deployment, namespace: o.operatorNamespace }).catch(() => undefined);
     if (!dep) {
-      out.push({ level: 'warn', check: 'operator', message: `no Deployment etcd-operator in ${o.operatorNamespace} (running on a host with etcdop run? else: kubectl apply --server-side -k deploy/)` });
+      out.push({ level: 'warn', check: 'operator', message: `no Deployment ${o.deployment} in ${o.operatorNamespace} (running on a host with etcdop run? else: kubectl apply --server-side -k deploy/)` });
     } else {
       const want = dep.spec?.replicas ?? 1;
       const ready = dep.status?.readyReplicas ?? 0;
       const image = dep.spec?.template.spec?.containers[0]?.image;
       out.push(ready >= want && (dep.status?.updatedReplicas ?? 0) >= want
         ? { level: 'ok', check: 'operator', message: `${ready}/${want} replicas ready, image ${image}` }
-        : { level: 'FAIL', check: 'operator', message: `${ready}/${want} replicas ready (image ${image}): kubectl -n ${o.operatorNamespace} describe deploy/etcd-operator; kubectl -n ${o.operatorNamespace} logs deploy/etcd-operator` });
+        : { level: 'FAIL', check: 'operator', message: `${ready}/${want} replicas ready (image ${image}): kubectl -n ${o.operatorNamespace} describe deploy/${o.deployment}; kubectl -n ${o.operatorNamespace} logs deploy/${o.deployment}` });
     }
     const list = o.namespace ?? await installedWatchList(kube, o);
     const namespaces = watchedNamespaces(list);
@@ -136,6 +136,7 @@ export function registerDoctorCommand(program: Command): void {
     .description('check the installation: API server, CRDs, operator Deployment, RBAC, Temporal, search attributes, workers')
     .option('-n, --namespace <ns,...>', 'namespaces the operator should manage (default: what the installed operator watches)')
     .option('--operator-namespace <ns>', 'namespace of the installed operator', 'etcd-operator-system')
+    .option('--deployment <name>', "the operator's Deployment", 'etcd-operator')
     .option('--service-account <name>', "the operator's ServiceAccount", 'etcd-operator')
     .option('--task-queue <q>', 'Temporal task queue of the operator', process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE)
     .option('-o, --output <fmt>', 'text or json', 'text')

@@ -60,6 +60,34 @@ IMAGE_ENTRYPOINT=(/usr/local/bin/node /app/dist/cli/etcdop.js)
 IMAGE_CMD=(run)
 IMAGE_PORT=8080/tcp
 
+import_image() {
+  if (( !import )); then
+    log "--no-import: not imported"
+  elif [[ -S $CONTAINERD_SOCK ]] && ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
+    ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import "$OUT" >/dev/null
+    log "imported into the node's containerd ($CONTAINERD_SOCK)"
+  else
+    log "the local node is not up ($CONTAINERD_SOCK): import skipped"
+  fi
+}
+
+# One build at a time (suites running side by side each ask for the image), and none when the
+# tarball was built from exactly these sources.
+mkdir -p "$OUT_DIR"
+exec 9>"$OUT_DIR/.lock"
+flock 9
+inputs_hash() {
+  (cd "$ROOT" && find domain k8s workflows activities client worker cli package.json package-lock.json tsconfig.json \
+      tsconfig.build.json scripts/image.sh scripts/image-prune.sh scripts/stack/images.sh -type f -print0 \
+    | sort -z | xargs -0 sha256sum; echo "$TAG $SOURCE") | sha256sum | cut -d' ' -f1
+}
+HASH=$(inputs_hash)
+if [[ -f $OUT && -f $OUT.inputs && $(<"$OUT.inputs") == "$HASH" ]]; then
+  log "$OUT is up to date with the sources"
+  import_image
+  exit 0
+fi
+
 t0=$SECONDS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -105,7 +133,7 @@ cfg=(--config.user "$IMAGE_USER" --config.workingdir "$IMAGE_WORKDIR" --config.e
 for e in "${IMAGE_ENV[@]}"; do cfg+=(--config.env "$e"); done
 for e in "${IMAGE_ENTRYPOINT[@]}"; do cfg+=(--config.entrypoint "$e"); done
 for e in "${IMAGE_CMD[@]}"; do cfg+=(--config.cmd "$e"); done
-mkdir -p "$OUT_DIR" "$tmp/layout"
+mkdir -p "$tmp/layout"
 oci_image "$REF" "$tmp/image.tar" "$root" "$tmp/layout" "${cfg[@]}"
 
 # Check the image as the Deployment runs it: unpacked from the layout with its own config (user,
@@ -139,16 +167,10 @@ got=$(in_image -- /usr/local/bin/node --input-type=module -e '
 [[ $got == "uid=65532 cwd=/app bundle=true rootWritable=false" ]] || die "unexpected in the image: $got"
 
 mv -f "$tmp/image.tar" "$OUT"
+echo "$HASH" > "$OUT.inputs"
 compressed=$(du -cb "$tmp/layout/oci/blobs" | tail -1 | cut -f1)
 unpacked=$(du -sb "$root" | cut -f1)
 
-if (( !import )); then
-  log "--no-import: not imported"
-elif [[ -S $CONTAINERD_SOCK ]] && ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
-  ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import "$OUT" >/dev/null
-  log "imported into the node's containerd ($CONTAINERD_SOCK)"
-else
-  log "the local node is not up ($CONTAINERD_SOCK): import skipped"
-fi
+import_image
 log "$OUT in $((SECONDS - t0))s"
 echo "image $REF: $(mib "$compressed") MiB compressed, $(mib "$unpacked") MiB unpacked ($(mib "$(stat -c %s "$OUT")") MiB tarball)"

@@ -17,7 +17,7 @@ function temporalClient(address: string, namespace: string): () => Promise<Clien
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Built by `npm run build:workflows`. A worker uses a prebuilt bundle only when
  * ETCD_OPERATOR_WORKFLOW_BUNDLE names it (production), so a stale bundle never runs in development. */
-export const prebuiltBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
+export const prebuiltBundlePath = fileURLToPath(new URL(import.meta.url.endsWith('/dist/worker/worker.js') ? '../workflow-bundle.js' : '../dist/workflow-bundle.js', import.meta.url));
 
 export interface OperatorWorkerOptions {
   address: string;

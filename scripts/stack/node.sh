@@ -327,6 +327,7 @@ status_node() {
 env_node() {
   if node_external; then echo "export KUBECONFIG=$KUBECONFIG"; return; fi
   echo "export KUBECONFIG=$PKI/admin.kubeconfig"
+  echo "export CONTAINERD_SOCK=$CONTAINERD_SOCK"
   echo "export ETCD_IMAGE_REPOSITORY=$IMAGE_REPO/etcd"
   echo "export ETCD_OPERATOR_TOOLS_IMAGE=$BUSYBOX_IMAGE"
 }
