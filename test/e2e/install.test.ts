@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { ensureStack } from '../support/stack.ts';
 import { execIn, kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
-import { clusterYaml, getCluster, podUids, waitAvailable, waitConverged } from '../support/clusters.ts';
+import { clusterYaml, getCluster, podUids, waitConverged } from '../support/clusters.ts';
 import { waitFor } from '../support/wait.ts';
 import { applyInstall, buildOperatorImage, deleteInstall, doctor, operatorPods, retagOperatorImage, rolloutStatus, writeInstallOverlay, type Install } from '../support/install.ts';
 import { OPERATOR_VERSION } from '../../worker/version.ts';
@@ -98,25 +98,38 @@ describe('installed with kubectl apply -k: two replicas, verified, crash- and up
     assert.match(out, new RegExp(`ok\\s+rbac\\s+ServiceAccount ${install.namespace}/${install.serviceAccount} has every permission in ${app}`));
   });
 
-  it('creates a cluster and resizes it while the replica running the resize is killed: the other finishes, each member added once, no duplicate', { timeout: 600_000 }, async () => {
-    kubectl(['apply', '-n', app, '-f', '-'], clusterYaml(NAME, { size: 1, version: FROM, storage: { size: '64Mi' } }));
-    await waitAvailable(app, NAME, 240_000);
-    const since = new Date();
-    kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', app, NAME, '--type=merge', '-p', JSON.stringify({ spec: { size: 3 } })]);
+  /** Kills (SIGKILL, no grace) the operator replica that started the latest activity of the running `kind` operation. */
+  async function killReplicaRunning(kind: RegExp): Promise<string> {
     let victim: string | undefined;
-    await waitFor('a resize activity started by an operator pod', async () => {
+    await waitFor(`an operator replica running a ${kind.source} activity`, async () => {
       const op = status(app)?.operation;
-      if (!op?.workflowId || !/scale/i.test(op.type ?? '')) return false;
+      if (!op?.workflowId || !kind.test(op.type ?? '')) return false;
       victim = await podRunningLatestActivity(client, op.workflowId);
       return victim !== undefined && operatorPods(install).includes(victim);
-    }, { timeoutMs: 120_000, intervalMs: 250 });
+    }, { timeoutMs: 120_000, intervalMs: 200 });
     kubectl(['delete', 'pod', '-n', install.namespace, victim!, '--grace-period=0', '--force']);
+    return victim!;
+  }
+
+  it('a replica killed mid-create leaves the other to finish: 3 members, each pod started once', { timeout: 600_000 }, async () => {
+    kubectl(['apply', '-n', app, '-f', '-'], clusterYaml(NAME, { size: 3, version: FROM, storage: { size: '64Mi' } }));
+    await killReplicaRunning(/create/i);
     const c = await waitConverged(app, NAME, 3, 300_000);
     assert.equal(new Set(c.status!.members!.map((m) => m.id)).size, 3, 'three distinct members');
+    assert.deepEqual([...memberStarts(app).values()], [1, 1, 1], 'no member pod created twice');
+    rolloutStatus(install); // the Deployment replaced the killed replica
+  });
+
+  it('a replica killed mid-resize (3 -> 5) leaves the other to finish: each new member added and promoted once', { timeout: 600_000 }, async () => {
+    const since = new Date();
+    kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', app, NAME, '--type=merge', '-p', JSON.stringify({ spec: { size: 5 } })]);
+    await killReplicaRunning(/scale/i);
+    const c = await waitConverged(app, NAME, 5, 300_000);
+    assert.equal(new Set(c.status!.members!.map((m) => m.id)).size, 5, 'five distinct members');
     const done = await completedActivities(client, app, since);
     assert.equal(done.get('addLearner'), 2, `each new member added once: ${JSON.stringify([...done])}`);
     assert.equal(done.get('promoteLearner'), 2, `each learner promoted once: ${JSON.stringify([...done])}`);
-    rolloutStatus(install); // the Deployment replaced the killed replica
+    rolloutStatus(install);
   });
 
   it('a new operator image rolled out during an etcd upgrade: the upgrade completes, each member restarted once', { timeout: 900_000 }, async () => {
@@ -137,7 +150,7 @@ describe('installed with kubectl apply -k: two replicas, verified, crash- and up
     rolloutStatus(rolled);
     await waitFor(`every member at ${TO}`, () => {
       const s = status(app);
-      return s?.operation === undefined && s?.members?.length === 3 && s.members.every((m) => m.version === TO && m.healthy);
+      return s?.operation === undefined && s?.members?.length === 5 && s.members.every((m) => m.version === TO && m.healthy);
     }, { timeoutMs: 600_000, intervalMs: 1000 });
     assert.deepEqual(getCluster(app, NAME).status!.members!.map((m) => m.id).sort(), ids, 'the same members, upgraded in place');
     // Handed over mid-operation: the old image's replicas started it, the new image's finished it.
