@@ -7,7 +7,7 @@ import { AppsV1Api, VersionApi } from '@kubernetes/client-node';
 import { Kube, isNotFound } from '../k8s/kube-client.ts';
 import { etcdBackupCrd, etcdClusterCrd, etcdUserCrd, type CustomResourceDefinition } from '../k8s/crd.ts';
 import { deniedPermissions, describeDenied, serviceAccountSubject } from '../k8s/access-review.ts';
-import { connectClient, temporalAddress, temporalNamespace } from '../client/temporal.ts';
+import { connectClient, temporalTarget } from '../client/temporal.ts';
 import { EtcdClusterName, EtcdClusterNamespace, EtcdOperation } from '../domain/search-attributes.ts';
 import { TASK_QUEUE } from '../domain/ids.ts';
 import { OPERATOR_VERSION } from '../worker/version.ts';
@@ -100,14 +100,15 @@ export async function diagnose(o: DoctorOptions): Promise<Finding[]> {
     }
   }
 
-  const namespace = temporalNamespace();
+  const target = temporalTarget();
+  const namespace = target.namespace;
   let client;
   try {
-    client = await connectClient();
+    client = await connectClient(target);
     const info = await client.workflowService.getSystemInfo({});
-    out.push({ level: 'ok', check: 'temporal', message: `connected to ${temporalAddress()} (server ${info.serverVersion || '?'}), namespace ${namespace}` });
+    out.push({ level: 'ok', check: 'temporal', message: `connected to ${target.describe}, server ${info.serverVersion || '?'}` });
   } catch (err) {
-    out.push({ level: 'FAIL', check: 'temporal', message: `cannot reach ${temporalAddress()} namespace ${namespace}: ${errText(err)}` });
+    out.push({ level: 'FAIL', check: 'temporal', message: `cannot reach ${target.describe}: ${errText(err)}` });
     await client?.connection.close();
     return out;
   }

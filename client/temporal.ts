@@ -1,10 +1,33 @@
-// Temporal client factory: one place that reads TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE.
+// The one place that says how to reach Temporal: Temporal's own client environment configuration
+// (@temporalio/envconfig): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
+// (client certificate and key, server CA, server name), and the TOML profile file
+// (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE). The worker, the watchers and the CLI all connect here.
 import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 
-export const temporalAddress = () => process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-export const temporalNamespace = () => process.env.TEMPORAL_NAMESPACE ?? 'default';
+const DEFAULT_ADDRESS = '127.0.0.1:7233';
 
-export async function connectClient(): Promise<Client> {
-  const connection = await Connection.connect({ address: temporalAddress() });
-  return new Client({ connection, namespace: temporalNamespace() });
+export interface TemporalTarget {
+  /** For NativeConnection.connect (the worker) and Connection.connect (clients): same fields. */
+  connectionOptions: ClientConnectConfig['connectionOptions'] & { address: string };
+  namespace: string;
+  /** One line for logs and messages: address, namespace, TLS or not; never a key. */
+  describe: string;
+}
+
+export function temporalTarget(env: Record<string, string | undefined> = process.env): TemporalTarget {
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  const address = connectionOptions.address ?? DEFAULT_ADDRESS;
+  const ns = namespace ?? 'default';
+  const tls = connectionOptions.tls ? (typeof connectionOptions.tls === 'object' && connectionOptions.tls.clientCertPair ? 'mTLS' : 'TLS') : 'plaintext';
+  const auth = connectionOptions.apiKey ? ', API key' : '';
+  return { connectionOptions: { ...connectionOptions, address }, namespace: ns, describe: `${address} (namespace ${ns}, ${tls}${auth})` };
+}
+
+export const temporalAddress = () => temporalTarget().connectionOptions.address;
+export const temporalNamespace = () => temporalTarget().namespace;
+
+export async function connectClient(target: TemporalTarget = temporalTarget()): Promise<Client> {
+  const connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
+  return new Client({ connection, namespace: target.namespace });
 }

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { VersionApi } from '@kubernetes/client-node';
 import { Kube } from '../k8s/kube-client.ts';
 import { deniedPermissions, describeDenied } from '../k8s/access-review.ts';
-import { connectClient, temporalAddress, temporalNamespace } from '../client/temporal.ts';
+import { connectClient, temporalTarget } from '../client/temporal.ts';
 import { Dispatcher } from '../client/dispatcher.ts';
 import { ClusterWatcher } from '../client/watcher.ts';
 import { BackupWatcher } from '../client/backup-watcher.ts';
@@ -49,8 +49,9 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       + 'Bind the ClusterRole etcd-operator to its ServiceAccount there (deploy/ cluster-wide, or one RoleBinding per namespace as deploy/overlays/namespaced does).');
   }
 
-  const { worker, connection } = await createOperatorWorker({ address: temporalAddress(), namespace: temporalNamespace(), taskQueue, kube, defaultRepository, toolsImage });
-  const client = await connectClient();
+  const temporal = temporalTarget();
+  const { worker, connection } = await createOperatorWorker({ temporal, taskQueue, kube, defaultRepository, toolsImage });
+  const client = await connectClient(temporal);
   const dispatcher = new Dispatcher(client, kube, taskQueue, log);
   const scopes = namespaces.length ? namespaces : [undefined];
   const watchers = scopes.flatMap((ns) => [
@@ -81,7 +82,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  log.info({ version: OPERATOR_VERSION, temporal: temporalAddress(), taskQueue, namespaces: where, defaultRepository, health: health.url }, 'operator starting');
+  log.info({ version: OPERATOR_VERSION, temporal: temporal.describe, taskQueue, namespaces: where, defaultRepository, health: health.url }, 'operator starting');
   const running = worker.run();
   for (const w of watchers) await w.start();
   await running;

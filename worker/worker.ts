@@ -5,13 +5,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Kube } from '../k8s/kube-client.ts';
 import { createActivities } from '../activities/index.ts';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { connectClient, type TemporalTarget } from '../client/temporal.ts';
 import { failpointInterceptors, parseFailpoints } from './failpoints.ts';
 
 /** One lazily made client for the activities that manage Schedules. */
-function temporalClient(address: string, namespace: string): () => Promise<Client> {
+function temporalClient(target: TemporalTarget): () => Promise<Client> {
   let client: Promise<Client> | undefined;
-  return () => (client ??= Connection.connect({ address }).then((connection) => new Client({ connection, namespace })));
+  return () => (client ??= connectClient(target));
 }
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -20,8 +21,7 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 export const prebuiltBundlePath = fileURLToPath(new URL(import.meta.url.endsWith('/dist/worker/worker.js') ? '../workflow-bundle.js' : '../dist/workflow-bundle.js', import.meta.url));
 
 export interface OperatorWorkerOptions {
-  address: string;
-  namespace: string;
+  temporal: TemporalTarget;
   taskQueue: string;
   kube: Kube;
   defaultRepository: string;
@@ -30,7 +30,7 @@ export interface OperatorWorkerOptions {
 }
 
 export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: o.address });
+  const connection = await NativeConnection.connect(o.temporal.connectionOptions);
   const bundle = process.env.ETCD_OPERATOR_WORKFLOW_BUNDLE;
   if (bundle && !existsSync(bundle)) throw new Error(`ETCD_OPERATOR_WORKFLOW_BUNDLE=${bundle} does not exist: run npm run build:workflows`);
   const code: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = bundle
@@ -40,10 +40,10 @@ export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ 
   if (failpoints.length) process.stderr.write(`WARNING: failpoints armed (test only): ${process.env.ETCD_OPERATOR_FAILPOINTS}\n`);
   const worker = await Worker.create({
     connection,
-    namespace: o.namespace,
+    namespace: o.temporal.namespace,
     taskQueue: o.taskQueue,
     ...code,
-    activities: createActivities({ kube: o.kube, defaultRepository: o.defaultRepository, toolsImage: o.toolsImage, taskQueue: o.taskQueue, temporal: temporalClient(o.address, o.namespace) }),
+    activities: createActivities({ kube: o.kube, defaultRepository: o.defaultRepository, toolsImage: o.toolsImage, taskQueue: o.taskQueue, temporal: temporalClient(o.temporal) }),
     interceptors: { activity: failpointInterceptors(failpoints) },
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',
