@@ -8,7 +8,7 @@ import { Kube, isNotFound } from '../k8s/kube-client.ts';
 import { etcdBackupCrd, etcdClusterCrd, etcdUserCrd, type CustomResourceDefinition } from '../k8s/crd.ts';
 import { deniedPermissions, describeDenied, serviceAccountSubject } from '../k8s/access-review.ts';
 import { connectClient, temporalTarget } from '../client/temporal.ts';
-import { EtcdClusterName, EtcdClusterNamespace, EtcdOperation } from '../domain/search-attributes.ts';
+import { createCommands, missingSearchAttributes, REQUIRED_SEARCH_ATTRIBUTES } from '../client/search-attributes.ts';
 import { TASK_QUEUE } from '../domain/ids.ts';
 import { OPERATOR_VERSION } from '../worker/version.ts';
 import { watchedNamespaces } from '../worker/run.ts';
@@ -113,12 +113,10 @@ export async function diagnose(o: DoctorOptions): Promise<Finding[]> {
     return out;
   }
   try {
-    const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
-    const have = new Set(Object.keys(customAttributes ?? {}));
-    const missing = [EtcdClusterNamespace, EtcdClusterName, EtcdOperation].filter((k) => !have.has(k.name));
+    const missing = await missingSearchAttributes(client, namespace);
     out.push(missing.length
-      ? { level: 'FAIL', check: 'search attributes', message: `missing ${missing.map((k) => k.name).join(', ')}: ${missing.map((k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type Keyword`).join(' && ')}` }
-      : { level: 'ok', check: 'search attributes', message: 'EtcdClusterNamespace, EtcdClusterName, EtcdOperation registered' });
+      ? { level: 'FAIL', check: 'search attributes', message: `missing ${missing.join(', ')} (the operator registers them at startup when allowed): ${createCommands(namespace, missing)}` }
+      : { level: 'ok', check: 'search attributes', message: `${REQUIRED_SEARCH_ATTRIBUTES.join(', ')} registered` });
     const tq = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: o.taskQueue }, taskQueueType: 1 });
     const pollers = (tq.pollers ?? []).map((p) => p.identity).filter(Boolean);
     out.push(pollers.length

@@ -6,6 +6,7 @@ import { VersionApi } from '@kubernetes/client-node';
 import { Kube } from '../k8s/kube-client.ts';
 import { deniedPermissions, describeDenied } from '../k8s/access-review.ts';
 import { connectClient, temporalTarget } from '../client/temporal.ts';
+import { ensureSearchAttributes } from '../client/search-attributes.ts';
 import { Dispatcher } from '../client/dispatcher.ts';
 import { ClusterWatcher } from '../client/watcher.ts';
 import { BackupWatcher } from '../client/backup-watcher.ts';
@@ -52,6 +53,8 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const temporal = temporalTarget();
   const { worker, connection } = await createOperatorWorker({ temporal, taskQueue, kube, defaultRepository, toolsImage });
   const client = await connectClient(temporal);
+  const registered = await ensureSearchAttributes(client, temporal.namespace);
+  if (registered.length) log.info({ namespace: temporal.namespace, registered }, 'registered the search attributes the operator needs');
   const dispatcher = new Dispatcher(client, kube, taskQueue, log);
   const scopes = namespaces.length ? namespaces : [undefined];
   const watchers = scopes.flatMap((ns) => [
