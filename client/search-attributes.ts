@@ -25,6 +25,8 @@ export async function ensureSearchAttributes(client: Client, namespace: string, 
       searchAttributes: Object.fromEntries(missing.map((name) => [name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
     });
   } catch (err) {
+    // Another operator replica may have registered them a moment ago.
+    if ((await missingSearchAttributes(client, namespace)).length === 0) return missing;
     const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     throw new Error(`Temporal namespace ${namespace} lacks the search attributes ${missing.join(', ')} and this operator may not register them (${why}); run: ${createCommands(namespace, missing)}`);
   }

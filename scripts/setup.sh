@@ -2,7 +2,7 @@
 # One-time machine setup: Debian packages the stack needs, and node modules. Idempotent.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PKGS=(containerd runc containernetworking-plugins iptables conntrack busybox-static umoci skopeo socat openssl curl iproute2)
+PKGS=(containerd runc containernetworking-plugins iptables conntrack busybox-static umoci skopeo socat openssl curl iproute2 postgresql)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if (( ${#missing[@]} )); then

@@ -75,7 +75,7 @@ ensure_tool() { [[ -f "$(tool "$1")/../.ok" ]] || "$ROOT/scripts/tools.sh" "$1";
 SEARCH_ATTRIBUTES=(EtcdClusterNamespace=Keyword EtcdClusterName=Keyword EtcdOperation=Keyword)
 
 # A TEMPORAL_ADDRESS other than our own (as printed by `env`) is the user's server.
-temporal_external() { [[ -n ${TEMPORAL_ADDRESS:-} && $TEMPORAL_ADDRESS != "127.0.0.1:$TEMPORAL_PORT" ]]; }
+temporal_external() { [[ -n ${TEMPORAL_ADDRESS:-} && $TEMPORAL_ADDRESS != "127.0.0.1:$TEMPORAL_PORT" && $TEMPORAL_ADDRESS != "127.0.0.1:$TS_PORT" ]]; }
 temporal_healthy() { "$(tool temporal)/temporal" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" 2>/dev/null | grep -q SERVING; }
 
 up_temporal() {
@@ -132,19 +132,27 @@ up_s3() {
 # --- the Kubernetes node lives in its own file -----------------------------
 if [[ -f "$ROOT/scripts/stack/node.sh" ]]; then . "$ROOT/scripts/stack/node.sh"; fi
 declare -F up_node >/dev/null || { up_node() { :; }; down_node() { :; }; status_node() { printf 'null'; }; env_node() { :; }; }
+. "$ROOT/scripts/stack/temporal-server.sh"
 
 # --- commands ---------------------------------------------------------------
 cmd_up() {
-  local t0=$SECONDS
+  local t0=$SECONDS profile; profile=$(temporal_profile)
   up_temporal
+  [[ $profile == server ]] && ! temporal_external && up_temporal_server
   up_s3
   up_node
-  log "stack up in $((SECONDS - t0))s"
+  if [[ $profile == server ]] && ! temporal_external && ! node_external; then
+    ensure relay-temporal-server temporal_server_relay_healthy 10 start_temporal_server_relay
+  fi
+  echo "$profile" > "$PROFILE_FILE"
+  log "stack up in $((SECONDS - t0))s (Temporal: $profile)"
 }
 
 cmd_down() {
   down_node
+  stop relay-temporal-server
   stop s3
+  down_temporal_server
   stop temporal
 }
 
@@ -164,6 +172,9 @@ cmd_status() {
     printf '{"components":{"temporal":%s,' "$(component_json temporal "127.0.0.1:$TEMPORAL_PORT" $th)"
     printf '"temporalUI":{"address":"http://127.0.0.1:%s"},' "$TEMPORAL_UI_PORT"
   fi
+  local ts=false; alive temporal-server && temporal_server_healthy && ts=true
+  printf '"temporalProfile":"%s","temporalServer":%s,"postgres":%s,' "$(temporal_profile selected)" \
+    "$(component_json temporal-server "127.0.0.1:$TS_PORT" $ts)" "$(component_json postgres "127.0.0.1:$PG_PORT" "$(pg_healthy 2>/dev/null && echo true || echo false)")"
   alive s3 && s3_healthy && sh=true
   printf '"s3":%s,' "$(component_json s3 "$(s3_url)" $sh)"
   printf '"node":%s},' "$(status_node)"
@@ -172,7 +183,12 @@ cmd_status() {
 
 cmd_env() {
   s3_creds
-  if temporal_external; then echo "export TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"; else echo "export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT"; fi
+  if temporal_external; then echo "export TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
+  elif [[ $(temporal_profile selected) == server ]]; then env_temporal_server
+  else
+    echo "export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT"
+    echo "unset TEMPORAL_TLS_CLIENT_CERT_PATH TEMPORAL_TLS_CLIENT_KEY_PATH TEMPORAL_TLS_SERVER_CA_CERT_PATH"
+  fi
   echo "export TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}"
   echo "export AWS_ENDPOINT_URL_S3=$(s3_url)"
   echo "export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY"

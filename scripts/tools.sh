@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the pinned real-server toolchain from Go modules and caches it outside the repo.
-#   scripts/tools.sh [all|temporal|etcd|versitygw|kube|coredns]...   (default: all)
+#   scripts/tools.sh [all|temporal|temporal-server|etcd|versitygw|kube|coredns]...   (default: all)
 #   scripts/tools.sh path <tool>      prints the bin dir of a cached tool (builds nothing)
 #   scripts/tools.sh list             prints JSON of cached tools
 # Cache: ${ETCD_OPERATOR_CACHE:-$HOME/.cache/etcd-operator}/<tool>-<version>/bin, stamped by .ok
@@ -48,6 +48,18 @@ build_temporal() {
   # v1.5.x has no local replace, so a plain install works; newer tags need an unpublished cliext module.
   GOBIN="$out" go install -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION#v}" \
     "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+}
+
+# The Temporal server and its SQL schema tool (temporal-sql-tool), from the server's module.
+build_temporal_server() {
+  local out=$1
+  GOBIN="$out" go install -ldflags "-s -w" "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION"
+  mv "$out/server" "$out/temporal-server"
+  GOBIN="$out" go install -ldflags "-s -w" "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION"
+  mv "$out/sql" "$out/temporal-sql-tool"
+  # The schema files the SQL tool applies ship in the module, not in the binaries.
+  local mod; mod=$(go env GOMODCACHE)/go.temporal.io/server@$TEMPORAL_SERVER_VERSION
+  mkdir -p "$out/../schema"; cp -r "$mod/schema/postgresql" "$out/../schema/"; chmod -R u+w "$out/../schema"
 }
 
 build_etcd_version() {
@@ -100,20 +112,21 @@ build_provisioner() {
 tool_dir() {
   case $1 in
     temporal) echo "$CACHE/temporal-$TEMPORAL_CLI_VERSION/bin" ;;
+    temporal-server) echo "$CACHE/temporal-server-$TEMPORAL_SERVER_VERSION/bin" ;;
     etcd35) echo "$CACHE/etcd-$ETCD35_VERSION/bin" ;;
     etcd36) echo "$CACHE/etcd-$ETCD36_VERSION/bin" ;;
     versitygw) echo "$CACHE/versitygw-$VERSITYGW_VERSION/bin" ;;
     coredns) echo "$CACHE/coredns-$COREDNS_VERSION/bin" ;;
     kube) echo "$CACHE/kube-$KUBE_VERSION/bin" ;;
     provisioner) echo "$CACHE/local-path-provisioner-$LOCAL_PATH_PROVISIONER_VERSION/bin" ;;
-    *) die "unknown tool '$1' (known: temporal etcd35 etcd36 versitygw coredns kube provisioner)" ;;
+    *) die "unknown tool '$1' (known: temporal temporal-server etcd35 etcd36 versitygw coredns kube provisioner)" ;;
   esac
 }
 
 list() {
   local first=1
   printf '['
-  for t in temporal etcd35 etcd36 versitygw coredns kube provisioner; do
+  for t in temporal temporal-server etcd35 etcd36 versitygw coredns kube provisioner; do
     local d; d=$(tool_dir "$t"); local ok="$d/../.ok"
     [[ $first == 1 ]] || printf ','; first=0
     if [[ -f $ok ]]; then
@@ -128,6 +141,7 @@ list() {
 run() {
   case $1 in
     temporal) build temporal "$TEMPORAL_CLI_VERSION" build_temporal ;;
+    temporal-server) build temporal-server "$TEMPORAL_SERVER_VERSION" build_temporal_server ;;
     etcd35) build etcd "$ETCD35_VERSION" build_etcd35 ;;
     etcd36) build etcd "$ETCD36_VERSION" build_etcd36 ;;
     etcd) run etcd35; run etcd36 ;;
@@ -138,7 +152,7 @@ run() {
     base) run temporal; run etcd; run versitygw ;;
     node) run coredns; run provisioner; run kube ;;
     all) run base; run node ;;
-    *) die "unknown target '$1' (use: all base node temporal etcd etcd35 etcd36 versitygw coredns kube provisioner)" ;;
+    *) die "unknown target '$1' (use: all base node temporal temporal-server etcd etcd35 etcd36 versitygw coredns kube provisioner)" ;;
   esac
 }
 

@@ -1,5 +1,7 @@
 # Pinned versions of the real-server toolchain (sourced by scripts/*.sh).
 TEMPORAL_CLI_VERSION=v1.5.1
+# The Temporal server itself (STACK_TEMPORAL=server), the version the CLI's dev server embeds.
+TEMPORAL_SERVER_VERSION=v1.29.1
 ETCD35_VERSION=v3.5.35
 ETCD36_VERSION=v3.6.16
 VERSITYGW_VERSION=v1.8.0

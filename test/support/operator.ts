@@ -5,7 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { connectClient, temporalTarget } from '../../client/temporal.ts';
 import { prebuiltBundlePath } from '../../worker/worker.ts';
 import { ensureStack, repoRoot } from './stack.ts';
 import { kubectl, tempNamespace } from './kube.ts';
@@ -53,9 +53,8 @@ export class OperatorProcess {
    * deleted, every cluster workflow must finish by itself (none may retry forever).
    */
   async drain(timeoutMs = 90_000): Promise<void> {
-    const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+    const client = await connectClient(temporalTarget());
     try {
-      const client = new Client({ connection });
       const query = `TaskQueue = '${this.taskQueue}' AND ExecutionStatus = 'Running'`;
       let running: string[] = [];
       await waitFor(`workflows of ${this.taskQueue} finished`, async () => {
@@ -64,7 +63,7 @@ export class OperatorProcess {
         return running.length === 0;
       }, { timeoutMs, intervalMs: 500 }).catch((err: Error) => { throw new Error(`${err.message}; still running: ${running.join(', ')} (log: ${this.logFile})`); });
     } finally {
-      await connection.close();
+      await client.connection.close();
     }
   }
 

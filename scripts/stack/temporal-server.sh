@@ -1,0 +1,173 @@
+# The stack's second Temporal profile (STACK_TEMPORAL=server): the Temporal server itself, built from
+# its Go module (scripts/tools.sh temporal-server), with PostgreSQL (Debian's package) for the default
+# and visibility stores, the schema applied by Temporal's own temporal-sql-tool, and mTLS on the
+# frontend with certificates from a CA of its own. It listens on its own port (127.0.0.1:7333), so it
+# can run next to the dev server: `STACK_TEMPORAL=server stack.sh up` starts it and makes it the
+# Temporal that `stack.sh env` exports; a plain `up` goes back to the dev server (the server keeps
+# running until `down`). Sourced by scripts/stack.sh.
+
+TS_DIR=$STATE/temporal-server
+TS_PKI=$TS_DIR/pki
+TS_PORT=${STACK_TEMPORAL_SERVER_PORT:-7333}
+PG_PORT=${STACK_POSTGRES_PORT:-55432}
+PG_DATA=$TS_DIR/postgres
+PROFILE_FILE=$STATE/temporal-profile
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
+# PostgreSQL refuses to run as root, and the state directory lives under root's home: run it in a
+# user namespace where it is uid 1000 while the kernel still checks files as the caller.
+as_pg() { unshare --user --map-user=1000 --map-group=1000 -- "$@"; }
+
+# The profile asked for (STACK_TEMPORAL); for env and status without it, the one `up` last selected.
+temporal_profile() {
+  local p=${STACK_TEMPORAL:-}
+  [[ -z $p && ${1:-} == selected && -f $PROFILE_FILE ]] && p=$(<"$PROFILE_FILE")
+  case ${p:-dev} in dev|server) echo "${p:-dev}" ;; *) die "STACK_TEMPORAL=$p: use dev (the default) or server" ;; esac
+}
+
+ts_pki() {
+  mkdir -p "$TS_PKI"
+  if [[ ! -f $TS_PKI/ca.crt ]]; then
+    openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$TS_PKI/ca.key" -days 3650 \
+      -subj "/CN=etcd-operator-local-temporal-ca" -out "$TS_PKI/ca.crt" 2>/dev/null
+    chmod 600 "$TS_PKI/ca.key"
+  fi
+  # cert() (pki.sh) writes under $PKI: point it at this CA's directory for these two.
+  ( PKI=$TS_PKI
+    cert frontend temporal-frontend - server "IP:127.0.0.1,IP:$NODE_IP,DNS:localhost,DNS:temporal-frontend"
+    cert client etcd-operator - client )
+}
+ts_tls_flags() { echo --tls-cert-path "$TS_PKI/client.crt" --tls-key-path "$TS_PKI/client.key" --tls-ca-path "$TS_PKI/ca.crt"; }
+ts_temporal() { "$(tool temporal)/temporal" "$@" --address "127.0.0.1:$TS_PORT" $(ts_tls_flags); }
+temporal_server_healthy() { ts_temporal operator cluster health 2>/dev/null | grep -q SERVING; }
+
+pg_password() {
+  local f=$TS_DIR/postgres-password
+  [[ -f $f ]] || { mkdir -p "$TS_DIR"; openssl rand -hex 16 > "$f"; chmod 600 "$f"; }
+  cat "$f"
+}
+pg_healthy() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
+
+up_postgres() {
+  [[ -n $(pg_bin) ]] || die "PostgreSQL is not installed: run scripts/setup.sh"
+  if [[ ! -f $PG_DATA/PG_VERSION ]]; then
+    rm -rf "$PG_DATA"; mkdir -p "$PG_DATA"
+    as_pg "$(pg_bin)/initdb" -D "$PG_DATA" -U temporal --auth=scram-sha-256 --pwfile=<(pg_password) >/dev/null
+  fi
+  if alive postgres && pg_healthy; then return; fi
+  stop postgres
+  check_port "$PG_PORT" postgres
+  spawn postgres unshare --user --map-user=1000 --map-group=1000 -- "$(pg_bin)/postgres" -D "$PG_DATA" -p "$PG_PORT" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$TS_DIR" -c max_connections=200
+  wait_for 30 PostgreSQL pg_healthy
+}
+
+# The default and visibility databases with Temporal's schema, applied (and later upgraded) by its tool.
+setup_schema() {
+  local sql="$(tool temporal-server)/temporal-sql-tool" schema="$(tool temporal-server)/../schema/postgresql/v12" db
+  local common=(--plugin postgres12 --ep 127.0.0.1 -p "$PG_PORT" -u temporal --pw "$(pg_password)")
+  for db in temporal temporal_visibility; do
+    local dir=temporal; [[ $db == temporal_visibility ]] && dir=visibility
+    "$sql" "${common[@]}" --db "$db" create-database >/dev/null 2>&1 || true   # exists: fine
+    "$sql" "${common[@]}" --db "$db" setup-schema -v 0.0 >/dev/null 2>&1 || true # already set up: fine
+    "$sql" "${common[@]}" --db "$db" update-schema -d "$schema/$dir/versioned" >> "$STATE/logs/temporal-schema.log" 2>&1 \
+      || die "schema update of $db failed: see $STATE/logs/temporal-schema.log"
+  done
+}
+
+write_server_config() {
+  mkdir -p "$TS_DIR/config"
+  local store
+  {
+    echo "log: {stdout: true, level: warn}"
+    echo "persistence:"
+    echo "  defaultStore: default"
+    echo "  visibilityStore: visibility"
+    echo "  numHistoryShards: 4"
+    echo "  datastores:"
+    for store in default visibility; do
+      local db=temporal; [[ $store == visibility ]] && db=temporal_visibility
+      cat <<EOF
+    $store:
+      sql:
+        pluginName: postgres12
+        databaseName: $db
+        connectAddr: 127.0.0.1:$PG_PORT
+        connectProtocol: tcp
+        user: temporal
+        password: "$(pg_password)"
+        maxConns: 20
+        maxIdleConns: 20
+        maxConnLifetime: 1h
+EOF
+    done
+    cat <<EOF
+global:
+  membership: {maxJoinDuration: 30s, broadcastAddress: 127.0.0.1}
+  tls:
+    # Clients (the operator, the CLI, tests) must present a certificate of this CA. The
+    # server's own system workers use the internal frontend (plaintext on loopback) instead.
+    frontend:
+      server:
+        requireClientAuth: true
+        certFile: $TS_PKI/frontend.crt
+        keyFile: $TS_PKI/frontend.key
+        clientCaFiles: [$TS_PKI/ca.crt]
+services:
+  frontend: {rpc: {grpcPort: $TS_PORT, membershipPort: $((TS_PORT - 500)), bindOnIP: 127.0.0.1, httpPort: $((TS_PORT + 10))}}
+  internal-frontend: {rpc: {grpcPort: $((TS_PORT + 3)), membershipPort: $((TS_PORT - 497)), bindOnIP: 127.0.0.1, httpPort: $((TS_PORT + 13))}}
+  matching: {rpc: {grpcPort: $((TS_PORT + 2)), membershipPort: $((TS_PORT - 498)), bindOnIP: 127.0.0.1}}
+  history: {rpc: {grpcPort: $((TS_PORT + 1)), membershipPort: $((TS_PORT - 499)), bindOnIP: 127.0.0.1}}
+  worker: {rpc: {grpcPort: $((TS_PORT + 6)), membershipPort: $((TS_PORT - 494)), bindOnIP: 127.0.0.1}}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active: {enabled: true, initialFailoverVersion: 1, rpcName: frontend, rpcAddress: "127.0.0.1:$TS_PORT"}
+dcRedirectionPolicy: {policy: noop}
+dynamicConfigClient: {filepath: $TS_DIR/config/dynamicconfig.yaml, pollInterval: 10s}
+EOF
+  } > "$TS_DIR/config/server.yaml"
+  chmod 600 "$TS_DIR/config/server.yaml"
+  # What the dev server turns on too: updates (etcdop ops retry) and search attributes visible at once.
+  cat > "$TS_DIR/config/dynamicconfig.yaml" <<EOF
+frontend.enableUpdateWorkflowExecution: [{value: true}]
+frontend.enableUpdateWorkflowExecutionAsyncAccepted: [{value: true}]
+system.forceSearchAttributesCacheRefreshOnRead: [{value: true}]
+EOF
+}
+
+up_temporal_server() {
+  ensure_tool temporal; ensure_tool temporal-server
+  ts_pki
+  up_postgres
+  if alive temporal-server && temporal_server_healthy; then return; fi
+  stop temporal-server
+  check_port "$TS_PORT" temporal_server
+  setup_schema
+  write_server_config
+  spawn temporal-server "$(tool temporal-server)/temporal-server" --root "$TS_DIR" --config config --env server \
+    --allow-no-auth start --service frontend --service internal-frontend --service history --service matching --service worker
+  wait_for 90 "Temporal server" temporal_server_healthy
+  ts_temporal operator namespace describe --namespace default >/dev/null 2>&1 \
+    || ts_temporal operator namespace create --namespace default --retention 72h >/dev/null
+  log "Temporal server (PostgreSQL on 127.0.0.1:$PG_PORT) on 127.0.0.1:$TS_PORT with mTLS (CA $TS_PKI/ca.crt)"
+}
+
+down_temporal_server() {
+  stop temporal-server
+  stop postgres
+}
+
+env_temporal_server() {
+  echo "export TEMPORAL_ADDRESS=127.0.0.1:$TS_PORT"
+  echo "export TEMPORAL_TLS_CLIENT_CERT_PATH=$TS_PKI/client.crt"
+  echo "export TEMPORAL_TLS_CLIENT_KEY_PATH=$TS_PKI/client.key"
+  echo "export TEMPORAL_TLS_SERVER_CA_CERT_PATH=$TS_PKI/ca.crt"
+}
+
+# Pods reach it like the dev server: a relay on the node IP (scripts/stack/node.sh's start_relay).
+start_temporal_server_relay() { start_relay temporal-server "$TS_PORT"; }
+temporal_server_relay_healthy() { relay_healthy "$TS_PORT"; }
