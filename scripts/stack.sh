@@ -28,11 +28,26 @@ alive() { local p; p=$(pid_of "$1"); [[ -n $p ]] && kill -0 "$p" 2>/dev/null; }
 port_owner() {
   ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
 }
-port_busy() { [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; }
+# port_busy <port> [address]: someone listens on <port> at <address> (default 127.0.0.1) or on every
+# address. Not on another one: the relays on the node IP share the loopback servers' port numbers.
+port_busy() {
+  local addr=${2:-127.0.0.1}
+  ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qE "^(${addr//./\\.}|0\.0\.0\.0|\*|\[::\]):$1\$"
+}
 
-# check_port <port> <component>: fail fast if someone else holds it.
+# healthy_within <seconds> <probe...>: a component that runs but is slow to answer (a loaded
+# machine) gets this long before anyone restarts it; restarting a healthy server disrupts its users.
+healthy_within() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.5
+  done
+}
+
+# check_port <port> <component> [address]: fail fast if someone else holds it.
 check_port() {
-  if port_busy "$1"; then
+  if port_busy "$1" "${3:-}"; then
     local owner; owner=$(port_owner "$1")
     die "port $1 needed by $2 is already taken by pid ${owner:-?} ($(ps -o comm= -p "${owner:-0}" 2>/dev/null || echo unknown)); stop it or set STACK_${2^^}_PORT"
   fi
@@ -76,12 +91,21 @@ SEARCH_ATTRIBUTES=(EtcdClusterNamespace=Keyword EtcdClusterName=Keyword EtcdOper
 
 # A TEMPORAL_ADDRESS other than our own (as printed by `env`) is the user's server.
 temporal_external() { [[ -n ${TEMPORAL_ADDRESS:-} && $TEMPORAL_ADDRESS != "127.0.0.1:$TEMPORAL_PORT" && $TEMPORAL_ADDRESS != "127.0.0.1:$TS_PORT" ]]; }
-temporal_healthy() { "$(tool temporal)/temporal" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" 2>/dev/null | grep -q SERVING; }
+# The CLI against our own servers: without the caller's Temporal client settings (TEMPORAL_TLS_* from
+# `STACK_TEMPORAL=server stack:env` would make it speak TLS to the plaintext dev server, which then
+# looks unhealthy and gets restarted).
+local_temporal() {
+  env -u TEMPORAL_TLS -u TEMPORAL_TLS_CLIENT_CERT_PATH -u TEMPORAL_TLS_CLIENT_KEY_PATH -u TEMPORAL_TLS_SERVER_CA_CERT_PATH \
+    -u TEMPORAL_TLS_CLIENT_CERT_DATA -u TEMPORAL_TLS_CLIENT_KEY_DATA -u TEMPORAL_TLS_SERVER_CA_CERT_DATA -u TEMPORAL_TLS_SERVER_NAME \
+    -u TEMPORAL_TLS_DISABLE_HOST_VERIFICATION -u TEMPORAL_API_KEY -u TEMPORAL_PROFILE -u TEMPORAL_CONFIG_FILE -u TEMPORAL_NAMESPACE \
+    "$(tool temporal)/temporal" "$@"
+}
+temporal_healthy() { local_temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" 2>/dev/null | grep -q SERVING; }
 
 up_temporal() {
   if temporal_external; then log "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS given: not starting a dev server"; return; fi
   ensure_tool temporal
-  if alive temporal && temporal_healthy; then return; fi
+  if alive temporal && healthy_within 20 temporal_healthy; then return; fi
   stop temporal
   check_port "$TEMPORAL_PORT" temporal
   check_port "$TEMPORAL_UI_PORT" temporal_ui
@@ -106,13 +130,13 @@ s3_creds() {
   . "$f"
 }
 s3_url() { echo "http://127.0.0.1:$S3_PORT"; }
-s3_curl() { s3_creds; curl -sS -o /dev/null -w '%{http_code}' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$@"; }
+s3_curl() { s3_creds; curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$@"; }
 s3_healthy() { [[ $(s3_curl "$(s3_url)/") == 200 ]]; }
 
 up_s3() {
   ensure_tool versitygw
   s3_creds
-  if ! (alive s3 && s3_healthy); then
+  if ! (alive s3 && healthy_within 20 s3_healthy); then
     stop s3
     check_port "$S3_PORT" s3
     mkdir -p "$STATE/s3/data"

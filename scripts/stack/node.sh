@@ -171,22 +171,22 @@ EOF
 }
 
 # --- components -------------------------------------------------------------
-https_ok() { curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$1" >/dev/null; }
-node_etcd_healthy() { curl -sf "http://127.0.0.1:$NODE_ETCD_PORT/health" | grep -q '"health":"true"'; }
+https_ok() { curl -sf --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$1" >/dev/null; }
+node_etcd_healthy() { curl -sf --max-time 5 "http://127.0.0.1:$NODE_ETCD_PORT/health" | grep -q '"health":"true"'; }
 containerd_healthy() { ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; }
 apiserver_healthy() { https_ok "https://$NODE_IP:6443/readyz"; }
-cm_healthy() { curl -sfk https://127.0.0.1:10257/healthz >/dev/null; }
-scheduler_healthy() { curl -sfk https://127.0.0.1:10259/healthz >/dev/null; }
-kubelet_healthy() { curl -sf http://127.0.0.1:10248/healthz >/dev/null; }
-proxy_healthy() { curl -sf http://127.0.0.1:10256/healthz >/dev/null; }
-coredns_healthy() { curl -sf http://127.0.0.1:18181/ready >/dev/null; }
+cm_healthy() { curl -sfk --max-time 5 https://127.0.0.1:10257/healthz >/dev/null; }
+scheduler_healthy() { curl -sfk --max-time 5 https://127.0.0.1:10259/healthz >/dev/null; }
+kubelet_healthy() { curl -sf --max-time 5 http://127.0.0.1:10248/healthz >/dev/null; }
+proxy_healthy() { curl -sf --max-time 5 http://127.0.0.1:10256/healthz >/dev/null; }
+coredns_healthy() { curl -sf --max-time 5 http://127.0.0.1:18181/ready >/dev/null; }
 provisioner_healthy() { alive provisioner; }
 node_ready() { kubectl_ get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -q True; }
 
 # ensure <name> <health fn> <timeout> <start fn>: start it unless it already runs healthy.
 ensure() {
   local name=$1 healthy=$2 timeout=$3 start=$4
-  if alive "$name" && $healthy; then return 0; fi
+  if alive "$name" && healthy_within 20 "$healthy"; then return 0; fi
   stop "$name" >/dev/null 2>&1
   $start
   wait_for "$timeout" "$name" $healthy
@@ -202,7 +202,7 @@ start_node_etcd() {
 }
 start_containerd() { spawn containerd containerd --config "$NODE_STATE/containerd/config.toml"; }
 start_apiserver() {
-  check_port 6443 kube_apiserver
+  check_port 6443 kube_apiserver "$NODE_IP"
   spawn kube-apiserver "$(kbin kube-apiserver)" --bind-address "$NODE_IP" --advertise-address "$NODE_IP" --secure-port 6443 \
     --etcd-servers "http://127.0.0.1:$NODE_ETCD_PORT" --service-cluster-ip-range "$SERVICE_CIDR" \
     --client-ca-file "$PKI/ca.crt" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \

@@ -38,8 +38,8 @@ ts_pki() {
     cert client etcd-operator - client )
 }
 ts_tls_flags() { echo --tls-cert-path "$TS_PKI/client.crt" --tls-key-path "$TS_PKI/client.key" --tls-ca-path "$TS_PKI/ca.crt"; }
-ts_temporal() { "$(tool temporal)/temporal" "$@" --address "127.0.0.1:$TS_PORT" $(ts_tls_flags); }
-temporal_server_healthy() { ts_temporal operator cluster health 2>/dev/null | grep -q SERVING; }
+ts_temporal() { local_temporal "$@" --address "127.0.0.1:$TS_PORT" $(ts_tls_flags); }
+temporal_server_healthy() { timeout 5 "$(tool temporal)/temporal" operator cluster health --address "127.0.0.1:$TS_PORT" $(ts_tls_flags) 2>/dev/null | grep -q SERVING; }
 
 pg_password() {
   local f=$TS_DIR/postgres-password
@@ -54,7 +54,7 @@ up_postgres() {
     rm -rf "$PG_DATA"; mkdir -p "$PG_DATA"
     as_pg "$(pg_bin)/initdb" -D "$PG_DATA" -U temporal --auth=scram-sha-256 --pwfile=<(pg_password) >/dev/null
   fi
-  if alive postgres && pg_healthy; then return; fi
+  if alive postgres && healthy_within 20 pg_healthy; then return; fi
   stop postgres
   check_port "$PG_PORT" postgres
   spawn postgres unshare --user --map-user=1000 --map-group=1000 -- "$(pg_bin)/postgres" -D "$PG_DATA" -p "$PG_PORT" \
@@ -143,7 +143,7 @@ up_temporal_server() {
   ensure_tool temporal; ensure_tool temporal-server
   ts_pki
   up_postgres
-  if alive temporal-server && temporal_server_healthy; then return; fi
+  if alive temporal-server && healthy_within 20 temporal_server_healthy; then return; fi
   stop temporal-server
   check_port "$TS_PORT" temporal_server
   setup_schema

@@ -1,10 +1,12 @@
 // The stack's own life cycle (runs last: it takes the shared stack down and up again).
 // `stack:down` leaves no process, mount, network namespace, bridge, route or iptables chain behind,
 // a second `stack:up` works, and so does an `up` after every component was SIGKILLed (a crash or
-// a session cut short): in both cases a pod runs to Ready again.
+// a session cut short): in both cases a pod runs to Ready again. A crashed dev server starts again
+// although a relay holds its port number on the node IP, and a server that is only slow is not
+// restarted by `up` (both broke a loaded test run once).
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ensureStack, repoRoot } from '../support/stack.ts';
@@ -62,8 +64,30 @@ describe('local stack down/up and recovery from a hard kill', () => {
     assert.equal(sh('ip link show etcdop0 2>/dev/null || true').trim(), '');
     assert.equal(sh('ip route show | grep -E "10\\.244\\.|10\\.96\\." || true').trim(), '');
     assert.equal(sh('for t in filter nat mangle; do iptables -w -t $t -S; done | grep -E "ETCDOP|KUBE-|CNI-" || true').trim(), '');
+    assert.equal(sh('ss -Hltn | grep "10\\.244\\.0\\.1:" || true').trim(), '', 'no relay left on the node IP');
     stack('up');
     podRunsToReady();
+  });
+
+  it('a crashed dev server starts again although the relay on the node IP holds its port number there', () => {
+    const pid = Number(readFileSync(`${state}/pids/temporal.pid`, 'utf8'));
+    process.kill(-pid, 'SIGKILL');
+    stack('up');
+    const listening = sh(`ss -Hltn | awk '{print $4}'`);
+    assert.match(listening, /^127\.0\.0\.1:7233$/m, 'the dev server');
+    assert.match(listening, /^10\.244\.0\.1:7233$/m, 'the relay for pods');
+  });
+
+  it('a running server that is slow to answer (stopped for 12 s) is given time by stack:up, not restarted', async () => {
+    const pidFile = `${state}/pids/temporal.pid`;
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(pid, 'SIGSTOP');
+    const up = spawn('bash', [`${repoRoot}scripts/stack.sh`, 'up'], { stdio: 'ignore' });
+    const done = new Promise<number | null>((resolve) => up.once('exit', resolve));
+    await new Promise((r) => setTimeout(r, 12_000));
+    process.kill(pid, 'SIGCONT');
+    assert.equal(await done, 0);
+    assert.equal(Number(readFileSync(pidFile, 'utf8')), pid, 'the same dev server process');
   });
 
   it('stack:up after every component was SIGKILLed brings the node back to Ready and runs pods', () => {
