@@ -5,6 +5,7 @@
 // other client touches those), and watch events sent for them. Run it on an otherwise idle stack:
 // the counters are the whole API server's.
 // Usage: node --import tsx bench/replicas.ts [--window S]
+import { execFileSync } from 'node:child_process';
 import { ensureStack } from '../test/support/stack.ts';
 import { kubectl, tempNamespace } from '../test/support/kube.ts';
 import { clusterYaml, waitAvailable } from '../test/support/clusters.ts';
@@ -17,7 +18,9 @@ const WATCHED = [...OURS, 'pods'];
 
 /** Sums of the API server's metric samples whose labels pass `keep`. */
 function scrape(): { line: string; name: string; labels: Record<string, string>; value: number }[] {
-  return kubectl(['get', '--raw', '/metrics']).split('\n').flatMap((line) => {
+  // The API server's metrics are several MB: more than kubectl()'s default buffer.
+  const text = execFileSync('kubectl', ['get', '--raw', '/metrics'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return text.split('\n').flatMap((line) => {
     const m = /^([a-z_]+)\{([^}]*)\} ([0-9.e+-]+)$/.exec(line);
     if (!m) return [];
     const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!]));
