@@ -168,7 +168,6 @@ cmd_up() {
   if [[ $profile == server ]] && ! temporal_external && ! node_external; then
     ensure relay-temporal-server temporal_server_relay_healthy 10 start_temporal_server_relay
   fi
-  echo "$profile" > "$PROFILE_FILE"
   log "stack up in $((SECONDS - t0))s (Temporal: $profile)"
 }
 
@@ -196,8 +195,8 @@ cmd_status() {
     printf '{"components":{"temporal":%s,' "$(component_json temporal "127.0.0.1:$TEMPORAL_PORT" $th)"
     printf '"temporalUI":{"address":"http://127.0.0.1:%s"},' "$TEMPORAL_UI_PORT"
   fi
-  local ts=false; alive temporal-server && temporal_server_healthy && ts=true
-  printf '"temporalProfile":"%s","temporalServer":%s,"postgres":%s,' "$(temporal_profile selected)" \
+  local ts=false tu=false; alive temporal-server && temporal_server_healthy && ts=true; alive temporal-ui && temporal_ui_healthy && tu=true
+  printf '"temporalProfile":"%s","temporalServerUI":%s,"temporalServer":%s,"postgres":%s,' "$(temporal_profile)" "$(component_json temporal-ui "http://127.0.0.1:$TS_UI_PORT" $tu)" \
     "$(component_json temporal-server "127.0.0.1:$TS_PORT" $ts)" "$(component_json postgres "127.0.0.1:$PG_PORT" "$(pg_healthy 2>/dev/null && echo true || echo false)")"
   alive s3 && s3_healthy && sh=true
   printf '"s3":%s,' "$(component_json s3 "$(s3_url)" $sh)"
@@ -208,7 +207,7 @@ cmd_status() {
 cmd_env() {
   s3_creds
   if temporal_external; then echo "export TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
-  elif [[ $(temporal_profile selected) == server ]]; then env_temporal_server
+  elif [[ $(temporal_profile) == server ]]; then env_temporal_server
   else
     echo "export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT"
     echo "unset TEMPORAL_TLS_CLIENT_CERT_PATH TEMPORAL_TLS_CLIENT_KEY_PATH TEMPORAL_TLS_SERVER_CA_CERT_PATH"

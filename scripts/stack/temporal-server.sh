@@ -2,27 +2,26 @@
 # its Go module (scripts/tools.sh temporal-server), with PostgreSQL (Debian's package) for the default
 # and visibility stores, the schema applied by Temporal's own temporal-sql-tool, and mTLS on the
 # frontend with certificates from a CA of its own. It listens on its own port (127.0.0.1:7333), so it
-# can run next to the dev server: `STACK_TEMPORAL=server stack.sh up` starts it and makes it the
-# Temporal that `stack.sh env` exports; a plain `up` goes back to the dev server (the server keeps
-# running until `down`). Sourced by scripts/stack.sh.
+# runs next to the dev server: `STACK_TEMPORAL=server stack.sh up` starts it (the dev server stays),
+# `STACK_TEMPORAL=server stack.sh env` exports its address and TLS files; without the variable, `env`
+# is the dev server's. `down` stops both. Sourced by scripts/stack.sh.
 
 TS_DIR=$STATE/temporal-server
 TS_PKI=$TS_DIR/pki
 TS_PORT=${STACK_TEMPORAL_SERVER_PORT:-7333}
+TS_UI_PORT=${STACK_TEMPORAL_SERVER_UI_PORT:-8333}
 PG_PORT=${STACK_POSTGRES_PORT:-55432}
 PG_DATA=$TS_DIR/postgres
-PROFILE_FILE=$STATE/temporal-profile
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
 # PostgreSQL refuses to run as root, and the state directory lives under root's home: run it in a
 # user namespace where it is uid 1000 while the kernel still checks files as the caller.
 as_pg() { unshare --user --map-user=1000 --map-group=1000 -- "$@"; }
 
-# The profile asked for (STACK_TEMPORAL); for env and status without it, the one `up` last selected.
+# The profile asked for: STACK_TEMPORAL, for `up` and `env` alike. Never remembered in a file: suites
+# running side by side each read `env`, and one asking for the server must not switch the others.
 temporal_profile() {
-  local p=${STACK_TEMPORAL:-}
-  [[ -z $p && ${1:-} == selected && -f $PROFILE_FILE ]] && p=$(<"$PROFILE_FILE")
-  case ${p:-dev} in dev|server) echo "${p:-dev}" ;; *) die "STACK_TEMPORAL=$p: use dev (the default) or server" ;; esac
+  case ${STACK_TEMPORAL:-dev} in dev|server) echo "${STACK_TEMPORAL:-dev}" ;; *) die "STACK_TEMPORAL=$STACK_TEMPORAL: use dev (the default) or server" ;; esac
 }
 
 ts_pki() {
@@ -143,7 +142,7 @@ up_temporal_server() {
   ensure_tool temporal; ensure_tool temporal-server
   ts_pki
   up_postgres
-  if alive temporal-server && healthy_within 20 temporal_server_healthy; then return; fi
+  if alive temporal-server && healthy_within 20 temporal_server_healthy; then up_temporal_ui; return; fi
   stop temporal-server
   check_port "$TS_PORT" temporal_server
   setup_schema
@@ -153,10 +152,36 @@ up_temporal_server() {
   wait_for 90 "Temporal server" temporal_server_healthy
   ts_temporal operator namespace describe --namespace default >/dev/null 2>&1 \
     || ts_temporal operator namespace create --namespace default --retention 72h >/dev/null
-  log "Temporal server (PostgreSQL on 127.0.0.1:$PG_PORT) on 127.0.0.1:$TS_PORT with mTLS (CA $TS_PKI/ca.crt)"
+  up_temporal_ui
+  log "Temporal server (PostgreSQL on 127.0.0.1:$PG_PORT) on 127.0.0.1:$TS_PORT with mTLS (CA $TS_PKI/ca.crt), UI http://127.0.0.1:$TS_UI_PORT"
+}
+
+# The web UI for it (http://127.0.0.1:8333), a client of the frontend with the same mTLS certificate.
+temporal_ui_healthy() { curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$TS_UI_PORT/"; }
+up_temporal_ui() {
+  ensure_tool temporal-ui
+  if alive temporal-ui && healthy_within 20 temporal_ui_healthy; then return; fi
+  stop temporal-ui
+  check_port "$TS_UI_PORT" temporal_server_ui
+  mkdir -p "$TS_DIR/ui/config"
+  cat > "$TS_DIR/ui/config/server.yaml" <<UI
+temporalGrpcAddress: 127.0.0.1:$TS_PORT
+port: $TS_UI_PORT
+enableUi: true
+defaultNamespace: default
+cors: {cookieInsecure: true, unsafeAllowAllOrigins: true}
+tls:
+  caFile: $TS_PKI/ca.crt
+  certFile: $TS_PKI/client.crt
+  keyFile: $TS_PKI/client.key
+  enableHostVerification: true
+UI
+  spawn temporal-ui "$(tool temporal-ui)/temporal-ui-server" --root "$TS_DIR/ui" --config config --env server start
+  wait_for 30 "Temporal UI" temporal_ui_healthy
 }
 
 down_temporal_server() {
+  stop temporal-ui
   stop temporal-server
   stop postgres
 }
