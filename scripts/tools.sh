@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the pinned real-server toolchain from Go modules and caches it outside the repo.
-#   scripts/tools.sh [all|temporal|temporal-server|etcd|versitygw|kube|coredns]...   (default: all)
+#   scripts/tools.sh [all|temporal|temporal-server|temporal-ui|etcd|versitygw|kube|coredns]...   (default: all)
 #   scripts/tools.sh path <tool>      prints the bin dir of a cached tool (builds nothing)
 #   scripts/tools.sh list             prints JSON of cached tools
 # Cache: ${ETCD_OPERATOR_CACHE:-$HOME/.cache/etcd-operator}/<tool>-<version>/bin, stamped by .ok
@@ -62,6 +62,12 @@ build_temporal_server() {
   mkdir -p "$out/../schema"; cp -r "$mod/schema/postgresql" "$out/../schema/"; chmod -R u+w "$out/../schema"
 }
 
+# The Temporal web UI server; its module carries the built UI.
+build_temporal_ui() {
+  GOBIN="$1" go install -ldflags "-s -w" "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_SERVER_VERSION"
+  mv "$1/server" "$1/temporal-ui-server"
+}
+
 build_etcd_version() {
   local version=$1 out=$2 src="$CACHE/src/etcd-$version"
   wrapper "$src" "require (" \
@@ -113,20 +119,21 @@ tool_dir() {
   case $1 in
     temporal) echo "$CACHE/temporal-$TEMPORAL_CLI_VERSION/bin" ;;
     temporal-server) echo "$CACHE/temporal-server-$TEMPORAL_SERVER_VERSION/bin" ;;
+    temporal-ui) echo "$CACHE/temporal-ui-$TEMPORAL_UI_SERVER_VERSION/bin" ;;
     etcd35) echo "$CACHE/etcd-$ETCD35_VERSION/bin" ;;
     etcd36) echo "$CACHE/etcd-$ETCD36_VERSION/bin" ;;
     versitygw) echo "$CACHE/versitygw-$VERSITYGW_VERSION/bin" ;;
     coredns) echo "$CACHE/coredns-$COREDNS_VERSION/bin" ;;
     kube) echo "$CACHE/kube-$KUBE_VERSION/bin" ;;
     provisioner) echo "$CACHE/local-path-provisioner-$LOCAL_PATH_PROVISIONER_VERSION/bin" ;;
-    *) die "unknown tool '$1' (known: temporal temporal-server etcd35 etcd36 versitygw coredns kube provisioner)" ;;
+    *) die "unknown tool '$1' (known: temporal temporal-server temporal-ui etcd35 etcd36 versitygw coredns kube provisioner)" ;;
   esac
 }
 
 list() {
   local first=1
   printf '['
-  for t in temporal temporal-server etcd35 etcd36 versitygw coredns kube provisioner; do
+  for t in temporal temporal-server temporal-ui etcd35 etcd36 versitygw coredns kube provisioner; do
     local d; d=$(tool_dir "$t"); local ok="$d/../.ok"
     [[ $first == 1 ]] || printf ','; first=0
     if [[ -f $ok ]]; then
@@ -142,6 +149,7 @@ run() {
   case $1 in
     temporal) build temporal "$TEMPORAL_CLI_VERSION" build_temporal ;;
     temporal-server) build temporal-server "$TEMPORAL_SERVER_VERSION" build_temporal_server ;;
+    temporal-ui) build temporal-ui "$TEMPORAL_UI_SERVER_VERSION" build_temporal_ui ;;
     etcd35) build etcd "$ETCD35_VERSION" build_etcd35 ;;
     etcd36) build etcd "$ETCD36_VERSION" build_etcd36 ;;
     etcd) run etcd35; run etcd36 ;;
@@ -152,7 +160,7 @@ run() {
     base) run temporal; run etcd; run versitygw ;;
     node) run coredns; run provisioner; run kube ;;
     all) run base; run node ;;
-    *) die "unknown target '$1' (use: all base node temporal temporal-server etcd etcd35 etcd36 versitygw coredns kube provisioner)" ;;
+    *) die "unknown target '$1' (use: all base node temporal temporal-server temporal-ui etcd etcd35 etcd36 versitygw coredns kube provisioner)" ;;
   esac
 }
 
