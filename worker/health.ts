@@ -1,6 +1,6 @@
 // The operator's small HTTP server: /healthz (the process and its worker are alive: restart it if
 // not) and /readyz (connected to Temporal and the API server, informers synced). Kubernetes
-// probes use them; so does `etcdop doctor`. Metrics will join them here.
+// probes use them. Metrics will join them here.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
