@@ -27,7 +27,15 @@ export function temporalTarget(env: Record<string, string | undefined> = process
 export const temporalAddress = () => temporalTarget().connectionOptions.address;
 export const temporalNamespace = () => temporalTarget().namespace;
 
+/**
+ * grpc-js waits ever longer between reconnection attempts (x1.6, up to 2 minutes): after Temporal was
+ * away for a minute the client would only try again ~30 s after it is back, and the operator stay
+ * unready and its signals fail that long. At most 5 s between attempts instead.
+ */
+const RECONNECT_BACKOFF = { 'grpc.initial_reconnect_backoff_ms': 1000, 'grpc.max_reconnect_backoff_ms': 5000 };
+
 export async function connectClient(target: TemporalTarget = temporalTarget()): Promise<Client> {
-  const connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
+  const options = target.connectionOptions as Parameters<typeof Connection.connect>[0];
+  const connection = await Connection.connect({ ...options, channelArgs: { ...RECONNECT_BACKOFF, ...options?.channelArgs } });
   return new Client({ connection, namespace: target.namespace });
 }

@@ -6,6 +6,7 @@ import { VersionApi } from '@kubernetes/client-node';
 import { Kube } from '../k8s/kube-client.ts';
 import { deniedPermissions, describeDenied } from '../k8s/access-review.ts';
 import { connectClient, temporalTarget } from '../client/temporal.ts';
+import { explainConnectError } from '../client/temporal-diagnose.ts';
 import { ensureSearchAttributes } from '../client/search-attributes.ts';
 import { Dispatcher } from '../client/dispatcher.ts';
 import { ClusterWatcher } from '../client/watcher.ts';
@@ -51,8 +52,10 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   }
 
   const temporal = temporalTarget();
-  const { worker, connection } = await createOperatorWorker({ temporal, taskQueue, kube, defaultRepository, toolsImage });
-  const client = await connectClient(temporal);
+  // The SDKs say "transport error" when Temporal turns us away: stop with one line saying why.
+  const explain = explainConnectError(temporal);
+  const { worker, connection } = await createOperatorWorker({ temporal, taskQueue, kube, defaultRepository, toolsImage }).catch(explain);
+  const client = await connectClient(temporal).catch(explain);
   const registered = await ensureSearchAttributes(client, temporal.namespace);
   if (registered.length) log.info({ namespace: temporal.namespace, registered }, 'registered the search attributes the operator needs');
   const dispatcher = new Dispatcher(client, kube, taskQueue, log);

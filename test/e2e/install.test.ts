@@ -11,6 +11,7 @@ import { ensureStack } from '../support/stack.ts';
 import { execIn, kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
 import { clusterYaml, getCluster, podUids, waitConverged } from '../support/clusters.ts';
 import { waitFor } from '../support/wait.ts';
+import { completedActivities } from '../support/history.ts';
 import { applyInstall, buildOperatorImage, deleteInstall, doctor, operatorPods, retagOperatorImage, rolloutStatus, writeInstallOverlay, type Install } from '../support/install.ts';
 import { OPERATOR_VERSION } from '../../worker/version.ts';
 
@@ -20,23 +21,6 @@ const TO = '3.6.16';
 interface Status { operation?: { type?: string; workflowId?: string }; members?: { id: string; version?: string; healthy: boolean }[] }
 const status = (ns: string) => (getCluster(ns, NAME) as { status?: Status }).status;
 const CRDS = ['etcdclusters.etcd.operator.dev', 'etcdbackups.etcd.operator.dev', 'etcdusers.etcd.operator.dev'];
-
-/** Completed activities by type, over every workflow of this cluster's operations started since `since`. */
-async function completedActivities(client: Client, ns: string, since: Date): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  const query = `EtcdClusterNamespace = '${ns}' AND EtcdClusterName = '${NAME}' AND StartTime >= '${since.toISOString()}'`;
-  for await (const w of client.workflow.list({ query })) {
-    if (!w.workflowId.includes('/')) continue; // the long-lived cluster loop: operations are its children
-    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-    const scheduled = new Map<string, string>();
-    for (const e of history.events ?? []) {
-      if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
-      const done = e.activityTaskCompletedEventAttributes;
-      if (done) { const t = scheduled.get(String(done.scheduledEventId)) ?? '?'; counts.set(t, (counts.get(t) ?? 0) + 1); }
-    }
-  }
-  return counts;
-}
 
 /** The operator pod that started the latest activity of a workflow: its worker identity is pid@pod. */
 async function podRunningLatestActivity(client: Client, workflowId: string): Promise<string | undefined> {
@@ -126,7 +110,7 @@ describe('installed with kubectl apply -k: two replicas, verified, crash- and up
     await killReplicaRunning(/scale/i);
     const c = await waitConverged(app, NAME, 5, 300_000);
     assert.equal(new Set(c.status!.members!.map((m) => m.id)).size, 5, 'five distinct members');
-    const done = await completedActivities(client, app, since);
+    const done = await completedActivities(client, app, NAME, since);
     assert.equal(done.get('addLearner'), 2, `each new member added once: ${JSON.stringify([...done])}`);
     assert.equal(done.get('promoteLearner'), 2, `each learner promoted once: ${JSON.stringify([...done])}`);
     rolloutStatus(install);
