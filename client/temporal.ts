@@ -24,8 +24,6 @@ export function temporalTarget(env: Record<string, string | undefined> = process
   return { connectionOptions: { ...connectionOptions, address }, namespace: ns, describe: `${address} (namespace ${ns}, ${tls}${auth})` };
 }
 
-export const temporalAddress = () => temporalTarget().connectionOptions.address;
-export const temporalNamespace = () => temporalTarget().namespace;
 
 /**
  * grpc-js waits ever longer between reconnection attempts (x1.6, up to 2 minutes): after Temporal was
