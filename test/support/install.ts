@@ -45,6 +45,9 @@ export interface InstallOptions {
   tag?: string;
   /** overlays/namespaced: its example namespaces' RoleBindings moved to these. */
   roleBindings?: Record<string, string>;
+  /** deploy/components/* added, and config literals (KEY=value) merged in, as a user's overlay would. */
+  components?: string[];
+  config?: string[];
 }
 
 export function writeInstallOverlay(o: InstallOptions): Install {
@@ -57,9 +60,9 @@ export function writeInstallOverlay(o: InstallOptions): Install {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources: [rel(o.from)],
-    ...(o.from === 'overlays/namespaced' ? { components: [rel('components/local-stack')] } : {}),
+    components: [...(o.from === 'overlays/namespaced' ? ['components/local-stack'] : []), ...(o.components ?? [])].map(rel),
     nameSuffix: `-${o.suffix}`,
-    configMapGenerator: [{ name: 'etcd-operator-config', namespace: 'etcd-operator-system', behavior: 'merge', literals: [`ETCD_OPERATOR_WATCH_NAMESPACES=${o.watch.join(',')}`, `ETCD_OPERATOR_TASK_QUEUE=${taskQueue}`] }],
+    configMapGenerator: [{ name: 'etcd-operator-config', namespace: 'etcd-operator-system', behavior: 'merge', literals: [`ETCD_OPERATOR_WATCH_NAMESPACES=${o.watch.join(',')}`, `ETCD_OPERATOR_TASK_QUEUE=${taskQueue}`, ...(o.config ?? [])] }],
     images: [{ name: OPERATOR_IMAGE, newTag: o.tag ?? OPERATOR_VERSION }],
     patches: [
       { target: { kind: 'Namespace', name: 'etcd-operator-system' }, patch: replace('/metadata/name', namespace) },
