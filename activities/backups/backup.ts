@@ -165,6 +165,7 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
      * receiver pod that mounts the claim; the SHA-256 it computes must equal ours.
      */
     async takeSnapshot(key: BackupKey): Promise<SnapshotInfo> {
+      heartbeat({ step: 'choosing a member' }); // before the reads, not only once bytes flow (see restoreMemberVolume)
       const b = await resolveBackup(kube, key);
       if (!b) throw ApplicationFailure.nonRetryable(`EtcdBackup ${key.namespace}/${key.name} is gone`, 'BackupGone');
       const cluster = await clusterOf(kube, key, b.clusterName);

@@ -148,6 +148,9 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
      * Skips a volume already restored from this snapshot; otherwise runs the restore pod again from scratch.
      */
     async restoreMemberVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }): Promise<'restored' | 'already'> {
+      // Heartbeat from the first step, not only once bytes flow: on a loaded API server the reads and
+      // applies before the pod exists can outlast a short heartbeat timeout on their own.
+      heartbeat({ step: `${plan.member}: preparing its volume` });
       const c = await loadCluster(kube, key);
       if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
       const claimHeader = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(plan.member) } };
@@ -157,6 +160,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
         throw ApplicationFailure.nonRetryable(`PersistentVolumeClaim ${pvcName(plan.member)} belongs to another cluster`, 'VolumeConflict');
       }
       await kube.apply(memberPVC(c.ref, plan.member));
+      heartbeat({ step: `${plan.member}: volume ready` });
 
       const name = `${plan.member}-restore`;
       const existing = await kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
