@@ -38,7 +38,8 @@ ts_pki() {
 }
 ts_tls_flags() { echo --tls-cert-path "$TS_PKI/client.crt" --tls-key-path "$TS_PKI/client.key" --tls-ca-path "$TS_PKI/ca.crt"; }
 ts_temporal() { local_temporal "$@" --address "127.0.0.1:$TS_PORT" $(ts_tls_flags); }
-temporal_server_healthy() { timeout 5 "$(tool temporal)/temporal" operator cluster health --address "127.0.0.1:$TS_PORT" $(ts_tls_flags) 2>/dev/null | grep -q SERVING; }
+# The CLI gives up after 5 s by itself.
+temporal_server_healthy() { ts_temporal operator cluster health 2>/dev/null | grep -q SERVING; }
 
 pg_password() {
   local f=$TS_DIR/postgres-password
