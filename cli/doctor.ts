@@ -3,7 +3,7 @@
 // CRDs against this version's, the operator's Deployment and RBAC in the namespaces it watches,
 // Temporal, the namespace's search attributes and the workers polling the task queue.
 import type { Command } from 'commander';
-import { AppsV1Api, VersionApi } from '@kubernetes/client-node';
+import { AppsV1Api, VersionApi, type V1Deployment } from '@kubernetes/client-node';
 import { Kube, isNotFound } from '../k8s/kube-client.ts';
 import { etcdBackupCrd, etcdClusterCrd, etcdUserCrd, type CustomResourceDefinition } from '../k8s/crd.ts';
 import { deniedPermissions, describeDenied, serviceAccountSubject } from '../k8s/access-review.ts';
@@ -11,7 +11,7 @@ import { connectClient, temporalTarget } from '../client/temporal.ts';
 import { createCommands, missingSearchAttributes, REQUIRED_SEARCH_ATTRIBUTES } from '../client/search-attributes.ts';
 import { TASK_QUEUE } from '../domain/ids.ts';
 import { OPERATOR_VERSION } from '../worker/version.ts';
-import { watchedNamespaces } from '../worker/run.ts';
+import { watchedNamespaces } from '../domain/watched-namespaces.ts';
 import { print } from './common.ts';
 
 type Level = 'ok' | 'warn' | 'FAIL';
@@ -42,15 +42,13 @@ function checkCrd(want: CustomResourceDefinition, live: LiveCrd | undefined): Fi
 }
 
 /** The namespaces the installed operator watches: its config's ETCD_OPERATOR_WATCH_NAMESPACES. */
-async function installedWatchList(kube: Kube, o: DoctorOptions): Promise<string | undefined> {
-  const apps = kube.config.makeApiClient(AppsV1Api);
-  const dep = await apps.readNamespacedDeployment({ name: o.deployment, namespace: o.operatorNamespace }).catch(() => undefined);
+async function installedWatchList(kube: Kube, dep: V1Deployment | undefined, namespace: string): Promise<string | undefined> {
   const container = dep?.spec?.template.spec?.containers[0];
   const direct = container?.env?.find((e) => e.name === 'ETCD_OPERATOR_WATCH_NAMESPACES')?.value;
   if (direct !== undefined) return direct;
   for (const from of container?.envFrom ?? []) {
     if (!from.configMapRef?.name) continue;
-    const cm = await kube.core.readNamespacedConfigMap({ name: from.configMapRef.name, namespace: o.operatorNamespace }).catch(() => undefined);
+    const cm = await kube.core.readNamespacedConfigMap({ name: from.configMapRef.name, namespace }).catch(() => undefined);
     const v = cm?.data?.ETCD_OPERATOR_WATCH_NAMESPACES;
     if (v !== undefined) return v;
   }
@@ -87,7 +85,7 @@ export async function diagnose(o: DoctorOptions): Promise<Finding[]> {
         ? { level: 'ok', check: 'operator', message: `${ready}/${want} replicas ready, image ${image}` }
         : { level: 'FAIL', check: 'operator', message: `${ready}/${want} replicas ready (image ${image}): kubectl -n ${o.operatorNamespace} describe deploy/${o.deployment}; kubectl -n ${o.operatorNamespace} logs deploy/${o.deployment}` });
     }
-    const list = o.namespace ?? await installedWatchList(kube, o);
+    const list = o.namespace ?? await installedWatchList(kube, dep, o.operatorNamespace);
     const namespaces = watchedNamespaces(list);
     const where = namespaces.length ? namespaces.join(', ') : 'all namespaces';
     try {

@@ -13,6 +13,7 @@ import { ClusterWatcher } from '../client/watcher.ts';
 import { BackupWatcher } from '../client/backup-watcher.ts';
 import { UserWatcher } from '../client/user-watcher.ts';
 import { TASK_QUEUE } from '../domain/ids.ts';
+import { watchedNamespaces } from '../domain/watched-namespaces.ts';
 import { createOperatorWorker } from './worker.ts';
 import { startHealthServer } from './health.ts';
 import { OPERATOR_VERSION } from './version.ts';
@@ -29,10 +30,6 @@ export interface RunOptions {
 function resyncMs(): number {
   const s = Number(process.env.ETCD_OPERATOR_RESYNC_SECONDS);
   return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
-}
-
-export function watchedNamespaces(list: string | undefined): string[] {
-  return [...new Set((list ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
 }
 
 export async function runOperator(opts: RunOptions): Promise<void> {

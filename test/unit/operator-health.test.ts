@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseHttpAddress, readiness, startHealthServer } from '../../worker/health.ts';
-import { watchedNamespaces } from '../../worker/run.ts';
+import { watchedNamespaces } from '../../domain/watched-namespaces.ts';
 
 describe('--http-address', () => {
   for (const [input, want] of [
