@@ -4,15 +4,11 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-bash scripts/setup.sh
-bash scripts/stack.sh up
-eval "$(bash scripts/stack.sh env)"
+. scripts/start-common.sh
+start_stack
 kubectl apply --server-side --field-manager=etcd-operator -f deploy/crds/ >/dev/null
 kubectl wait --for=condition=Established crd/etcdclusters.etcd.operator.dev crd/etcdbackups.etcd.operator.dev --timeout=60s >/dev/null
-# The sample cluster backs up to the stack's S3 server with these credentials (a Secret, as in production).
-kubectl create secret generic s3-creds -n default --from-literal=accessKeyId="$AWS_ACCESS_KEY_ID" \
-  --from-literal=secretAccessKey="$AWS_SECRET_ACCESS_KEY" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-kubectl apply -f examples/etcd-cluster.yaml
+apply_sample_cluster
 cat <<MSG
 
   etcd operator starting (Ctrl-C stops it; operations resume on the next start).

@@ -6,17 +6,13 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-bash scripts/setup.sh
-bash scripts/stack.sh up
-eval "$(bash scripts/stack.sh env)"
+. scripts/start-common.sh
+start_stack
 bash scripts/image.sh
 kubectl apply --server-side -k deploy/overlays/local-stack
 kubectl wait --for=condition=Established crd/etcdclusters.etcd.operator.dev crd/etcdbackups.etcd.operator.dev crd/etcdusers.etcd.operator.dev --timeout=60s >/dev/null
 kubectl -n etcd-operator-system rollout status deploy/etcd-operator --timeout=300s
-# The sample cluster backs up to the stack's S3 server with these credentials (a Secret, as in production).
-kubectl create secret generic s3-creds -n default --from-literal=accessKeyId="$AWS_ACCESS_KEY_ID" \
-  --from-literal=secretAccessKey="$AWS_SECRET_ACCESS_KEY" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-kubectl apply -f examples/etcd-cluster.yaml
+apply_sample_cluster
 kubectl wait etcdclusters.etcd.operator.dev/example -n default --for=condition=Available --timeout=300s
 node bin/etcdop.js doctor
 cat <<MSG

@@ -4,14 +4,13 @@
 // status'; every restore must end Available with the backup's data, each volume restored by one pod.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ensureStack } from '../support/stack.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
 import { clusterYaml, waitAvailable } from '../support/clusters.ts';
 import { OperatorProcess } from '../support/operator.ts';
 import { within } from '../support/wait.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
-import { backupYaml, bucket, createS3Secret, objectDigest, readKeys, s3, waitBackupDone, writeKeys } from '../support/backups.ts';
+import { backupYaml, bucket, createS3Secret, objectDigest, readKeys, storedObjects, waitBackupDone, writeKeys } from '../support/backups.ts';
 
 const SRC = 'cb';
 const KEYS = 300;
@@ -58,15 +57,7 @@ describe('operator killed at every activity boundary of backup and restore', () 
     operator.start(bundle);
   }
 
-  async function objectsOf(backup: string): Promise<string[]> {
-    const client = s3();
-    try {
-      const out = await client.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: `${prefix}${ns}/${SRC}/${backup}-` }));
-      return (out.Contents ?? []).map((o) => o.Key!);
-    } finally {
-      client.destroy();
-    }
-  }
+  const objectsOf = (backup: string) => storedObjects(`${prefix}${ns}/${SRC}/${backup}-`);
 
   backupBoundaries.forEach((b, i) => {
     it(`a backup survives a SIGKILL right after ${b}: Succeeded, exactly one stored object, its hash in status`, { timeout: 300_000 }, async () => {

@@ -5,26 +5,16 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { CopyObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { kubectl, kubectlJson } from '../support/kube.ts';
 import { clusterYaml, getCluster, podUids, waitAvailable } from '../support/clusters.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
 import { repoRoot } from '../support/stack.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
-import { backupYaml, bucket, createS3Secret, listBackups, readKeys, s3, waitBackupDone, writeKeys } from '../support/backups.ts';
+import { backupYaml, bucket, createS3Secret, listBackups, readKeys, s3, storedObjects, waitBackupDone, writeKeys } from '../support/backups.ts';
 import { waitFor } from '../support/wait.ts';
 
 const etcdop = (args: string[]) => execFileSync(process.execPath, [`${repoRoot}bin/etcdop.js`, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-async function storedObjects(prefix: string): Promise<string[]> {
-  const client = s3();
-  try {
-    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix }));
-    return (out.Contents ?? []).map((o) => o.Key!).sort();
-  } finally {
-    client.destroy();
-  }
-}
 
 /** Deletes the pods and volumes of these members: their data is gone. */
 function loseMembers(ns: string, members: string[]): void {

@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Connection, type Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto'; // CommonJS: no named exports under ESM
@@ -20,7 +19,7 @@ import { backupWorkflowId, clusterWorkflowId } from '../../domain/ids.ts';
 import { ensureStack, repoRoot } from '../support/stack.ts';
 import { kubectl, tempNamespace } from '../support/kube.ts';
 import { clusterYaml, getCluster, waitAvailable, waitConverged } from '../support/clusters.ts';
-import { backupYaml, bucket, createS3Secret, getBackup, objectDigest, s3, waitBackupDone, writeKeys } from '../support/backups.ts';
+import { backupYaml, bucket, createS3Secret, getBackup, objectDigest, storedObjects, waitBackupDone, writeKeys } from '../support/backups.ts';
 import { OperatorProcess } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
@@ -120,15 +119,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
     await waitFor(`${kind} ${what.join(' ')} deleted`, () => kubectl(['get', kind, '-n', ns, ...names, '--ignore-not-found', '-o', 'name']).trim() === '', { timeoutMs, intervalMs: 1000 });
   }
 
-  async function objectsOf(backup: string): Promise<string[]> {
-    const store = s3();
-    try {
-      const out = await store.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: `${prefix}${ns}/${NAME}/${backup}-` }));
-      return (out.Contents ?? []).map((o) => o.Key!);
-    } finally {
-      store.destroy();
-    }
-  }
+  const objectsOf = (backup: string) => storedObjects(`${prefix}${ns}/${NAME}/${backup}-`);
 
   async function assertOneStoredObject(backup: string): Promise<void> {
     const b = getBackup(ns, backup);

@@ -2,7 +2,7 @@
 // objects stored and their hash, real snapshots, and bulk keys written and read through the client Service.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
 import { LocalEtcd } from './etcd-processes.ts';
 import { kubectl, kubectlJson } from './kube.ts';
@@ -34,6 +34,17 @@ export async function waitBackupDone(ns: string, name: string, timeoutMs = 300_0
 }
 
 export const s3 = () => new S3Client({ forcePathStyle: true, endpoint: process.env.AWS_ENDPOINT_URL_S3, region: process.env.AWS_REGION });
+
+/** The keys stored under `prefix` in the stack's backup bucket, sorted. */
+export async function storedObjects(prefix: string): Promise<string[]> {
+  const client = s3();
+  try {
+    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix }));
+    return (out.Contents ?? []).map((o) => o.Key!).sort();
+  } finally {
+    client.destroy();
+  }
+}
 
 /** SHA-256 and size of a stored object, or undefined when it does not exist. */
 export async function objectDigest(location: string): Promise<{ sha256: string; size: number } | undefined> {
