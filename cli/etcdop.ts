@@ -22,6 +22,7 @@ program.command('run')
   .action(async (o: { namespace?: string; taskQueue?: string; httpAddress: string }) => {
     const { runOperator } = await import('../worker/run.ts');
     await runOperator(o);
+    process.exit(0); // stopped cleanly; calls still retrying must not hold the process (see runOperator)
   });
 
 program.command('status <cluster>')

@@ -32,7 +32,22 @@ export function temporalTarget(env: Record<string, string | undefined> = process
  */
 const RECONNECT_BACKOFF = { 'grpc.initial_reconnect_backoff_ms': 1000, 'grpc.max_reconnect_backoff_ms': 5000 };
 
+/**
+ * grpc-js gives TLS the address's host as the server name even when it is an IP address, and Node
+ * then warns (DEP0123) on stderr: noise in a CLI that promises one line, and nothing a user can
+ * change (the certificate is still checked against the IP). Only that warning is dropped.
+ */
+let warningFiltered = false;
+function dropIpServerNameWarning(): void {
+  if (warningFiltered) return;
+  warningFiltered = true;
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error & { code?: string }) => { if (w.code !== 'DEP0123') for (const print of printers) print(w); });
+}
+
 export async function connectClient(target: TemporalTarget = temporalTarget()): Promise<Client> {
+  if (target.connectionOptions.tls) dropIpServerNameWarning();
   const options = target.connectionOptions as Parameters<typeof Connection.connect>[0];
   const connection = await Connection.connect({ ...options, channelArgs: { ...RECONNECT_BACKOFF, ...options?.channelArgs } });
   return new Client({ connection, namespace: target.namespace });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local real-server stack: Temporal dev server, S3 server, and (scripts/stack/node.sh) a Kubernetes node.
-#   scripts/stack.sh up|down|status|env
+#   scripts/stack.sh up|down|status|env|temporal-token
 # Idempotent: `up` starts only what is not running; servers the user points us at
 # (TEMPORAL_ADDRESS, KUBECONFIG) are used as they are and never started here.
 set -euo pipefail
@@ -54,18 +54,32 @@ check_port() {
 }
 
 # spawn <name> <cmd...>: detached in its own session so `down` can kill the whole group.
+SPAWNED=
 spawn() {
   local name=$1; shift
   setsid "$@" > "$STATE/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$STATE/pids/$name.pid"
+  SPAWNED=$name
 }
 
-# wait_for <seconds> <what> <cmd...>: poll until cmd succeeds; never hangs past the deadline.
+# The end of the log of the process spawned last: what a failed `up` shows, so a run that cannot be
+# repeated (CI) still says why.
+spawned_log_tail() {
+  [[ -n $SPAWNED && -f $STATE/logs/$SPAWNED.log ]] || return 0
+  echo "stack: last lines of $STATE/logs/$SPAWNED.log:" >&2
+  tail -n 15 "$STATE/logs/$SPAWNED.log" | sed 's/^/stack:   /' >&2
+}
+
+# wait_for <seconds> <what> <cmd...>: poll until cmd succeeds; never hangs past the deadline, and
+# gives up at once if the process spawned last has exited (it will not become ready).
 wait_for() {
   local secs=$1 what=$2; shift 2
   local deadline=$((SECONDS + secs))
   until "$@" >/dev/null 2>&1; do
-    if (( SECONDS >= deadline )); then die "$what did not become ready in ${secs}s; see $STATE/logs/"; fi
+    if [[ -n $SPAWNED ]] && ! alive "$SPAWNED"; then
+      spawned_log_tail; die "$what did not become ready: $SPAWNED exited; see $STATE/logs/$SPAWNED.log"
+    fi
+    if (( SECONDS >= deadline )); then spawned_log_tail; die "$what did not become ready in ${secs}s; see $STATE/logs/"; fi
     sleep 0.2
   done
 }
@@ -256,5 +270,7 @@ case ${1:-} in
   status) cmd_status ;;
   env) cmd_env ;;
   list-tools) "$ROOT/scripts/tools.sh" list ;;
-  *) die "usage: scripts/stack.sh up|down|status|env|list-tools|sample-app-image" ;;
+  # A token for the real Temporal server (STACK_TEMPORAL=server): temporal-token ci default:write
+  temporal-token) shift; (( $# >= 2 )) || die "usage: scripts/stack.sh temporal-token <subject> <namespace>:<read|write|worker|admin>|temporal-system:admin..."; temporal_token "$@" ;;
+  *) die "usage: scripts/stack.sh up|down|status|env|list-tools|sample-app-image|temporal-token" ;;
 esac

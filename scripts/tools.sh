@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the pinned real-server toolchain from Go modules and caches it outside the repo.
-#   scripts/tools.sh [all|temporal|temporal-server|temporal-ui|etcd|versitygw|kube|coredns]...   (default: all)
+#   scripts/tools.sh [all|base|node|server|temporal|temporal-server|temporal-ui|etcd|versitygw|kube|coredns]...   (default: all)
 #   scripts/tools.sh path <tool>      prints the bin dir of a cached tool (builds nothing)
 #   scripts/tools.sh list             prints JSON of cached tools
 # Cache: ${ETCD_OPERATOR_CACHE:-$HOME/.cache/etcd-operator}/<tool>-<version>/bin, stamped by .ok
@@ -159,8 +159,9 @@ run() {
     provisioner) build local-path-provisioner "$LOCAL_PATH_PROVISIONER_VERSION" build_provisioner ;;
     base) run temporal; run etcd; run versitygw ;;
     node) run coredns; run provisioner; run kube ;;
-    all) run base; run node ;;
-    *) die "unknown target '$1' (use: all base node temporal temporal-server temporal-ui etcd etcd35 etcd36 versitygw coredns kube provisioner)" ;;
+    server) run temporal-server; run temporal-ui ;;
+    all) run base; run node; run server ;;
+    *) die "unknown target '$1' (use: all base node server temporal temporal-server temporal-ui etcd etcd35 etcd36 versitygw coredns kube provisioner)" ;;
   esac
 }
 

@@ -88,9 +88,19 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   log.info({ version: OPERATOR_VERSION, temporal: temporal.describe, taskQueue, namespaces: where, defaultRepository, health: health.url }, 'operator starting');
   const running = worker.run();
   for (const w of watchers) await w.start();
-  await running;
+  try {
+    await running;
+  } catch (err) {
+    // Asked to stop while Temporal is away, the worker's last polls fail: that is the stop, not a fault.
+    if (!stopping) throw err;
+    log.warn({ err: firstLine(err) }, 'the worker ended with an error while stopping');
+  }
   health.server.close();
-  await client.connection.close();
-  await connection.close();
+  await connection.close().catch((err: unknown) => log.warn({ err: firstLine(err) }, 'closing the worker\'s Temporal connection failed'));
+  // The client's connection stays open: a call still retrying (a readiness probe, a signal while
+  // Temporal is away) would throw from its retry timer on a closed channel and crash the exit.
+  // The caller ends the process.
   log.info('operator stopped');
 }
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];

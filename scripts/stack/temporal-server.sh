@@ -1,7 +1,10 @@
 # The stack's second Temporal profile (STACK_TEMPORAL=server): the Temporal server itself, built from
 # its Go module (scripts/tools.sh temporal-server), with PostgreSQL (Debian's package) for the default
 # and visibility stores, the schema applied by Temporal's own temporal-sql-tool, and mTLS on the
-# frontend with certificates from a CA of its own. It listens on its own port (127.0.0.1:7333), so it
+# frontend with certificates from a CA of its own, and JWT authorization as production Temporal runs
+# it: every client sends a token signed by the stack's key (scripts/stack/jwt.mjs) whose `permissions`
+# claim the server's default authorizer checks; `env` exports an admin token as TEMPORAL_API_KEY and
+# `stack.sh temporal-token <subject> <permission>...` mints narrower ones. It listens on its own port (127.0.0.1:7333), so it
 # runs next to the dev server: `STACK_TEMPORAL=server stack.sh up` starts it (the dev server stays),
 # `STACK_TEMPORAL=server stack.sh env` exports its address and TLS files; without the variable, `env`
 # is the dev server's. `down` stops both. Sourced by scripts/stack.sh.
@@ -10,6 +13,8 @@ TS_DIR=$STATE/temporal-server
 TS_PKI=$TS_DIR/pki
 TS_PORT=${STACK_TEMPORAL_SERVER_PORT:-7333}
 TS_UI_PORT=${STACK_TEMPORAL_SERVER_UI_PORT:-8333}
+TS_JWKS_PORT=${STACK_TEMPORAL_SERVER_JWKS_PORT:-7353}
+TS_INTERNAL_PORT=$((TS_PORT + 3))
 PG_PORT=${STACK_POSTGRES_PORT:-55432}
 PG_DATA=$TS_DIR/postgres
 
@@ -37,7 +42,31 @@ ts_pki() {
     cert client etcd-operator - client )
 }
 ts_tls_flags() { echo --tls-cert-path "$TS_PKI/client.crt" --tls-key-path "$TS_PKI/client.key" --tls-ca-path "$TS_PKI/ca.crt"; }
-ts_temporal() { local_temporal "$@" --address "127.0.0.1:$TS_PORT" $(ts_tls_flags); }
+ts_temporal() { local_temporal "$@" --address "127.0.0.1:$TS_PORT" $(ts_tls_flags) --api-key "$(cat "$TS_PKI/admin.token")"; }
+
+# The signing key, the JWKS the server fetches (served on loopback), and the admin token the stack's
+# own clients use (the operator under `env`, the CLI here). Tokens are valid for a year; `up` renews
+# the admin one.
+ts_jwt() {
+  [[ -f $TS_PKI/jwt.key ]] || { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TS_PKI/jwt.key" 2>/dev/null; chmod 600 "$TS_PKI/jwt.key"; }
+  mkdir -p "$TS_DIR/jwks"
+  node "$ROOT/scripts/stack/jwt.mjs" jwks "$TS_PKI/jwt.key" > "$TS_DIR/jwks/jwks.json"
+  temporal_token stack temporal-system:admin > "$TS_PKI/admin.token.tmp"
+  chmod 600 "$TS_PKI/admin.token.tmp"; mv "$TS_PKI/admin.token.tmp" "$TS_PKI/admin.token"
+}
+# temporal_token <subject> <permission>...: e.g. `temporal_token ci default:write`.
+temporal_token() {
+  [[ -f $TS_PKI/jwt.key ]] || die "no signing key yet: run STACK_TEMPORAL=server scripts/stack.sh up"
+  node "$ROOT/scripts/stack/jwt.mjs" token "$TS_PKI/jwt.key" "$@"
+}
+jwks_healthy() { curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$TS_JWKS_PORT/jwks.json"; }
+up_jwks() {
+  if alive temporal-jwks && healthy_within 10 jwks_healthy; then return; fi
+  stop temporal-jwks
+  check_port "$TS_JWKS_PORT" temporal_server_jwks
+  spawn temporal-jwks busybox httpd -f -p "127.0.0.1:$TS_JWKS_PORT" -h "$TS_DIR/jwks"
+  wait_for 10 "JWKS for the Temporal server" jwks_healthy
+}
 # The CLI gives up after 5 s by itself.
 temporal_server_healthy() { ts_temporal operator cluster health 2>/dev/null | grep -q SERVING; }
 
@@ -48,6 +77,16 @@ pg_password() {
 }
 pg_healthy() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
 
+# A PostgreSQL killed hard (a crashed machine, the stack-recovery test's SIGKILL) leaves
+# postmaster.pid behind, and PostgreSQL refuses to start while any process has that pid, which a
+# busy machine soon reuses. Ours is stopped by now: a pid that is not a postgres is stale.
+clear_stale_postmaster_pid() {
+  local f=$PG_DATA/postmaster.pid p
+  [[ -f $f ]] || return 0
+  p=$(head -n1 "$f")
+  [[ $(ps -o comm= -p "${p:-0}" 2>/dev/null) == postgres ]] || rm -f "$f"
+}
+
 up_postgres() {
   [[ -n $(pg_bin) ]] || die "PostgreSQL is not installed: run scripts/setup.sh"
   if [[ ! -f $PG_DATA/PG_VERSION ]]; then
@@ -57,6 +96,7 @@ up_postgres() {
   if alive postgres && healthy_within 20 pg_healthy; then return; fi
   stop postgres
   check_port "$PG_PORT" postgres
+  clear_stale_postmaster_pid
   spawn postgres unshare --user --map-user=1000 --map-group=1000 -- "$(pg_bin)/postgres" -D "$PG_DATA" -p "$PG_PORT" \
     -c listen_addresses=127.0.0.1 -c unix_socket_directories="$TS_DIR" -c max_connections=200
   wait_for 30 PostgreSQL pg_healthy
@@ -105,14 +145,20 @@ EOF
 global:
   membership: {maxJoinDuration: 30s, broadcastAddress: 127.0.0.1}
   tls:
-    # Clients (the operator, the CLI, tests) must present a certificate of this CA. The
-    # server's own system workers use the internal frontend (plaintext on loopback) instead.
+    # Clients (the operator, the CLI, tests) must present a certificate of this CA, and a token.
+    # The server's own system workers use the internal frontend (plaintext on loopback, no
+    # authorization) instead.
     frontend:
       server:
         requireClientAuth: true
         certFile: $TS_PKI/frontend.crt
         keyFile: $TS_PKI/frontend.key
         clientCaFiles: [$TS_PKI/ca.crt]
+  authorization:
+    jwtKeyProvider: {keySourceURIs: ["http://127.0.0.1:$TS_JWKS_PORT/jwks.json"], refreshInterval: 1m}
+    permissionsClaimName: permissions
+    authorizer: default
+    claimMapper: default
 services:
   frontend: {rpc: {grpcPort: $TS_PORT, membershipPort: $((TS_PORT - 500)), bindOnIP: 127.0.0.1, httpPort: $((TS_PORT + 10))}}
   internal-frontend: {rpc: {grpcPort: $((TS_PORT + 3)), membershipPort: $((TS_PORT - 497)), bindOnIP: 127.0.0.1, httpPort: $((TS_PORT + 13))}}
@@ -129,8 +175,8 @@ clusterMetadata:
 dcRedirectionPolicy: {policy: noop}
 dynamicConfigClient: {filepath: $TS_DIR/config/dynamicconfig.yaml, pollInterval: 10s}
 EOF
-  } > "$TS_DIR/config/server.yaml"
-  chmod 600 "$TS_DIR/config/server.yaml"
+  } > "$TS_DIR/config/server.yaml.new"
+  chmod 600 "$TS_DIR/config/server.yaml.new"
   # What the dev server turns on too: updates (etcdop ops retry) and search attributes visible at once.
   cat > "$TS_DIR/config/dynamicconfig.yaml" <<EOF
 frontend.enableUpdateWorkflowExecution: [{value: true}]
@@ -141,13 +187,18 @@ EOF
 
 up_temporal_server() {
   ensure_tool temporal; ensure_tool temporal-server
-  ts_pki
+  ts_pki; ts_jwt
   up_postgres
-  if alive temporal-server && healthy_within 20 temporal_server_healthy; then up_temporal_ui; return; fi
+  up_jwks
+  write_server_config
+  # A server running with another configuration (an older stack's) is restarted.
+  if cmp -s "$TS_DIR/config/server.yaml.new" "$TS_DIR/config/server.yaml" && alive temporal-server && healthy_within 20 temporal_server_healthy; then
+    rm -f "$TS_DIR/config/server.yaml.new"; up_temporal_ui; return
+  fi
   stop temporal-server
   check_port "$TS_PORT" temporal_server
   setup_schema
-  write_server_config
+  mv "$TS_DIR/config/server.yaml.new" "$TS_DIR/config/server.yaml"
   spawn temporal-server "$(tool temporal-server)/temporal-server" --root "$TS_DIR" --config config --env server \
     --allow-no-auth start --service frontend --service internal-frontend --service history --service matching --service worker
   wait_for 90 "Temporal server" temporal_server_healthy
@@ -157,7 +208,9 @@ up_temporal_server() {
   log "Temporal server (PostgreSQL on 127.0.0.1:$PG_PORT) on 127.0.0.1:$TS_PORT with mTLS (CA $TS_PKI/ca.crt), UI http://127.0.0.1:$TS_UI_PORT"
 }
 
-# The web UI for it (http://127.0.0.1:8333), a client of the frontend with the same mTLS certificate.
+# The web UI for it (http://127.0.0.1:8333, loopback only). It reads through the internal frontend, as
+# the server's system workers do: the UI server cannot send a token of its own (a production UI signs
+# its users in with OIDC and forwards their tokens, which a local stack has no issuer for).
 temporal_ui_healthy() { curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$TS_UI_PORT/"; }
 up_temporal_ui() {
   ensure_tool temporal-ui
@@ -166,16 +219,11 @@ up_temporal_ui() {
   check_port "$TS_UI_PORT" temporal_server_ui
   mkdir -p "$TS_DIR/ui/config"
   cat > "$TS_DIR/ui/config/server.yaml" <<UI
-temporalGrpcAddress: 127.0.0.1:$TS_PORT
+temporalGrpcAddress: 127.0.0.1:$TS_INTERNAL_PORT
 port: $TS_UI_PORT
 enableUi: true
 defaultNamespace: default
 cors: {cookieInsecure: true, unsafeAllowAllOrigins: true}
-tls:
-  caFile: $TS_PKI/ca.crt
-  certFile: $TS_PKI/client.crt
-  keyFile: $TS_PKI/client.key
-  enableHostVerification: true
 UI
   spawn temporal-ui "$(tool temporal-ui)/temporal-ui-server" --root "$TS_DIR/ui" --config config --env server start
   wait_for 30 "Temporal UI" temporal_ui_healthy
@@ -184,6 +232,7 @@ UI
 down_temporal_server() {
   stop temporal-ui
   stop temporal-server
+  stop temporal-jwks
   stop postgres
 }
 
@@ -192,6 +241,7 @@ env_temporal_server() {
   echo "export TEMPORAL_TLS_CLIENT_CERT_PATH=$TS_PKI/client.crt"
   echo "export TEMPORAL_TLS_CLIENT_KEY_PATH=$TS_PKI/client.key"
   echo "export TEMPORAL_TLS_SERVER_CA_CERT_PATH=$TS_PKI/ca.crt"
+  [[ -f $TS_PKI/admin.token ]] && echo "export TEMPORAL_API_KEY=$(cat "$TS_PKI/admin.token")"
 }
 
 # Pods reach it like the dev server: a relay on the node IP (scripts/stack/node.sh's start_relay).

@@ -20,7 +20,7 @@ import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator.ts';
 import { bucket, createS3Secret, loopbackSnapshot, putObject, writeKeys } from '../support/backups.ts';
 import { clusterYaml } from '../support/clusters.ts';
-import { startThrottleProxy } from '../support/throttle-proxy.ts';
+import { slowDownloadProxy } from '../support/tcp-proxy.ts';
 import { waitFor } from '../support/wait.ts';
 
 const workflowsPath = fileURLToPath(new URL('./workflows/run-activity.ts', import.meta.url));
@@ -135,7 +135,7 @@ describe('snapshot transfer into helper pods', () => {
 
     // The S3 server behind a proxy that sends the snapshot back in 8 seconds.
     const seconds = 8;
-    const proxy = await startThrottleProxy(Number(new URL(process.env.AWS_ENDPOINT_URL_S3!).port), Math.ceil(snapshot.length / seconds));
+    const proxy = await slowDownloadProxy(Number(new URL(process.env.AWS_ENDPOINT_URL_S3!).port), Math.ceil(snapshot.length / seconds));
     try {
       const secret = createS3Secret(ns);
       kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('slow', { size: 1, storage: { size: '64Mi' } }));

@@ -1,8 +1,9 @@
-// The operator against the real Temporal server (1.29, PostgreSQL, mTLS on 127.0.0.1:7333: the
-// stack's STACK_TEMPORAL=server profile) in a Temporal namespace made for this run: it connects
-// with the client certificate, registers its search attributes itself, and creates, resizes and
-// backs up a cluster; clients without a certificate or with one of another CA are refused, and
-// `etcdop run` says why in one line; Temporal stopped for 60 s in the middle of a resize and of a
+// The operator against the real Temporal server (1.29, PostgreSQL, mTLS and JWT authorization on
+// 127.0.0.1:7333: the stack's STACK_TEMPORAL=server profile) in a Temporal namespace made for this
+// run: it connects with the client certificate and an admin token, registers its search attributes
+// itself, and creates, resizes and backs up a cluster; clients without a certificate or with one of
+// another CA are refused, and `etcdop run` says why in one line; with a token that may not register
+// search attributes it stops and names the commands, which work; Temporal stopped for 60 s in the middle of a resize and of a
 // backup, and restarted while the operator idles: the operator stays up (not ready meanwhile),
 // every operation completes with each step once, and signals sent afterwards are delivered.
 import { describe, it, before, after } from 'node:test';
@@ -25,7 +26,8 @@ import { waitFor } from '../support/wait.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
 import { completedActivities, completedInHistory } from '../support/history.ts';
 import { testCA } from '../support/certs.ts';
-import { healthUrl, readyz, serverEnv, serverPid, serverUp, slowUploadProxy, stopServer } from '../support/temporal-server.ts';
+import { healthUrl, readyz, serverAdminCli, serverEnv, serverPid, serverToken, serverUp, stopServer } from '../support/temporal-server.ts';
+import { slowUploadProxy, tcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const NAME = 'ts';
 const OUTAGE_MS = 60_000;
@@ -61,6 +63,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
   let exitedWith: string | undefined;
   let proxy: { url: string; close(): Promise<void> } | undefined;
   const measured: Record<string, unknown> = {};
+  let bundle: Record<string, string> = {};
 
   before(async () => {
     ensureStack();
@@ -78,7 +81,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
     process.env.TEMPORAL_NAMESPACE = temporalNs;
     client = await connectClient();
     OperatorProcess.installCrds();
-    const bundle = OperatorProcess.prebuiltBundleEnv();
+    bundle = OperatorProcess.prebuiltBundleEnv();
     ({ ns, cleanup: cleanupNs } = tempNamespace('e2e-tserver'));
     prefix = `e2e/${ns}/`;
     secret = createS3Secret(ns);
@@ -165,7 +168,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
     const entry = JSON.parse(logged) as { namespace: string; registered: string[] };
     assert.equal(entry.namespace, temporalNs);
     assert.deepEqual([...entry.registered].sort(), ['EtcdClusterName', 'EtcdClusterNamespace', 'EtcdOperation']);
-    assert.match(readFileSync(operator!.logFile, 'utf8'), new RegExp(`"temporal":"127\\.0\\.0\\.1:7333 \\(namespace ${temporalNs}, mTLS\\)"`));
+    assert.match(readFileSync(operator!.logFile, 'utf8'), new RegExp(`"temporal":"127\\.0\\.0\\.1:7333 \\(namespace ${temporalNs}, mTLS, API key\\)"`));
     await waitFor('/readyz 200', async () => (await readyz(health)).status === 200, { timeoutMs: 120_000, intervalMs: 500 });
 
     const doc = await etcdop(['doctor', '--task-queue', operator!.taskQueue, '-n', ns, '-o', 'json'], process.env);
@@ -173,7 +176,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
     for (const check of ['temporal', 'search attributes', 'workers']) {
       assert.equal(findings.find((f) => f.check === check)?.level, 'ok', `doctor ${check}: ${JSON.stringify(findings)}`);
     }
-    assert.match(findings.find((f) => f.check === 'temporal')!.message, new RegExp(`^connected to 127\\.0\\.0\\.1:7333 \\(namespace ${temporalNs}, mTLS\\), server 1\\.29\\.`));
+    assert.match(findings.find((f) => f.check === 'temporal')!.message, new RegExp(`^connected to 127\\.0\\.0\\.1:7333 \\(namespace ${temporalNs}, mTLS, API key\\), server 1\\.29\\.`));
 
     let t0 = Date.now();
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(NAME, { size: 1, storage: { size: '128Mi' } }));
@@ -225,7 +228,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
         assert.notEqual(out.code, 0, `etcdop run with ${r.who} exited ${out.code}`);
         const lines = out.stderr.split('\n').filter((l) => l.trim());
         assert.equal(lines.length, 1, `one line on stderr with ${r.who}:\n${out.stderr}`);
-        assert.match(lines[0]!, new RegExp(`^etcdop: Temporal at ${address.replace(/\./g, '\\.')} \\(namespace ${temporalNs}, ${r.tls}\\) refused the connection: `), lines[0]);
+        assert.match(lines[0]!, new RegExp(`^etcdop: Temporal at ${address.replace(/\./g, '\\.')} \\(namespace ${temporalNs}, ${r.tls}, API key\\) refused the connection: `), lines[0]);
         assert.match(lines[0]!, r.why, lines[0]);
         seconds[r.who] = secs(out.ms);
       }
@@ -233,6 +236,52 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
     } finally {
       other.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with a token that may write in its namespace (`<ns>:write`) but not administer it, etcdop run stops naming the search attributes and the commands; an administrator runs them and the operator starts', { timeout: 300_000 }, async () => {
+    const bare = `e2e-tserver-bare-${Date.now().toString(36)}`;
+    serverAdminCli(['operator', 'namespace', 'create', '--namespace', bare, '--retention', '24h']);
+    // Its own Kubernetes namespace, empty: an operator on another Temporal namespace must never see this suite's cluster.
+    const own = tempNamespace('e2e-tserver-w');
+    const writer = new OperatorProcess(own.ns);
+    let link: TcpProxy | undefined;
+    try {
+      await waitFor(`Temporal namespace ${bare} registered`, () => { try { serverAdminCli(['operator', 'namespace', 'describe', '--namespace', bare]); return true; } catch { return false; } }, { timeoutMs: 60_000, intervalMs: 500 });
+      const env = { ...process.env, ...bundle, TEMPORAL_NAMESPACE: bare, TEMPORAL_API_KEY: serverToken('e2e-writer', `${bare}:write`) };
+      const out = await etcdop(['run', '--namespace', own.ns, '--task-queue', writer.taskQueue, '--http-address', '127.0.0.1:0'], env);
+      assert.notEqual(out.code, 0, `etcdop run with a writer's token exited ${out.code}`);
+      const lines = out.stderr.split('\n').filter((l) => l.trim());
+      assert.equal(lines.length, 1, `one line on stderr:\n${out.stderr}`);
+      const missing = ['EtcdClusterNamespace', 'EtcdClusterName', 'EtcdOperation'];
+      assert.match(lines[0]!, new RegExp(`^etcdop: Temporal namespace ${bare} lacks the search attributes ${missing.join(', ')} and this operator may not register them \\(7 PERMISSION_DENIED: [^)]*\\); run: `), lines[0]);
+      const commands = lines[0]!.split('; run: ')[1]!.split(' && ');
+      assert.deepEqual(commands, missing.map((n) => `temporal operator search-attribute create --namespace ${bare} --name ${n} --type Keyword`));
+      measured.writerRefusedSeconds = secs(out.ms);
+
+      // What the administrator is told to run, as they would (the CLI's own words, split on spaces).
+      for (const c of commands) serverAdminCli(c.split(' ').slice(1));
+      // Through a proxy of its own, so Temporal can go away for this operator alone.
+      link = await tcpProxy(Number(process.env.TEMPORAL_ADDRESS!.split(':')[1]));
+      writer.start({ ...bundle, TEMPORAL_NAMESPACE: bare, TEMPORAL_API_KEY: env.TEMPORAL_API_KEY, TEMPORAL_ADDRESS: `127.0.0.1:${link.port}` });
+      const url = await healthUrl(writer.logFile);
+      await waitFor('/readyz 200 of the operator with the writer\'s token', async () => (await readyz(url)).status === 200, { timeoutMs: 120_000, intervalMs: 500 });
+      assert.doesNotMatch(readFileSync(writer.logFile, 'utf8'), /registered the search attributes/, 'it found them registered, it did not register them');
+
+      // Temporal unreachable, then SIGTERM (a rollout or a node drain during an outage): a clean stop.
+      await link.close();
+      await waitFor('/readyz 503 naming Temporal', async () => { const r = await readyz(url); return r.status === 503 && /^temporal: /m.test(r.body); }, { timeoutMs: 60_000, intervalMs: 500 });
+      const how = writer.exited();
+      const t0 = Date.now();
+      await writer.kill('SIGTERM');
+      assert.equal(await how, '0', `exit after SIGTERM while Temporal is away (log: ${writer.logFile})`);
+      assert.match(readFileSync(writer.logFile, 'utf8'), /"msg":"operator stopped"/);
+      measured.sigtermWhileTemporalAwaySeconds = secs(Date.now() - t0);
+    } finally {
+      await writer.stop();
+      await link?.close();
+      own.cleanup();
+      try { serverAdminCli(['operator', 'namespace', 'delete', '--namespace', bare, '--yes']); } catch (err) { console.error(`deleting Temporal namespace ${bare}: ${String(err)}`); }
     }
   });
 

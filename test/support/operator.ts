@@ -16,7 +16,8 @@ export class OperatorProcess {
   readonly logFile: string;
 
   constructor(readonly namespace: string, readonly taskQueue = `e2e-${namespace}`) {
-    this.logFile = join(tmpdir(), `etcdop-${namespace}.log`);
+    // A second operator on the same namespace (another task queue) writes a log of its own.
+    this.logFile = join(tmpdir(), taskQueue === `e2e-${namespace}` ? `etcdop-${namespace}.log` : `etcdop-${namespace}-${taskQueue}.log`);
   }
 
   get pid(): number | undefined { return this.proc?.pid; }

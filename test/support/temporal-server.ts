@@ -1,13 +1,11 @@
-// The stack's real Temporal server (STACK_TEMPORAL=server: Temporal 1.29 with PostgreSQL and mTLS on
-// 127.0.0.1:7333) for the suites that run the operator against it: bring it up, read its client
+// The stack's real Temporal server (STACK_TEMPORAL=server: Temporal 1.29 with PostgreSQL, mTLS and JWT
+// authorization on 127.0.0.1:7333) for the suites that run the operator against it: bring it up, read its client
 // environment, stop it (SIGTERM, as an orchestrator would) and start it again; the operator's
-// readiness; a slow S3 link for long snapshot uploads.
+// readiness.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { parseExports, repoRoot } from './stack.ts';
 import { waitFor } from './wait.ts';
 
@@ -31,10 +29,27 @@ export function serverUp(): number {
   return (Date.now() - t0) / 1000;
 }
 
-/** TEMPORAL_ADDRESS and TEMPORAL_TLS_* (client certificate, key, server CA) of the real server. */
+/** TEMPORAL_ADDRESS, TEMPORAL_TLS_* (client certificate, key, server CA) and TEMPORAL_API_KEY (an admin token) of the real server. */
 export function serverEnv(): Record<string, string> {
   const all = parseExports(execFileSync('bash', [stackScript, 'env'], { env: stackEnv('server'), encoding: 'utf8' }));
   return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith('TEMPORAL_') && k !== 'TEMPORAL_NAMESPACE'));
+}
+
+/** A token the real server accepts, e.g. serverToken('ci', 'prod:write'); 'temporal-system:admin' for everything. */
+export function serverToken(subject: string, ...permissions: string[]): string {
+  return execFileSync('bash', [stackScript, 'temporal-token', subject, ...permissions], { env: stackEnv('server'), encoding: 'utf8' }).trim();
+}
+
+/**
+ * The stack's Temporal CLI against the real server as its administrator (mTLS and the admin token):
+ * what a Temporal administrator runs. Its stdout.
+ */
+export function serverAdminCli(args: string[]): string {
+  const env = serverEnv();
+  const bin = execFileSync('bash', [`${repoRoot}scripts/tools.sh`, 'path', 'temporal'], { encoding: 'utf8' }).trim();
+  return execFileSync(`${bin}/temporal`, [...args, '--address', env.TEMPORAL_ADDRESS!, '--tls-cert-path', env.TEMPORAL_TLS_CLIENT_CERT_PATH!,
+    '--tls-key-path', env.TEMPORAL_TLS_CLIENT_KEY_PATH!, '--tls-ca-path', env.TEMPORAL_TLS_SERVER_CA_CERT_PATH!, '--api-key', env.TEMPORAL_API_KEY!],
+  { env: stackEnv(), encoding: 'utf8' });
 }
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
@@ -69,36 +84,4 @@ export async function healthUrl(logFile: string): Promise<string> {
 export async function readyz(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(10_000) });
   return { status: res.status, body: (await res.text()).trim() };
-}
-
-/**
- * A TCP proxy on loopback to 127.0.0.1:`upstreamPort` that passes what the client sends at
- * `bytesPerSecond` (in tenths of a second): an upload that takes as long as the test needs.
- */
-export async function slowUploadProxy(upstreamPort: number, bytesPerSecond: number): Promise<{ url: string; close(): Promise<void> }> {
-  const slice = Math.max(1, Math.floor(bytesPerSecond / 10));
-  const throttle = () => new Transform({
-    transform(chunk: Buffer, _e, done) {
-      void (async () => {
-        for (let at = 0; at < chunk.length; at += slice) {
-          this.push(chunk.subarray(at, at + slice));
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        done();
-      })();
-    },
-  });
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect({ host: '127.0.0.1', port: upstreamPort });
-    for (const s of [client, upstream]) { sockets.add(s); s.once('close', () => sockets.delete(s)); s.on('error', () => { client.destroy(); upstream.destroy(); }); }
-    client.pipe(throttle()).pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
-  };
 }
