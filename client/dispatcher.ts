@@ -48,6 +48,15 @@ export function revival(p: DispatchDecision, run: RunStatus, ours: boolean): Rev
 /** How long a resync waits for the ended run's state (a query replays its history on a worker). */
 const STATE_QUERY_MS = 10_000;
 
+/**
+ * The workflow task timeout of the long-lived workflows (cluster, user). A worker that has not seen
+ * a run (after a restart, a new replica) replays its whole history in one workflow task; on a busy
+ * node a cluster history of ~2000 events took longer than Temporal's default 10 s, so the task
+ * timed out and was replayed from the start again, for minutes (seen in the crash suites). A task
+ * held by a worker that died waits this long before another worker gets it.
+ */
+export const LONG_LIVED_TASK_TIMEOUT = '30s';
+
 export class Dispatcher {
   /** uid -> last generation signalled, to keep our own status writes from re-signalling. */
   private readonly signalled = new Map<string, number | 'delete'>();
@@ -118,6 +127,7 @@ export class Dispatcher {
       signal: signal.name, signalArgs: args,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      workflowTaskTimeout: LONG_LIVED_TASK_TIMEOUT,
       typedSearchAttributes: clusterSearchAttributes(key, 'Cluster'),
     });
     this.log.info({ cluster: `${key.namespace}/${key.name}`, signal: signal.name }, 'signalled cluster workflow');

@@ -1,6 +1,7 @@
 // Informer on EtcdUser objects: every add, update and deletion (held by our finalizer) signals the
 // user's workflow, starting it if needed (signal-with-start on `etcduser-<uid>`, so relists and
 // repeats are harmless). The workflow reads the object itself and decides; the watcher only wakes it.
+import { LONG_LIVED_TASK_TIMEOUT } from './dispatcher.ts';
 import type { Client } from '@temporalio/client';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -53,6 +54,7 @@ export class UserWatcher {
     try {
       await this.client.workflow.signalWithStart('etcdUserWorkflow', {
         workflowId: userWorkflowId(user), taskQueue: this.taskQueue, args: [{ user }], signal: userChangedSignal, signalArgs: [],
+        workflowTaskTimeout: LONG_LIVED_TASK_TIMEOUT,
       });
     } catch (err) {
       this.log.warn({ user: `${namespace}/${name}`, err: String(err) }, 'signalling the user workflow failed');

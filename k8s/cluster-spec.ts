@@ -75,11 +75,11 @@ const Pod = z.object({
     limits: quantityMap().optional().describe('Maximum compute resources.'),
   }).optional().describe('Compute resources of the etcd container.'),
   nodeSelector: stringMap('nodeSelector').optional().describe('Node labels a member pod must match.'),
-  affinity: passThrough().optional().describe('Pod affinity rules (core/v1 Affinity), passed through unchanged.'),
+  affinity: passThrough().optional().describe('Pod affinity rules (core/v1 Affinity), passed through unchanged. Unset: a preferred anti-affinity between the members per node; {} for none.'),
   tolerations: z.array(Toleration, typeError('must be a list of tolerations')).max(32).optional()
     .describe('Tolerations of the member pods (core/v1 Toleration).'),
   topologySpreadConstraints: z.array(passThrough(), typeError('must be a list of objects')).max(16).optional()
-    .describe('Topology spread constraints (core/v1 TopologySpreadConstraint), passed through unchanged.'),
+    .describe('Topology spread constraints (core/v1 TopologySpreadConstraint), passed through unchanged. Unset: a ScheduleAnyway spread over topology.kubernetes.io/zone; [] for none.'),
   labels: stringMap('labels').optional().describe('Extra labels on member pods; the operator\'s own labels win.'),
   annotations: stringMap('annotations').optional().describe('Extra annotations on member pods.'),
   priorityClassName: z.string(STRING).max(253).optional().describe('PriorityClass of the member pods.'),

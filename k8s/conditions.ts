@@ -12,6 +12,7 @@ export const REASONS = {
     OperationRunning: 'OperationRunning',
     Idle: 'Idle', // spec and cluster agree
     Paused: 'Paused', // spec.paused: no new operation starts
+    MemberUnschedulable: 'MemberUnschedulable', // an operation waits for a member pod no node takes
   },
   Degraded: {
     AllMembersHealthy: 'AllMembersHealthy',

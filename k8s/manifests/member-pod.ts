@@ -8,7 +8,7 @@ import { CLIENT_PORT, GROUP, METRICS_PORT, PEER_PORT, clientURL, headlessService
 import type { EtcdClusterSpec } from '../cluster-spec.ts';
 import type { TlsSpec } from '../security-spec.ts';
 import { tlsMountPath, tlsSecretName } from '../tls-names.ts';
-import { memberLabels, ownerReference, type ClusterRef } from './owner.ts';
+import { memberLabels, ownerReference, selectorLabels, type ClusterRef } from './owner.ts';
 import { containerSecurityContext, podSecurityContext } from './security.ts';
 
 export const DATA_VOLUME = 'data';
@@ -167,7 +167,29 @@ export function podTemplateHash(cluster: MemberPodInput['cluster'], image: strin
 export function memberPod(input: MemberPodInput): V1Pod {
   const pod = buildPod(input);
   pod.metadata!.annotations = { ...pod.metadata!.annotations, [POD_TEMPLATE_HASH]: podTemplateHash(input.cluster, input.image) };
+  Object.assign(pod.spec!, defaultSpread(input.cluster));
   return pod;
+}
+
+/**
+ * Members spread over nodes and zones unless the spec places them itself: a preferred
+ * anti-affinity between the cluster's members per node, and a soft spread over
+ * topology.kubernetes.io/zone. Preferred, not required, so a cluster with more members than nodes
+ * still runs. `spec.pod.affinity: {}` or `topologySpreadConstraints: []` turns each off. Outside
+ * the template hash: a running member whose volume is bound to its node would gain nothing from a
+ * restart, so a new operator version with this default rolls nobody.
+ */
+export function defaultSpread(cluster: MemberPodInput['cluster']): Pick<V1Pod['spec'] & object, 'affinity' | 'topologySpreadConstraints'> {
+  const { pod } = cluster.spec;
+  const members = { matchLabels: selectorLabels(cluster.name) };
+  return {
+    ...(!pod.affinity && {
+      affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: members } }] } },
+    }),
+    ...(!pod.topologySpreadConstraints && {
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: members }],
+    }),
+  };
 }
 
 function buildPod(input: MemberPodInput): V1Pod {

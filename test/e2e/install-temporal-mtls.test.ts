@@ -49,12 +49,13 @@ describe('installed in the cluster against the real Temporal server with mTLS', 
     const logs = kubectl(['logs', '-n', install.namespace, `deploy/${install.deployment}`]);
     assert.match(logs, /"temporal":"10\.244\.0\.1:\d+ \(namespace default, mTLS, API key\)"/);
     // doctor from the host, with the server's client settings: the pods poll that server's task queue.
+    // Given time for a 60 s outage of that server, which temporal-server.test.ts may be running now.
     let out = '';
     await waitFor('doctor sees both replicas polling the real server', () => {
       const d = doctor(install, { ...process.env, ...tls });
       out = d.output;
       return /ok\s+temporal\s+connected to 127\.0\.0\.1:\d+ \(namespace default, mTLS, API key\)/.test(out) && /ok\s+workers\s+2 polling/.test(out);
-    }, { timeoutMs: 60_000, intervalMs: 2000 }).catch((err: Error) => { throw new Error(`${err.message}\n${out}`); });
+    }, { timeoutMs: 180_000, intervalMs: 2000 }).catch((err: Error) => { throw new Error(`${err.message}\n${out}`); });
     kubectl(['apply', '-n', app, '-f', '-'], clusterYaml('mtls', { size: 1, storage: { size: '64Mi' } }));
     await waitAvailable(app, 'mtls', 240_000);
   });

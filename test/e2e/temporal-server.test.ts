@@ -3,7 +3,7 @@
 // run: it connects with the client certificate and an admin token, registers its search attributes
 // itself, and creates, resizes and backs up a cluster; clients without a certificate or with one of
 // another CA are refused, and `etcdop run` says why in one line; with a token that may not register
-// search attributes it stops and names the commands, which work; Temporal stopped for 60 s in the middle of a resize and of a
+// search attributes it stops and names the commands, which work; Temporal and its PostgreSQL stopped for 60 s in the middle of a resize and of a
 // backup, and restarted while the operator idles: the operator stays up (not ready meanwhile),
 // every operation completes with each step once, and signals sent afterwards are delivered.
 import { describe, it, before, after } from 'node:test';
@@ -26,7 +26,7 @@ import { waitFor } from '../support/wait.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
 import { completedActivities, completedInHistory } from '../support/history.ts';
 import { testCA } from '../support/certs.ts';
-import { healthUrl, readyz, serverAdminCli, serverEnv, serverPid, serverToken, serverUp, stopServer } from '../support/temporal-server.ts';
+import { healthUrl, readyz, serverAdminCli, serverEnv, serverToken, serverUp, stopServer } from '../support/temporal-server.ts';
 import { slowUploadProxy, tcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const NAME = 'ts';
@@ -93,7 +93,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
 
   after(async () => {
     // Temporal back first, whatever happened: everything below needs it, and so do other runs.
-    try { if (!serverPid()) serverUp(); } catch (err) { console.error(`restarting the Temporal server failed: ${String(err)}`); }
+    try { serverUp(); } catch (err) { console.error(`restarting the Temporal server failed: ${String(err)}`); }
     try {
       if (operator && ns) {
         await deleteAndWait('etcdbackups.etcd.operator.dev', ['--all'], 180_000);
@@ -140,7 +140,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
   }
 
   /**
-   * SIGTERM to the Temporal server, OUTAGE_MS with it down (checking every 2 s that the operator
+   * The Temporal server and its PostgreSQL stopped, OUTAGE_MS with them down (checking every 2 s that the operator
    * runs and its /readyz answers 503 naming Temporal), then `stack.sh up`, until /readyz is 200.
    */
   async function outage(label: string, ms = OUTAGE_MS): Promise<void> {
@@ -285,7 +285,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
     }
   });
 
-  it('Temporal stopped for 60 s in the middle of a resize 3 -> 5: the operator stays up and unready meanwhile, and the resize completes, each member added and promoted once', { timeout: 900_000 }, async () => {
+  it('Temporal and its PostgreSQL stopped for 60 s in the middle of a resize 3 -> 5: the operator stays up and unready meanwhile, and the resize completes, each member added and promoted once', { timeout: 900_000 }, async () => {
     const since = new Date(Date.now() - 1000);
     const t0 = Date.now();
     kubectl(['patch', 'etcdcluster', '-n', ns, NAME, '--type=merge', '-p', JSON.stringify({ spec: { size: 5 } })]);
@@ -305,7 +305,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
     assert.equal(exitedWith, undefined, 'the operator never exited');
   });
 
-  it('Temporal stopped for 60 s while a backup streams its snapshot: the backup Succeeds with one stored object and its hash in status', { timeout: 900_000 }, async () => {
+  it('Temporal and its PostgreSQL stopped for 60 s while a backup streams its snapshot: the backup Succeeds with one stored object and its hash in status', { timeout: 900_000 }, async () => {
     // About 2 MB of data, uploaded through a link of 200 kB/s: the snapshot streams for ~10 s.
     await writeKeys(clientServiceEndpoint(ns, NAME), 'bulk', 200, 10_000);
     proxy = await slowUploadProxy(Number(new URL(process.env.AWS_ENDPOINT_URL_S3!).port), 200_000);

@@ -39,6 +39,8 @@ describe('a terminated cluster workflow is started again by the watcher', () => 
     const pods = podUids(ns, NAME);
     const ended = await workflow().describe();
     assert.equal(ended.status.name, 'RUNNING');
+    // Room to replay a long history on a busy worker (LONG_LIVED_TASK_TIMEOUT), not Temporal's 10 s.
+    assert.equal(ended.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds?.toString(), '30');
     const operations = (await workflow().query(stateQuery)).operations;
     await workflow().terminate('e2e: terminated as from the Temporal UI');
     const terminatedAt = Date.now();

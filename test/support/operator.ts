@@ -23,7 +23,9 @@ export class OperatorProcess {
   get pid(): number | undefined { return this.proc?.pid; }
 
   static installCrds(): void {
-    kubectl(['apply', '--server-side', '--field-manager=etcd-operator', '-f', `${repoRoot}deploy/crds/`]);
+    // This tree's CRDs win: after a change to them, an install applied from an older tree (another
+    // field manager, other values) would otherwise make every suite fail on the conflict.
+    kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=etcd-operator', '-f', `${repoRoot}deploy/crds/`]);
     kubectl(['wait', '--for=condition=Established', 'crd/etcdclusters.etcd.operator.dev', 'crd/etcdbackups.etcd.operator.dev', '--timeout=60s']);
   }
 

@@ -1,6 +1,6 @@
 // The stack's real Temporal server (STACK_TEMPORAL=server: Temporal 1.29 with PostgreSQL, mTLS and JWT
 // authorization on 127.0.0.1:7333) for the suites that run the operator against it: bring it up, read its client
-// environment, stop it (SIGTERM, as an orchestrator would) and start it again; the operator's
+// environment, stop it with its PostgreSQL and start both again; the operator's
 // readiness.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -54,22 +54,29 @@ export function serverAdminCli(args: string[]): string {
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
-export function serverPid(): number | undefined {
+function pidOf(name: string): number | undefined {
   try {
-    const pid = Number(readFileSync(join(stateDir(), 'pids', 'temporal-server.pid'), 'utf8').trim());
+    const pid = Number(readFileSync(join(stateDir(), 'pids', `${name}.pid`), 'utf8').trim());
     return pid > 0 && alive(pid) ? pid : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** SIGTERM to the Temporal server process (PostgreSQL stays), resolved once it has exited; the seconds it took. */
+export const serverPid = () => pidOf('temporal-server');
+
+/**
+ * Stops the Temporal server (SIGTERM, as an orchestrator would) and then its PostgreSQL (SIGINT:
+ * PostgreSQL's fast shutdown), each waited for; the seconds it took. `serverUp()` starts both again.
+ */
 export async function stopServer(): Promise<number> {
-  const pid = serverPid();
-  if (!pid) throw new Error('the Temporal server is not running');
   const t0 = Date.now();
-  process.kill(pid, 'SIGTERM');
-  await waitFor(`Temporal server (pid ${pid}) exited after SIGTERM`, () => !alive(pid), { timeoutMs: 60_000, intervalMs: 100 });
+  for (const [name, signal] of [['temporal-server', 'SIGTERM'], ['postgres', 'SIGINT']] as const) {
+    const pid = pidOf(name);
+    if (!pid) throw new Error(`${name} is not running`);
+    process.kill(pid, signal);
+    await waitFor(`${name} (pid ${pid}) exited after ${signal}`, () => !alive(pid), { timeoutMs: 60_000, intervalMs: 100 });
+  }
   return (Date.now() - t0) / 1000;
 }
 

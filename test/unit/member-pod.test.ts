@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import type { EtcdClusterSpecInput } from '../../k8s/cluster-spec.ts';
-import { POD_TEMPLATE_HASH, memberPod, optionFlags, podTemplateHash, type MemberPodInput } from '../../k8s/manifests/member-pod.ts';
+import { POD_TEMPLATE_HASH, defaultSpread, memberPod, optionFlags, podTemplateHash, type MemberPodInput } from '../../k8s/manifests/member-pod.ts';
 import { OWNER, UID, cluster } from './cluster-fixture.ts';
 
 const IMAGE = 'gcr.io/etcd-development/etcd:v3.6.16';
@@ -80,12 +80,37 @@ describe('memberPod: scheduling fields pass through', () => {
   ];
   for (const c of cases) {
     it(`spec.pod.${c.field} lands in the pod spec`, () => assert.deepEqual(pod({ pod: c.pod }).spec![c.field], c.want));
-    it(`no ${c.field} when spec.pod.${c.field} is unset`, () => assert.ok(!(c.field in pod().spec!)));
+    if (c.field !== 'affinity' && c.field !== 'topologySpreadConstraints') it(`no ${c.field} when spec.pod.${c.field} is unset`, () => assert.ok(!(c.field in pod().spec!)));
   }
   it('resources pass through, integer quantities as strings', () =>
     assert.deepEqual(container({ pod: { resources: { requests: { cpu: 1, memory: '1Gi' }, limits: { memory: '2Gi' } } } }).resources,
       { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '2Gi' } }));
   it('no resources when none are set', () => assert.ok(!('resources' in container())));
+});
+
+describe('memberPod: members spread over nodes and zones by default', () => {
+  const members = { matchLabels: { 'app.kubernetes.io/name': 'etcd', 'etcd.operator.dev/cluster': 'db' } };
+  it('a preferred anti-affinity between the cluster\'s members per node', () =>
+    assert.deepEqual(pod().spec!.affinity, { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: members } }] } }));
+  it('a soft spread over zones (ScheduleAnyway: more members than zones still run)', () =>
+    assert.deepEqual(pod().spec!.topologySpreadConstraints, [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: members }]));
+  it('spec.pod.affinity replaces the default anti-affinity, and {} turns it off; the zone spread stays', () => {
+    const own = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } };
+    assert.deepEqual(pod({ pod: { affinity: own } }).spec!.affinity, own);
+    assert.deepEqual(pod({ pod: { affinity: {} } }).spec!.affinity, {});
+    assert.equal(pod({ pod: { affinity: {} } }).spec!.topologySpreadConstraints!.length, 1);
+  });
+  it('spec.pod.topologySpreadConstraints replaces the zone spread, and [] turns it off; the anti-affinity stays', () => {
+    assert.deepEqual(pod({ pod: { topologySpreadConstraints: [] } }).spec!.topologySpreadConstraints, []);
+    assert.ok(pod({ pod: { topologySpreadConstraints: [] } }).spec!.affinity!.podAntiAffinity);
+  });
+  it('the defaults are not part of the template hash: an operator upgrade that brings them rolls no member', () => {
+    // The same pod, once from the defaults and once from the spec: only the spec's counts.
+    const d = defaultSpread(cluster({}));
+    const explicit = cluster({ pod: { affinity: d.affinity as Record<string, unknown>, topologySpreadConstraints: d.topologySpreadConstraints as unknown as Record<string, unknown>[] } });
+    assert.deepEqual(memberPod(input({ pod: explicit.spec.pod })).spec, pod().spec);
+    assert.notEqual(podTemplateHash(explicit, IMAGE), podTemplateHash(cluster({}), IMAGE));
+  });
 });
 
 describe('memberPod: identity, metadata and pod settings', () => {
