@@ -26,7 +26,7 @@ export function parseHttpAddress(address: string): { host?: string; port: number
 
 async function runProbe(p: Probe, timeoutMs: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs); });
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`unreachable: no answer in ${timeoutMs} ms`)), timeoutMs); });
   try {
     await Promise.race([p.check(), timeout]);
     return undefined;

@@ -37,7 +37,7 @@ describe('readiness', () => {
         { name: 'informers', check: async () => { throw new Error('not synced: etcdclusters in all namespaces'); } },
       ],
     });
-    assert.deepEqual(failing, ['temporal: no answer in 50 ms', 'informers: not synced: etcdclusters in all namespaces']);
+    assert.deepEqual(failing, ['temporal: unreachable: no answer in 50 ms', 'informers: not synced: etcdclusters in all namespaces']);
   });
 
   it('serves /readyz 503 with the reasons until every probe passes, /healthz from liveness alone', async () => {
