@@ -15,8 +15,20 @@ export function unschedulableMessage(pod: V1Pod): string | undefined {
   return c && `member ${pod.metadata?.name} cannot be scheduled: ${c.message?.trim() || 'no node fits it'}`;
 }
 
-/** Progressing=True reason MemberUnschedulable with `message`, and the Event; nothing written when it already says so. */
+/**
+ * How long a pod must have been unschedulable before it is reported: a pod whose volume is still
+ * being bound, or that waits for a node to free room for a moment, is unschedulable in passing.
+ */
+export const REPORT_AFTER_MS = 10_000;
+
+export function unschedulableLongEnough(pod: V1Pod, now: Date): boolean {
+  const since = pod.status?.conditions?.find((x) => x.type === 'PodScheduled')?.lastTransitionTime;
+  return !since || now.getTime() - new Date(since).getTime() >= REPORT_AFTER_MS;
+}
+
+/** Progressing=True reason MemberUnschedulable with `message`, and the Event; nothing written when it already says so, or not for long enough. */
 export async function reportUnschedulable(kube: Kube, key: ClusterKey, pod: V1Pod, message: string, now = new Date()): Promise<void> {
+  if (!unschedulableLongEnough(pod, now)) return;
   let changed = false;
   await kube.updateClusterStatus(key.namespace, key.name, key.uid, (obj) => {
     const p = obj.status?.conditions?.find((c) => c.type === 'Progressing');

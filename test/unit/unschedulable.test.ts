@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { unschedulableMessage } from '../../activities/kube/unschedulable.ts';
+import { REPORT_AFTER_MS, unschedulableLongEnough, unschedulableMessage } from '../../activities/kube/unschedulable.ts';
 
 const pod = (over: { nodeName?: string; conditions?: NonNullable<V1Pod['status']>['conditions'] }): V1Pod =>
   ({ metadata: { name: 'db-1' }, spec: { containers: [], ...(over.nodeName && { nodeName: over.nodeName }) }, status: { conditions: over.conditions } });
@@ -17,4 +17,12 @@ describe('unschedulableMessage: a member pod no node takes', () => {
     { name: 'another reason (a gated pod waits on purpose)', pod: pod({ conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] }), want: undefined },
   ];
   for (const c of cases) it(c.name, () => assert.equal(unschedulableMessage(c.pod), c.want));
+});
+
+describe('unschedulableLongEnough: a pod unschedulable in passing is not reported', () => {
+  const now = new Date('2026-12-02T12:00:00Z');
+  const since = (ms: number) => pod({ conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastTransitionTime: new Date(now.getTime() - ms) }] });
+  it('not yet, a moment after the scheduler said so', () => assert.equal(unschedulableLongEnough(since(REPORT_AFTER_MS - 1000), now), false));
+  it('yes, once it has said so for the whole delay', () => assert.equal(unschedulableLongEnough(since(REPORT_AFTER_MS), now), true));
+  it('yes, when the condition carries no time', () => assert.equal(unschedulableLongEnough(pod({ conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] }), now), true));
 });
