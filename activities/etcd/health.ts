@@ -6,7 +6,7 @@ import { etcdAccess, hexId as hex, wireMemberName, type EtcdAccess } from './cli
 import type { ClusterKey, MemberHealth } from '../../domain/types.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { memberHealthy } from '../../domain/health.ts';
-import { reportUnschedulable, unschedulableMessage } from '../kube/unschedulable.ts';
+import { failIfUnschedulable } from '../kube/unschedulable.ts';
 
 /** "member db-0 cannot start: image X cannot be pulled (ImagePullBackOff)", once kubelet has given up a first time. */
 export function imagePullProblem(pod: V1Pod): string | undefined {
@@ -58,11 +58,8 @@ export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
       const etcd = await etcdAccess(kube, key);
       const stuck = etcd.pods.map((p) => imagePullProblem(p)).find(Boolean);
       if (stuck) throw ApplicationFailure.nonRetryable(`${stuck}: fix spec.version or spec.repository`, 'ImagePull');
-      // One no node takes is said at once (the wait goes on: a node may come back).
-      for (const pod of etcd.pods) {
-        const why = unschedulableMessage(pod);
-        if (why) { await reportUnschedulable(kube, key, pod, why); throw ApplicationFailure.retryable(why, 'NotYet'); }
-      }
+      // One no node takes is said (the wait goes on: a node may come back).
+      for (const pod of etcd.pods) await failIfUnschedulable(kube, key, pod);
       let members: MemberHealth[];
       try {
         members = await observe(key, etcd);

@@ -1,13 +1,12 @@
 // etcd membership changes, one per activity, each looking before it acts so a retry (or a run
 // after a worker crash) finds its own earlier effect instead of repeating it.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { V1Pod } from '@kubernetes/client-node';
 import { peerURL } from '../../k8s/api.ts';
 import { CRASH_LOOP_RESTARTS, quorumOf } from '../../domain/members.ts';
 import { ETCD_CONTAINER } from '../../k8s/manifests/member-pod.ts';
 import { observePod } from '../observe.ts';
 import { imagePullProblem } from './health.ts';
-import { reportUnschedulable, unschedulableMessage } from '../kube/unschedulable.ts';
+import { failIfUnschedulable } from '../kube/unschedulable.ts';
 import type { ClusterKey } from '../../domain/types.ts';
 import { etcdAccess, hexId, wireMemberName as nameOf, type EtcdAccess, type WireMember } from './client.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
@@ -37,18 +36,10 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
   const statusOf = (l: Live, ep: string | undefined) => (ep ? l.etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs).catch(() => undefined) : Promise.resolve(undefined));
 
   /** `member` is a healthy voter (its own status) and the cluster answers a linearizable read; crash loops end the wait. */
-  /** A member pod no node takes is reported (the wait goes on). */
-  async function placed(key: ClusterKey, pod: V1Pod | undefined): Promise<void> {
-    const why = pod && unschedulableMessage(pod);
-    if (!why) return;
-    await reportUnschedulable(kube, key, pod, why);
-    throw notYet(why);
-  }
-
   async function healthyVoter(key: ClusterKey, member: string) {
     // The pods first: a crash-looping member ends the wait even while etcd does not answer.
     const pod = (await etcdAccess(kube, key)).pods.find((p) => p.metadata?.name === member);
-    await placed(key, pod);
+    await failIfUnschedulable(kube, key, pod);
     const seen = pod && observePod(pod);
     if (seen && seen.crashLooping && !seen.ready && seen.restarts >= CRASH_LOOP_RESTARTS) {
       throw ApplicationFailure.nonRetryable(`${member} is crash-looping (${seen.restarts} restarts): its data dir is unusable`, 'MemberCrashLooping');
@@ -94,7 +85,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       const m = find(l, key, member);
       if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
       if (!m.isLearner) return;
-      await placed(key, l.etcd.pods.find((p) => p.metadata?.name === member));
+      await failIfUnschedulable(kube, key, l.etcd.pods.find((p) => p.metadata?.name === member));
       const leader = l.members.find((x) => x.ID === l.leaderId);
       const [ls, ms] = await Promise.all([statusOf(l, leader && l.endpoints.get(nameOf(leader))), statusOf(l, l.endpoints.get(member))]);
       if (!ms) {

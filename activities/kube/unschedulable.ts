@@ -2,6 +2,7 @@
 // said at once: a Warning Event (one per pod) and Progressing's message carry the scheduler's own
 // reason, instead of a silent wait. The wait itself goes on: a node may come back, room be freed.
 import type { V1Pod } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/activity';
 import { API_VERSION, ETCD_CLUSTER } from '../../k8s/api.ts';
 import { REASONS, setCondition } from '../../k8s/conditions.ts';
 import { eventAbout } from '../../k8s/events.ts';
@@ -39,4 +40,12 @@ export async function reportUnschedulable(kube: Kube, key: ClusterKey, pod: V1Po
   if (!changed) return;
   const involved = { apiVersion: API_VERSION, kind: ETCD_CLUSTER.kind, name: key.name, namespace: key.namespace, uid: key.uid };
   await kube.createEvent(eventAbout(involved, { id: `unschedulable-${pod.metadata?.uid ?? pod.metadata?.name}`, type: 'Warning', reason: 'MemberUnschedulable', message }, now));
+}
+
+/** For the waits on member pods: a pod no node takes is reported, and the wait fails this attempt with why (retried). */
+export async function failIfUnschedulable(kube: Kube, key: ClusterKey, pod: V1Pod | undefined): Promise<void> {
+  const why = pod && unschedulableMessage(pod);
+  if (!why) return;
+  await reportUnschedulable(kube, key, pod, why);
+  throw ApplicationFailure.retryable(why, 'NotYet');
 }
