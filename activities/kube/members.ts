@@ -131,7 +131,9 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
     async releaseMemberVolume(key: ClusterKey, member: string, retain: boolean): Promise<'deleted' | 'kept' | 'absent'> {
       const h = header('v1', 'PersistentVolumeClaim', key.namespace, pvcName(member));
       const claim = await kube.read<V1PersistentVolumeClaim>(h);
-      if (!claim || !belongsTo(claim.metadata, key.uid)) return 'absent';
+      // One already being deleted (a repeat of this call, while the pvc-protection finalizer still
+      // holds it) is as good as gone: nothing left to decide about it.
+      if (!claim || !belongsTo(claim.metadata, key.uid) || claim.metadata?.deletionTimestamp) return 'absent';
       // A volume a recovery set aside may hold the only copy of newer writes: only the user deletes it.
       if (claim.metadata?.labels?.[LABELS.setAside]) return 'kept';
       if (!retain) return (await kube.delete(h)) ? 'deleted' : 'absent';

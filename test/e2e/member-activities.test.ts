@@ -76,6 +76,26 @@ describe('member activities on the real API server', () => {
     assert.deepEqual(names, ['w-0', 'w-1', 'w-2', 'w-3', 'w-4', 'w-5']);
   });
 
+  it('releaseMemberVolume on a volume already being deleted answers absent, whether it keeps or deletes, and touches nothing', async () => {
+    // A volume of this cluster held in Terminating by a finalizer, as pvc-protection holds one for a while.
+    const hold = 'e2e.example/hold';
+    kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data-nm-5', labels: { 'etcd.operator.dev/cluster': 'nm' }, finalizers: [hold], ownerReferences: [{ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdCluster', name: 'nm', uid: key.uid }] },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } },
+    }));
+    kubectl(['delete', 'pvc', '-n', ns, 'data-nm-5', '--wait=false']);
+    try {
+      for (const retain of [false, true]) assert.equal(await acts.releaseMemberVolume(key, 'nm-5', retain), 'absent', `retain ${retain}`);
+      const after = kubectlJson<{ metadata: { finalizers?: string[]; labels?: Record<string, string>; ownerReferences?: unknown[] } }>(['get', 'pvc', '-n', ns, 'data-nm-5']).metadata;
+      assert.deepEqual(after.finalizers, [hold]);
+      assert.equal(after.labels?.['etcd.operator.dev/removed-member'], undefined, 'not marked kept');
+      assert.equal(after.ownerReferences?.length, 1, 'not released');
+    } finally {
+      kubectl(['patch', 'pvc', '-n', ns, 'data-nm-5', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    }
+  });
+
   it('the cluster\'s own delete takes its pods and volumes', async () => {
     assert.equal(await acts.deleteClusterObjects(key), 1);
     assert.deepEqual((await acts.releaseVolumes(key, false)).deleted, ['data-nm-0']);
