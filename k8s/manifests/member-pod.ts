@@ -2,7 +2,7 @@
 // Stable DNS from hostname + subdomain (the headless Service); data on the member's PVC.
 import { createHash } from 'node:crypto';
 import type {
-  V1Affinity, V1Container, V1Pod, V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume,
+  V1Affinity, V1Container, V1Pod, V1PodSpec, V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume,
 } from '@kubernetes/client-node';
 import { CLIENT_PORT, GROUP, METRICS_PORT, PEER_PORT, clientURL, headlessServiceName, peerURL, pvcName } from '../api.ts';
 import type { EtcdClusterSpec } from '../cluster-spec.ts';
@@ -179,7 +179,7 @@ export function memberPod(input: MemberPodInput): V1Pod {
  * the template hash: a running member whose volume is bound to its node would gain nothing from a
  * restart, so a new operator version with this default rolls nobody.
  */
-export function defaultSpread(cluster: MemberPodInput['cluster']): Pick<V1Pod['spec'] & object, 'affinity' | 'topologySpreadConstraints'> {
+export function defaultSpread(cluster: MemberPodInput['cluster']): Pick<V1PodSpec, 'affinity' | 'topologySpreadConstraints'> {
   const { pod } = cluster.spec;
   const members = { matchLabels: selectorLabels(cluster.name) };
   return {

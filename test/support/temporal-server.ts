@@ -44,12 +44,17 @@ export function serverToken(subject: string, ...permissions: string[]): string {
  * The stack's Temporal CLI against the real server as its administrator (mTLS and the admin token):
  * what a Temporal administrator runs. Its stdout.
  */
+let adminCli: string[] | undefined;
 export function serverAdminCli(args: string[]): string {
-  const env = serverEnv();
-  const bin = execFileSync('bash', [`${repoRoot}scripts/tools.sh`, 'path', 'temporal'], { encoding: 'utf8' }).trim();
-  return execFileSync(`${bin}/temporal`, [...args, '--address', env.TEMPORAL_ADDRESS!, '--tls-cert-path', env.TEMPORAL_TLS_CLIENT_CERT_PATH!,
-    '--tls-key-path', env.TEMPORAL_TLS_CLIENT_KEY_PATH!, '--tls-ca-path', env.TEMPORAL_TLS_SERVER_CA_CERT_PATH!, '--api-key', env.TEMPORAL_API_KEY!],
-  { env: stackEnv(), encoding: 'utf8' });
+  // Looked up once: the polls below call it twice a second.
+  adminCli ??= (() => {
+    const env = serverEnv();
+    const bin = execFileSync('bash', [`${repoRoot}scripts/tools.sh`, 'path', 'temporal'], { encoding: 'utf8' }).trim();
+    return [`${bin}/temporal`, '--address', env.TEMPORAL_ADDRESS!, '--tls-cert-path', env.TEMPORAL_TLS_CLIENT_CERT_PATH!,
+      '--tls-key-path', env.TEMPORAL_TLS_CLIENT_KEY_PATH!, '--tls-ca-path', env.TEMPORAL_TLS_SERVER_CA_CERT_PATH!, '--api-key', env.TEMPORAL_API_KEY!];
+  })();
+  const [cli, ...connection] = adminCli;
+  return execFileSync(cli!, [...args, ...connection], { env: stackEnv(), encoding: 'utf8' });
 }
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
@@ -62,8 +67,6 @@ function pidOf(name: string): number | undefined {
     return undefined;
   }
 }
-
-export const serverPid = () => pidOf('temporal-server');
 
 /**
  * Stops the Temporal server (SIGTERM, as an orchestrator would) and then its PostgreSQL (SIGINT:
