@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The local real-server stack: Temporal dev server, S3 server, and (scripts/stack/node.sh) a Kubernetes node.
-#   scripts/stack.sh up|down|status|env|temporal-token
+# The local real-server stack: Temporal dev server, S3 server, and (scripts/stack/node.sh) Kubernetes
+# on one node, or several with STACK_NODES=3 (scripts/stack/nodes.sh).
+#   scripts/stack.sh up|down|status|env|temporal-token|node-stop <node>|node-start <node>
 # Idempotent: `up` starts only what is not running; servers the user points us at
 # (TEMPORAL_ADDRESS, KUBECONFIG) are used as they are and never started here.
 set -euo pipefail
@@ -264,6 +265,10 @@ case ${1:-} in
   # by flock itself (-o: not passed on), never by the daemons `up` starts, which outlive it.
   up) exec flock -o "$STATE/up.lock" bash "$ROOT/scripts/stack.sh" up-locked ;;
   up-locked) cmd_up ;;
+  # Stop one extra node as a machine dies, and bring it back (STACK_NODES=3): node-stop etcdop-node-2
+  node-stop|node-start) exec flock -o "$STATE/up.lock" bash "$ROOT/scripts/stack.sh" "$1-locked" "${@:2}" ;;
+  node-stop-locked) cmd_node_stop "${2:-}" ;;
+  node-start-locked) cmd_node_start "${2:-}" ;;
   sample-app-image) exec flock -o "$STATE/sample-app-image.lock" bash "$ROOT/scripts/stack.sh" sample-app-image-locked ;;
   sample-app-image-locked) cmd_sample_app_image ;;
   down) cmd_down ;;
@@ -272,5 +277,5 @@ case ${1:-} in
   list-tools) "$ROOT/scripts/tools.sh" list ;;
   # A token for the real Temporal server (STACK_TEMPORAL=server): temporal-token ci default:write
   temporal-token) shift; (( $# >= 2 )) || die "usage: scripts/stack.sh temporal-token <subject> <namespace>:<read|write|worker|admin>|temporal-system:admin..."; temporal_token "$@" ;;
-  *) die "usage: scripts/stack.sh up|down|status|env|list-tools|sample-app-image|temporal-token" ;;
+  *) die "usage: scripts/stack.sh up|down|status|env|list-tools|sample-app-image|temporal-token|node-stop <node>|node-start <node>" ;;
 esac

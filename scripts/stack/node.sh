@@ -11,6 +11,7 @@
 
 . "$ROOT/scripts/stack/pki.sh"
 . "$ROOT/scripts/stack/images.sh"
+. "$ROOT/scripts/stack/nodes.sh"
 
 NODE_NAME=etcdop-node
 BRIDGE=etcdop0
@@ -25,6 +26,10 @@ NODE_STATE=$STATE/node
 PKI=$NODE_STATE/pki
 CONTAINERD_SOCK=$NODE_STATE/run/containerd.sock
 NODE_ETCD_PORT=12379
+# A node that stops renewing its lease is NotReady after this (Kubernetes 1.33's default is 50s):
+# shorter, so that node loss is seen sooner by tests and users trying it; long enough that a loaded
+# machine's kubelet (it renews every 10s) is not declared lost.
+NODE_MONITOR_GRACE=30s
 NODE_COMPONENTS=(node-etcd containerd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy coredns provisioner)
 
 # KUBECONFIG pointing anywhere but our own admin kubeconfig is the user's cluster.
@@ -46,8 +51,9 @@ network_up() {
   ip route replace blackhole "$POD_SUPERNET"
   ip route replace "$SERVICE_SUPERNET" dev "$BRIDGE"
   iptables -w -N "$FWD_CHAIN" 2>/dev/null || iptables -w -F "$FWD_CHAIN"
-  iptables -w -A "$FWD_CHAIN" -i "$BRIDGE" ! -o "$BRIDGE" -j DROP
-  iptables -w -A "$FWD_CHAIN" ! -i "$BRIDGE" -o "$BRIDGE" -j DROP
+  # etcdop+: the bridge and the links to the extra nodes (scripts/stack/nodes.sh).
+  iptables -w -A "$FWD_CHAIN" -i etcdop+ ! -o etcdop+ -j DROP
+  iptables -w -A "$FWD_CHAIN" ! -i etcdop+ -o etcdop+ -j DROP
   iptables -w -C FORWARD -j "$FWD_CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$FWD_CHAIN"
 }
 
@@ -75,30 +81,35 @@ network_down() {
 }
 
 # --- config files ------------------------------------------------------------
-write_configs() {
-  mkdir -p "$NODE_STATE"/{cni/net.d,cni/ipam,containerd,run,kubelet,pod-logs,volumes,etcd}
-  cat > "$NODE_STATE/cni/net.d/10-etcdop.conflist" <<EOF
+# The per-node files (CNI, containerd, kubelet) are written by these for every node of the stack:
+# the first one here, the extra ones (scripts/stack/nodes.sh) with their own addresses and paths.
+
+# write_node_configs <state dir> <node IP> <pod CIDR> <containerd socket> <kubelet cert prefix> <cgroup root>
+write_node_configs() {
+  local dir=$1 ip=$2 cidr=$3 sock=$4 certs=$5 cgroot=$6
+  mkdir -p "$dir"/{cni/net.d,cni/ipam,containerd,run,kubelet,pod-logs,volumes}
+  cat > "$dir/cni/net.d/10-etcdop.conflist" <<EOF
 {"cniVersion": "1.0.0", "name": "etcdop", "plugins": [
   {"type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
-   "ipam": {"type": "host-local", "dataDir": "$NODE_STATE/cni/ipam",
-            "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$NODE_IP"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+   "ipam": {"type": "host-local", "dataDir": "$dir/cni/ipam",
+            "ranges": [[{"subnet": "$cidr", "gateway": "$ip"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
   {"type": "portmap", "capabilities": {"portMappings": true}}
 ]}
 EOF
-  cat > "$NODE_STATE/containerd/config.toml" <<EOF
+  cat > "$dir/containerd/config.toml" <<EOF
 version = 2
-root = "$NODE_STATE/containerd/root"
-state = "$NODE_STATE/containerd/state"
+root = "$dir/containerd/root"
+state = "$dir/containerd/state"
 [grpc]
-  address = "$CONTAINERD_SOCK"
+  address = "$sock"
 [ttrpc]
-  address = "$CONTAINERD_SOCK.ttrpc"
+  address = "$sock.ttrpc"
 [debug]
   address = ""
 [metrics]
   address = ""
 [plugins."io.containerd.internal.v1.opt"]
-  path = "$NODE_STATE/containerd/opt"
+  path = "$dir/containerd/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   enable_cdi = false
@@ -113,14 +124,14 @@ state = "$NODE_STATE/containerd/state"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
-    conf_dir = "$NODE_STATE/cni/net.d"
+    conf_dir = "$dir/cni/net.d"
 EOF
   # Pods get no upstream resolver: cluster names only, nothing is forwarded off the machine.
-  : > "$NODE_STATE/resolv.conf"
-  cat > "$NODE_STATE/kubelet.yaml" <<EOF
+  : > "$dir/resolv.conf"
+  cat > "$dir/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-address: $NODE_IP
+address: $ip
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: 10248
@@ -129,16 +140,17 @@ authentication:
   webhook: {enabled: true}
   x509: {clientCAFile: $PKI/ca.crt}
 authorization: {mode: Webhook}
-tlsCertFile: $PKI/kubelet-serving.crt
-tlsPrivateKeyFile: $PKI/kubelet-serving.key
+tlsCertFile: $PKI/$certs-serving.crt
+tlsPrivateKeyFile: $PKI/$certs-serving.key
 cgroupDriver: cgroupfs
+cgroupRoot: $cgroot
 failSwapOn: false
 failCgroupV1: false
-containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+containerRuntimeEndpoint: unix://$sock
 clusterDomain: cluster.local
 clusterDNS: [$NODE_IP]
-resolvConf: $NODE_STATE/resolv.conf
-podLogsDir: $NODE_STATE/pod-logs
+resolvConf: $dir/resolv.conf
+podLogsDir: $dir/pod-logs
 serializeImagePulls: false
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
@@ -147,6 +159,11 @@ evictionPressureTransitionPeriod: 10s
 enforceNodeAllocatable: [pods]
 protectKernelDefaults: false
 EOF
+}
+
+write_configs() {
+  mkdir -p "$NODE_STATE/etcd"
+  write_node_configs "$NODE_STATE" "$NODE_IP" "$POD_CIDR" "$CONTAINERD_SOCK" kubelet /
   cat > "$NODE_STATE/Corefile" <<EOF
 cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
     bind $NODE_IP
@@ -219,7 +236,8 @@ start_cm() {
     --bind-address 127.0.0.1 --leader-elect=false --use-service-account-credentials \
     --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
-    --service-cluster-ip-range "$SERVICE_CIDR" --allocate-node-cidrs=false --controllers '*,-cloud-node-lifecycle' --v=0
+    --service-cluster-ip-range "$SERVICE_CIDR" --allocate-node-cidrs=false --controllers '*,-cloud-node-lifecycle' \
+    --node-monitor-grace-period "$NODE_MONITOR_GRACE" --v=0
 }
 start_scheduler() {
   spawn kube-scheduler "$(kbin kube-scheduler)" --kubeconfig "$PKI/scheduler.kubeconfig" \
@@ -232,7 +250,7 @@ start_kubelet() {
 }
 start_proxy() {
   spawn kube-proxy "$(kbin kube-proxy)" --kubeconfig "$PKI/kube-proxy.kubeconfig" --hostname-override "$NODE_NAME" \
-    --proxy-mode iptables --cluster-cidr "$POD_CIDR" --conntrack-max-per-core 0 \
+    --proxy-mode iptables --cluster-cidr "$POD_SUPERNET" --conntrack-max-per-core 0 \
     --nodeport-addresses "$NODE_IP/32" --metrics-bind-address 127.0.0.1:10249 --healthz-bind-address 127.0.0.1:10256 --v=0
 }
 start_coredns() {
@@ -254,8 +272,14 @@ s3_relay_healthy() { relay_healthy "$S3_PORT"; }
 
 apply_bootstrap() {
   kubectl_ apply -f "$ROOT/scripts/stack/manifests/coredns-rbac.yaml" >/dev/null
-  sed -e "s#__VOLUMES_DIR__#$NODE_STATE/volumes#" -e "s#__BUSYBOX_IMAGE__#$BUSYBOX_IMAGE#" \
+  local paths; paths=$(local_path_config)
+  sed -e "s#__NODE_PATH_MAP__#$paths#" -e "s#__BUSYBOX_IMAGE__#$BUSYBOX_IMAGE#" \
     "$ROOT/scripts/stack/manifests/local-path-storage.yaml" | kubectl_ apply -f - >/dev/null
+  # The provisioner reads its node paths once, at start: a new node's restarts it (ensure, below).
+  if [[ $paths != "$(cat "$NODE_STATE/local-path-config.json" 2>/dev/null)" ]]; then
+    stop provisioner >/dev/null 2>&1
+    echo "$paths" > "$NODE_STATE/local-path-config.json"
+  fi
 }
 
 up_node() {
@@ -265,6 +289,8 @@ up_node() {
     || die "containerd, runc and containernetworking-plugins are missing: run scripts/setup.sh"
   ensure_tool etcd36; ensure_tool kube; ensure_tool coredns; ensure_tool provisioner
   build_images
+  # The extra nodes' directories first: the provisioner's config names each node's volume path.
+  local k; for (( k = 2; k <= ${STACK_NODES:-1}; k++ )); do mkdir -p "$(xnode_state "$k")"; done
   write_configs
   make_pki
   network_up
@@ -282,11 +308,13 @@ up_node() {
   temporal_external || ensure relay-temporal temporal_relay_healthy 10 start_temporal_relay
   ensure relay-s3 s3_relay_healthy 10 start_s3_relay
   wait_for 120 "node $NODE_NAME Ready" node_ready
-  log "Kubernetes node $NODE_NAME Ready (KUBECONFIG=$PKI/admin.kubeconfig)"
+  up_xnodes
+  log "Kubernetes node $NODE_NAME Ready$(for k in $(xnodes); do printf ', %s' "$(xnode_name "$k")"; done) (KUBECONFIG=$PKI/admin.kubeconfig)"
 }
 
 down_node() {
   node_external && return 0
+  down_xnodes
   local c
   for c in relay-temporal relay-s3 provisioner coredns kube-proxy kubelet; do stop "$c"; done
   # Containers: stop every task and its shim while containerd still answers.
@@ -321,7 +349,7 @@ status_node() {
     [[ $first == 1 ]] || printf ','; first=0
     printf '"%s":%s' "$c" "$(component_json "$c" "" "$( (alive "$c" && $h) && echo true || echo false)")"
   done
-  printf '}}'
+  printf '},"extraNodes":[%s]}' "$(status_xnodes)"
 }
 
 env_node() {
