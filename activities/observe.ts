@@ -13,6 +13,7 @@ import type { Kube } from '../k8s/kube-client.ts';
 import { memberHealthy } from '../domain/health.ts';
 import { fetchCluster } from './kube/cluster.ts';
 import { authEnabledOf } from './etcd/auth.ts';
+import { observePlacement, podNode } from './kube/placement.ts';
 
 /** The first endpoint to answer a member list (linearizable needs a majority of voters). */
 async function memberList(etcd: EtcdAccess, endpoints: string[], linearizable: boolean, timeoutMs: number): Promise<WireMember[] | undefined> {
@@ -54,10 +55,11 @@ export function observePod(p: V1Pod): ObservedPod {
     crashLooping: waiting === 'CrashLoopBackOff' || waiting === 'Error' || exitedBadly,
     ...(p.metadata?.annotations?.[POD_TEMPLATE_HASH] && { templateHash: p.metadata.annotations[POD_TEMPLATE_HASH] }),
     ...(container?.image && { image: container.image }),
+    ...(podNode(p) && { node: podNode(p) }),
   };
 }
 
-export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; callTimeoutMs?: number }) {
+export function observeActivities({ kube, callTimeoutMs = 2500, now = () => new Date() }: { kube: Kube; callTimeoutMs?: number; now?: () => Date }) {
   return {
     async observeCluster(key: ClusterKey): Promise<ClusterObservation> {
       const [etcd, pvcs] = await Promise.all([
@@ -88,6 +90,10 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
       const authEnabled = quorum ? await authEnabledOf(etcd, eps, callTimeoutMs) : undefined;
       const volumeMember = (v: (typeof pvcs)[number]) => v.metadata?.labels?.[LABELS.member] ?? '';
       const live = pvcs.filter((v) => !v.metadata?.deletionTimestamp && v.metadata?.labels?.[LABELS.removed] !== 'true');
+      // Where members are is looked at only when one is unwell: a healthy cluster costs no node reads.
+      const running = new Set(pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name!));
+      const unwell = members.some((m) => !m.healthy) || live.some((v) => !running.has(volumeMember(v)));
+      const placement = unwell ? await observePlacement(kube, live, now()) : {};
       const indexes = [...pods.map((p) => p.metadata!.name!), ...pvcs.map(volumeMember), ...members.map((m) => m.name)]
         .map((n) => memberIndex(key.name, n)).filter((i): i is number => i !== undefined);
       return {
@@ -101,6 +107,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500 }: { kube: Kube; 
         ...(alarms.length && { alarms }),
         ...(authEnabled !== undefined && { authEnabled }),
         ...(authEnabled && etcd.rootPasswordChanged && { rootPasswordChanged: true }),
+        ...placement,
       };
     },
 

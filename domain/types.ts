@@ -146,6 +146,8 @@ export interface ClusterSnapshot {
   authEnabled?: boolean;
   /** spec.tls mode auto: a certificate is missing or due for renewal (ensureCertificates issues it). */
   certificatesDue?: boolean;
+  /** spec.recovery.nodeLossGracePeriodSeconds. */
+  nodeLossGraceSeconds?: number;
 }
 
 export interface MemberHealth {
@@ -189,6 +191,19 @@ export interface ObservedPod {
   templateHash?: string;
   /** The etcd container's image. */
   image?: string;
+  /** The node it is bound to (unset while unscheduled). */
+  node?: string;
+}
+
+/** A node a member's pod or volume is on, as the member's placement needs it. */
+export interface ObservedNode {
+  name: string;
+  /** Its Ready condition is True. */
+  ready: boolean;
+  /** Seconds since Ready stopped being True (the node controller's transition time); unset while ready. */
+  notReadySeconds?: number;
+  /** Cordoned (spec.unschedulable), e.g. by `kubectl drain`. */
+  unschedulable: boolean;
 }
 
 /** What Kubernetes and etcd hold for one cluster; a cluster that does not answer is an observation, not an error. */
@@ -211,4 +226,11 @@ export interface ClusterObservation {
   authEnabled?: boolean;
   /** Auth is on and the root Secret's password is not the one etcd has (or that one was never recorded). */
   rootPasswordChanged?: boolean;
+  /**
+   * The nodes of the members' pods and volumes, read only while some member is not ready (unset when
+   * nodes cannot be read, e.g. a namespaced install): a node named by a pod or volume but absent here is gone.
+   */
+  nodes?: ObservedNode[];
+  /** Member name -> the node its volume is bound to (local volumes: their PV's node affinity). */
+  volumeNodes?: Record<string, string>;
 }

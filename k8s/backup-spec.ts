@@ -2,6 +2,7 @@
 // EtcdCluster's scheduled backups, its restore source and its quorum-loss recovery policy.
 // Zod is the source of truth: the CRDs are generated from these schemas (k8s/crd.ts).
 import { z } from 'zod';
+import { DEFAULT_NODE_LOSS_GRACE_SECONDS } from '../domain/placement.ts';
 
 const STRING = { error: (iss: { code: string }) => (iss.code === 'invalid_type' ? 'must be a string' : undefined) };
 const BOOL = { error: (iss: { code: string }) => (iss.code === 'invalid_type' ? 'must be true or false' : undefined) };
@@ -106,6 +107,7 @@ export const BootstrapS3Schema = z.object({
 });
 
 const ONE_SOURCE = 'set exactly one of name or s3';
+const NODE_LOSS_MSG = 'must be a whole number of seconds from 0 to 86400';
 export const BootstrapSchema = z.object({
   backup: z.object({
     name: objectName().optional().describe('A Succeeded EtcdBackup in the same namespace.'),
@@ -117,6 +119,9 @@ export const RECOVERY_POLICIES = ['Manual', 'RestoreLatestBackup'] as const;
 export const RecoverySchema = z.object({
   policy: z.enum(RECOVERY_POLICIES, { error: 'must be Manual or RestoreLatestBackup' }).default('Manual')
     .describe('When a majority of members lost their data: Manual waits for `etcdop approve`; RestoreLatestBackup restores at once.'),
-}).describe('What to do when the cluster lost quorum for good.');
+  nodeLossGracePeriodSeconds: z.int({ error: NODE_LOSS_MSG }).min(0, { error: NODE_LOSS_MSG }).max(86_400, { error: NODE_LOSS_MSG })
+    .default(DEFAULT_NODE_LOSS_GRACE_SECONDS)
+    .describe(`How long a member's node may be NotReady (or gone) before the member is replaced on another node: removed from etcd, its pod force-deleted, a new member with a fresh volume joined; only while the others keep quorum. Default ${DEFAULT_NODE_LOSS_GRACE_SECONDS}: shorter than Kubernetes' own eviction of pods from an unreachable node (300 s), longer than a kubelet restart. 0 replaces as soon as the node is NotReady.`),
+}).describe('How members come back from lost nodes, and what to do when the cluster lost quorum for good.');
 
 export const CEL_MESSAGES = { ONE_DESTINATION, ONE_SOURCE } as const;

@@ -4,6 +4,7 @@
 import { lowestVersion } from '../k8s/versions.ts';
 import type { ClusterObservation, MemberChange, ObservedMember, ObservedPod } from '../domain/types.ts';
 import { CRASH_LOOP_RESTARTS, freshMemberName, leaderLast, memberIndex, podOutdated, quorumOf } from '../domain/members.ts';
+import { nodeNotReadyNote, strandedReason } from '../domain/placement.ts';
 
 export interface DesiredMembers {
   size: number;
@@ -14,6 +15,8 @@ export interface DesiredMembers {
   podTemplateHash?: string;
   /** spec.auth.enabled (unset: authentication is left as it is). */
   authEnabled?: boolean;
+  /** spec.recovery.nodeLossGracePeriodSeconds (unset: the default). */
+  nodeLossGraceSeconds?: number;
 }
 
 export type Decision =
@@ -46,10 +49,12 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
   const voters = o.members.filter((m) => !m.learner);
   const learners = o.members.filter((m) => m.learner);
   const healthyVoters = voters.filter((m) => m.healthy);
+  // A member whose node is lost, or whose volume is on a lost or drained node, cannot come back where it is.
+  const stranded = (m: ObservedMember) => strandedReason(m, pods.get(m.name), o, desired.nodeLossGraceSeconds);
 
   // 1. A member whose pod is gone but whose data is on its volume: same member, same data, no membership change.
   for (const m of [...o.members].sort((a, b) => a.name.localeCompare(b.name))) {
-    if (isGone(pods.get(m.name)) && !pods.get(m.name)?.terminating && hasData(m.name)) {
+    if (isGone(pods.get(m.name)) && !pods.get(m.name)?.terminating && hasData(m.name) && !stranded(m)) {
       return { kind: 'operate', change: { type: 'RestartMember', member: m.name }, reason: `member ${m.name} has no running pod; its data is on its volume` };
     }
   }
@@ -68,26 +73,29 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
   // otherwise (or when the learner lost its data) take it out again.
   for (const l of learners) {
     const pod = pods.get(l.name);
-    const dataLost = l.started && ((isGone(pod) && !hasData(l.name)) || isBroken(pod));
+    const dataLost = (l.started && ((isGone(pod) && !hasData(l.name)) || isBroken(pod))) || Boolean(stranded(l));
     if (!dataLost && voters.length < desired.size) {
       return { kind: 'operate', change: { type: 'Scale', action: 'add', member: l.name, votersAfter: voters.length + 1, size: desired.size }, reason: `learner ${l.name} is still joining` };
     }
     return { kind: 'operate', change: { type: 'Scale', action: 'remove', member: l.name, votersAfter: voters.length, size: desired.size }, reason: dataLost ? `learner ${l.name} lost its data` : `learner ${l.name} is not needed at size ${desired.size}` };
   }
 
-  // 4. A voter whose data is gone (no volume, emptyDir pod gone, or crash-looping): replace it,
-  // but only if the others keep quorum once it is removed.
+  // 4. A voter whose data is gone (no volume, emptyDir pod gone, or crash-looping), or that cannot
+  // come back where it is (lost or drained node): replace it, but only if the others keep quorum
+  // once it is removed. One at a time: several lost nodes are repaired one after the other.
   for (const m of [...voters].sort((a, b) => a.name.localeCompare(b.name))) {
     const pod = pods.get(m.name);
     const lost = isGone(pod) && !pod?.terminating && !hasData(m.name);
     const broken = isBroken(pod);
-    if (!lost && !broken) continue;
-    const why = lost ? (desired.emptyDir ? 'its emptyDir pod is gone' : 'its volume is gone') : `its pod is crash-looping (${pod!.restarts} restarts)`;
+    const away = !lost && !broken ? stranded(m) : undefined;
+    if (!lost && !broken && !away) continue;
+    const why = lost ? (desired.emptyDir ? 'its emptyDir pod is gone' : 'its volume is gone') : broken ? `its pod is crash-looping (${pod!.restarts} restarts)` : away!;
     const others = healthyVoters.filter((v) => v.id !== m.id).length;
     if (others < quorumOf(voters.length - 1)) {
       return { kind: 'wait', reason: `member ${m.name} must be replaced (${why}), but removing it now would lose quorum (${others} healthy of ${voters.length - 1})`, quorumLost: false };
     }
-    return { kind: 'operate', change: { type: 'ReplaceMember', member: m.name, replacement: freshMemberName(cluster, o.highestIndex) }, reason: `member ${m.name} lost its data: ${why}` };
+    const what = away ? 'cannot come back where it is' : 'lost its data';
+    return { kind: 'operate', change: { type: 'ReplaceMember', member: m.name, replacement: freshMemberName(cluster, o.highestIndex) }, reason: `member ${m.name} ${what}: ${why}` };
   }
 
   // 5. Pods (and volumes) of this cluster that are not members: left over from a removal cut short.
@@ -117,7 +125,10 @@ export function planNext(cluster: string, desired: DesiredMembers, o: ClusterObs
   }
 
   // 8. Right size: every member must be a healthy voter before anything is restarted.
-  const unhealthy = voters.filter((m) => !m.healthy).map((m) => m.name);
+  const unhealthy = voters.filter((m) => !m.healthy).map((m) => {
+    const note = nodeNotReadyNote(pods.get(m.name), o, desired.nodeLossGraceSeconds);
+    return note ? `${m.name} (${note})` : m.name;
+  });
   if (unhealthy.length) return { kind: 'wait', reason: `waiting for ${unhealthy.join(', ')} to become healthy`, quorumLost: false };
 
   // 9. Members whose pod is out of date (version, resources, scheduling, flags...): one rolling operation.

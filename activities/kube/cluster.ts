@@ -54,6 +54,7 @@ export function clusterActivities({ kube, defaultRepository, now = () => new Dat
         recoveryPolicy: c.spec.recovery.policy,
         podTemplateHash: podTemplateHash(c.ref, image),
         authEnabled: c.spec.auth.enabled,
+        nodeLossGraceSeconds: c.spec.recovery.nodeLossGracePeriodSeconds,
         ...(c.spec.tls?.mode === 'auto' && { certificatesDue: await autoCertificatesDue(kube, c.ref, c.spec.tls, now()) }),
       };
     },

@@ -18,6 +18,7 @@ import { clusterPods } from '../etcd/client.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from './cluster.ts';
 import { applyOwned } from './owned-objects.ts';
+import { nodeLost, pinnedNode, podNode } from './placement.ts';
 
 export interface MembersDeps { kube: Kube; defaultRepository: string }
 
@@ -115,6 +116,13 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
     async deleteMemberPod(key: ClusterKey, member: string): Promise<boolean> {
       const pod = await kube.read<V1Pod>(header('v1', 'Pod', key.namespace, member));
       if (!pod || !belongsTo(pod.metadata, key.uid)) return false;
+      // On a lost node no kubelet will ever confirm the deletion: force it. Safe only because the
+      // member is out of etcd by now and its name is never used again.
+      const node = podNode(pod);
+      if (node && (await nodeLost(kube, node))) {
+        await kube.core.deleteNamespacedPod({ name: member, namespace: key.namespace, gracePeriodSeconds: 0 }).catch((err: { code?: number }) => { if (err.code !== 404) throw err; });
+        return true;
+      }
       return kube.delete(header('v1', 'Pod', key.namespace, member));
     },
 
@@ -136,6 +144,13 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       if (!claim || !belongsTo(claim.metadata, key.uid) || claim.metadata?.deletionTimestamp) return 'absent';
       // A volume a recovery set aside may hold the only copy of newer writes: only the user deletes it.
       if (claim.metadata?.labels?.[LABELS.setAside]) return 'kept';
+      // On a lost node the volume cannot be deleted (nobody there to remove its data) and the node
+      // may come back: set aside, left alone, for the user to delete.
+      const pinned = claim.spec?.volumeName ? pinnedNode(await kube.core.readPersistentVolume({ name: claim.spec.volumeName }).catch(() => ({}))) : undefined;
+      if (pinned && (await nodeLost(kube, pinned))) {
+        await kube.mergePatch(h, { metadata: { name: h.metadata!.name, namespace: key.namespace, ownerReferences: null, labels: { [LABELS.removed]: 'true', [LABELS.setAside]: 'node-lost' } } });
+        return 'kept';
+      }
       if (!retain) return (await kube.delete(h)) ? 'deleted' : 'absent';
       await kube.mergePatch(h, { metadata: { name: h.metadata!.name, namespace: key.namespace, ownerReferences: null, labels: { [LABELS.removed]: 'true' } } });
       return 'kept';

@@ -37,7 +37,7 @@ describe('member placement', () => {
     await waitAvailable(ctx.ns, 'strict', 180_000);
     kubectl(['patch', 'etcdcluster', '-n', ctx.ns, 'strict', '--type=merge', '-p', JSON.stringify({ spec: { size: 2 } })]);
 
-    const why = /^member strict-\S+ cannot be scheduled: 0\/1 nodes are available: 1 node\(s\) didn't match pod anti-affinity rules/;
+    const why = /^member strict-\S+ cannot be scheduled: 0\/\d+ nodes are available: (.* )?1 node\(s\) didn't match pod anti-affinity rules/;
     const p = await waitFor('Progressing MemberUnschedulable', () => { const c = progressing(ctx.ns, 'strict'); return c?.reason === 'MemberUnschedulable' && c; }, { timeoutMs: 120_000, intervalMs: 1000 });
     assert.equal(p.status, 'True');
     assert.match(p.message ?? '', why);

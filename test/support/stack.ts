@@ -32,3 +32,21 @@ export function parseExports(text: string): Record<string, string> {
 export function toolDir(tool: string): string {
   return execFileSync('bash', [`${repoRoot}scripts/tools.sh`, 'path', tool], { encoding: 'utf8' }).trim();
 }
+
+/**
+ * The stack with `count` nodes (scripts/stack/nodes.sh). The extra nodes carry `taint`, so only pods
+ * that tolerate it (the calling suite's) run there: a suite that stops or drains them never touches
+ * another suite's pods. A node that exists already keeps the taint it registered with.
+ */
+export function ensureNodes(count: number, taint: string): void {
+  ensureStack();
+  execFileSync('bash', [stackScript, 'up'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, STACK_NODES: String(count), STACK_NODE_TAINT: taint } });
+}
+
+/** Stops one extra node as a machine dies (link cut, containers, kubelet, containerd killed), or brings it back. */
+export function stopNode(name: string): void {
+  execFileSync('bash', [stackScript, 'node-stop', name], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+export function startNode(name: string): void {
+  execFileSync('bash', [stackScript, 'node-start', name], { stdio: ['ignore', 'inherit', 'inherit'] });
+}

@@ -11,7 +11,7 @@ const DEFAULTS: EtcdClusterSpec = {
   pod: {},
   options: {},
   paused: false,
-  recovery: { policy: 'Manual' },
+  recovery: { policy: 'Manual', nodeLossGracePeriodSeconds: 120 },
   auth: { enabled: false },
 };
 

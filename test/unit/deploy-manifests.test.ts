@@ -184,6 +184,14 @@ describe('RBAC in every install', () => {
       const crb = r.one<V1ClusterRoleBinding>('ClusterRoleBinding', 'etcd-operator-crds');
       assert.deepEqual([crb.roleRef.name, crb.subjects], ['etcd-operator-crds', [OPERATOR_SA]]);
     });
+    it(`${r.dir}: etcd-operator-nodes only reads Nodes and PersistentVolumes, cluster-wide (where members run)`, () => {
+      assert.deepEqual(r.one<V1ClusterRole>('ClusterRole', 'etcd-operator-nodes').rules, [
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+        { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get'] },
+      ]);
+      const crb = r.one<V1ClusterRoleBinding>('ClusterRoleBinding', 'etcd-operator-nodes');
+      assert.deepEqual([crb.roleRef.name, crb.subjects], ['etcd-operator-nodes', [OPERATOR_SA]]);
+    });
   }
 });
 
@@ -191,8 +199,8 @@ describe('deploy/overlays/namespaced: only the listed namespaces', () => {
   const roleBindings = namespaced.all<V1RoleBinding>('RoleBinding');
   const watched = (namespaced.config.ETCD_OPERATOR_WATCH_NAMESPACES ?? '').split(',').filter(Boolean);
   it('watches etcd-apps and etcd-staging', () => assert.deepEqual(watched, WATCHED));
-  it('binds nothing but the CRD reader cluster-wide: no ClusterRoleBinding to etcd-operator', () =>
-    assert.deepEqual(namespaced.all<V1ClusterRoleBinding>('ClusterRoleBinding').map((b) => b.roleRef.name), ['etcd-operator-crds']));
+  it('binds nothing but the CRD and node readers cluster-wide: no ClusterRoleBinding to etcd-operator', () =>
+    assert.deepEqual(namespaced.all<V1ClusterRoleBinding>('ClusterRoleBinding').map((b) => b.roleRef.name).sort(), ['etcd-operator-crds', 'etcd-operator-nodes']));
   it('has one RoleBinding per watched namespace, the same list as the ConfigMap\'s', () =>
     assert.deepEqual(roleBindings.map((b) => b.metadata?.namespace).sort(), [...watched].sort()));
   it('each RoleBinding grants the etcd-operator ClusterRole to the operator\'s ServiceAccount there only', () => {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { planNext, type Decision } from '../../workflows/reconcile-planner.ts';
 import { freshMemberName, memberIndex, nameFromPeerURL, quorumOf } from '../../domain/members.ts';
-import type { ClusterObservation, ObservedMember, ObservedPod } from '../../domain/types.ts';
+import type { ClusterObservation, ObservedMember, ObservedNode, ObservedPod } from '../../domain/types.ts';
 
 const C = 'db';
 type M = Partial<ObservedMember> & { name: string };
@@ -145,6 +145,89 @@ describe('planNext', () => {
         }
       }
     }
+  });
+});
+
+describe('node loss and drain', () => {
+  const n = (name: string, o: Partial<ObservedNode> = {}): ObservedNode => ({ name, ready: true, unschedulable: false, ...o });
+  const placed = (o: Partial<ClusterObservation> = {}): ClusterObservation => obs(three, {
+    pods: three.map((m, i) => pod(m, { node: `node-${i + 1}` })),
+    nodes: [n('node-1'), n('node-2'), n('node-3')],
+    volumeNodes: { 'db-0': 'node-1', 'db-1': 'node-2', 'db-2': 'node-3' },
+    members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2' })],
+    ...o,
+  });
+  const lostNode2 = (secs: number) => [n('node-1'), n('node-2', { ready: false, notReadySeconds: secs }), n('node-3')];
+  const plan = (o: ClusterObservation, grace?: number) => planNext(C, { ...want(3), ...(grace !== undefined && { nodeLossGraceSeconds: grace }) }, o);
+
+  it('a member on a node NotReady past the grace period is replaced with a fresh name', () => {
+    const d = plan(placed({ nodes: lostNode2(30) }), 20);
+    assert.equal(d.kind, 'operate');
+    assert.deepEqual((d as { change: object }).change, { type: 'ReplaceMember', member: 'db-1', replacement: 'db-3' });
+    assert.match(d.reason, /db-1 cannot come back where it is: its node node-2 has been NotReady for 30s \(grace period 20s\)/);
+  });
+  it('within the grace period it waits and says when the member will be replaced', () => {
+    const d = plan(placed({ nodes: lostNode2(10) }), 20);
+    assert.equal(d.kind, 'wait');
+    assert.match(d.reason, /db-1 \(its node node-2 is NotReady \(10s; replaced after 20s\)\)/);
+  });
+  it('the default grace period is 120s', () => {
+    assert.equal(plan(placed({ nodes: lostNode2(119) })).kind, 'wait');
+    assert.equal(plan(placed({ nodes: lostNode2(120) })).kind, 'operate');
+  });
+  it('a member etcd counts healthy is never moved, whatever its node says (a dead kubelet, a live member)', () => {
+    const o = placed({ nodes: lostNode2(600), members: three.map((name, i) => member({ name, leader: i === 0 })) });
+    assert.equal(plan(o, 0).kind, 'converged');
+  });
+  it('a pod whose node object is gone is replaced at once', () => {
+    const d = plan(placed({ nodes: [n('node-1'), n('node-3')] }), 300);
+    assert.match(d.reason, /its node node-2 is gone/);
+    assert.equal(d.kind, 'operate');
+  });
+  it('a pod stuck terminating on a lost node (evicted by Kubernetes) is replaced too', () => {
+    const o = placed({ nodes: lostNode2(400), pods: three.map((m, i) => pod(m, { node: `node-${i + 1}`, ...(i === 1 && { terminating: true, ready: false }) })) });
+    assert.equal((plan(o, 120) as { change?: { type: string } }).change?.type, 'ReplaceMember');
+  });
+  it('drain: an evicted member whose volume is pinned to the cordoned node is replaced, not restarted there', () => {
+    const o = placed({ pods: [pod('db-0', { node: 'node-1' }), pod('db-2', { node: 'node-3' })], nodes: [n('node-1'), n('node-2', { unschedulable: true }), n('node-3')] });
+    const d = plan(o);
+    assert.deepEqual((d as { change: object }).change, { type: 'ReplaceMember', member: 'db-1', replacement: 'db-3' });
+    assert.match(d.reason, /its volume is on node node-2, which is cordoned \(drained\)/);
+  });
+  it('drain: a restarted pod left Pending (unscheduled) on a volume of a cordoned node is replaced', () => {
+    const o = placed({ pods: [pod('db-0', { node: 'node-1' }), pod('db-1', { phase: 'Pending', ready: false }), pod('db-2', { node: 'node-3' })], nodes: [n('node-1'), n('node-2', { unschedulable: true }), n('node-3')] });
+    assert.equal((plan(o) as { change?: { type: string } }).change?.type, 'ReplaceMember');
+  });
+  it('a deleted pod whose volume is on a cordoned node but the pod still runs elsewhere: nothing to do', () => {
+    const o = placed({ members: three.map((name, i) => member({ name, leader: i === 0 })), nodes: [n('node-1'), n('node-2', { unschedulable: true }), n('node-3')] });
+    assert.equal(plan(o).kind, 'converged');
+  });
+  it('a volume on a healthy node is still restarted in place (nodes known, nothing lost)', () => {
+    const o = placed({ pods: [pod('db-0', { node: 'node-1' }), pod('db-2', { node: 'node-3' })] });
+    assert.deepEqual((plan(o) as { change: object }).change, { type: 'RestartMember', member: 'db-1' });
+  });
+  it('nodes unknown (not readable): nothing is stranded, the member waits', () => {
+    const o = placed({ nodes: undefined, volumeNodes: undefined });
+    assert.equal(plan(o, 0).kind, 'wait');
+  });
+  it('two of three nodes lost: quorum is gone, nothing is replaced (the nodes may come back)', () => {
+    const o = placed({ quorum: false, nodes: [n('node-1'), n('node-2', { ready: false, notReadySeconds: 900 }), n('node-3', { ready: false, notReadySeconds: 900 })],
+      members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false }), member({ name: 'db-2', healthy: false })] });
+    const d = plan(o, 0);
+    assert.deepEqual([d.kind, (d as { quorumLost?: boolean }).quorumLost], ['wait', true]);
+  });
+  it('five members, two lost nodes: replaced one at a time, the first by name', () => {
+    const five = ['db-0', 'db-1', 'db-2', 'db-3', 'db-4'];
+    const o = obs(five, {
+      pods: five.map((m, i) => pod(m, { node: `node-${i + 1}` })),
+      nodes: five.map((_, i) => n(`node-${i + 1}`, i === 1 || i === 3 ? { ready: false, notReadySeconds: 60 } : {})),
+      members: five.map((name, i) => member({ name, leader: i === 0, healthy: i !== 1 && i !== 3 })),
+    });
+    assert.deepEqual((plan(o, 30) as { change: object }).change, { type: 'ReplaceMember', member: 'db-1', replacement: 'db-5' });
+  });
+  it('a learner on a lost node is taken out instead of waited for', () => {
+    const o = placed({ members: [member({ name: 'db-0', leader: true }), member({ name: 'db-1', healthy: false, learner: true }), member({ name: 'db-2' })], nodes: lostNode2(60) });
+    assert.deepEqual((plan(o, 30) as { change: object }).change, { type: 'Scale', action: 'remove', member: 'db-1', votersAfter: 2, size: 3 });
   });
 });
 
