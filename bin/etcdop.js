@@ -1,5 +1,29 @@
 #!/usr/bin/env node
-// The CLI entry: TypeScript sources run through tsx's loader.
-import { register } from 'tsx/esm/api';
-register();
-await import('../cli/etcdop.ts');
+// The CLI entry (also `kubectl etcd`, bin/kubectl-etcd). It runs the compiled JavaScript in dist/ when
+// `npm run build` (npm start runs it) made it from the sources as they are now: no TypeScript loader
+// at run time. Otherwise (a fresh clone, a source edited since) the sources, through tsx.
+import { readdirSync, statSync } from 'node:fs';
+import process from 'node:process';
+
+const root = new URL('..', import.meta.url);
+const SOURCES = ['domain', 'k8s', 'workflows', 'activities', 'client', 'worker', 'cli'];
+
+function builtIsCurrent() {
+  let stamp;
+  try { stamp = statSync(new URL('dist/.build-stamp', root)).mtimeMs; } catch { return false; }
+  for (const dir of SOURCES) {
+    const base = new URL(`${dir}/`, root);
+    for (const f of readdirSync(base, { recursive: true })) {
+      if (f.endsWith('.ts') && statSync(new URL(f, base)).mtimeMs > stamp) return false;
+    }
+  }
+  return true;
+}
+
+if (process.env.ETCDOP_FROM_SOURCE !== '1' && builtIsCurrent()) {
+  await import('../dist/cli/etcdop.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/etcdop.ts');
+}

@@ -1,18 +1,14 @@
 // etcdop commands for backups: take one, list them, steer a cluster's backup Schedule, and approve
-// a quorum-loss recovery. Each prints text or, with --output json, JSON.
+// a quorum-loss recovery. Each prints text, JSON or YAML (--output). What a command needs is imported
+// when it runs (see common.ts).
 import type { Command } from 'commander';
-import { Kube } from '../k8s/kube-client.ts';
-import { listBackups, type EtcdBackupObject } from '../k8s/backup-objects.ts';
-import { API_VERSION, ETCD_BACKUP, GROUP, VERSION } from '../k8s/api.ts';
-import { validateClusterSpec } from '../k8s/cluster-spec.ts';
-import { backupScheduleId, clusterWorkflowId } from '../domain/ids.ts';
-import { approveRecoveryUpdate } from '../workflows/messages.ts';
-import { getCluster, print, withClusterClient } from './common.ts';
+import type { EtcdBackupObject } from '../k8s/backup-objects.ts';
+import { outputOption, getCluster, kubeClient, print, resolveNamespace, withClusterClient } from './common.ts';
 
 const stamp = (d: Date) => d.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 
 
-interface BackupOptions { namespace: string; output: string; wait?: boolean; name?: string; pvc?: string; path?: string; s3Bucket?: string; s3Prefix?: string; credentialsSecret?: string; retainOnDelete?: boolean }
+interface BackupOptions { namespace?: string; output: string; wait?: boolean; name?: string; pvc?: string; path?: string; s3Bucket?: string; s3Prefix?: string; credentialsSecret?: string; retainOnDelete?: boolean }
 
 function destinationOf(o: BackupOptions): object | undefined {
   if (o.pvc && o.s3Bucket) throw new Error('give either --pvc or --s3-bucket, not both');
@@ -27,14 +23,13 @@ function destinationOf(o: BackupOptions): object | undefined {
 const row = (b: EtcdBackupObject) => ({
   name: b.metadata.name, cluster: (b.spec as { clusterName?: string })?.clusterName, phase: b.status?.phase ?? 'Pending',
   sizeBytes: b.status?.sizeBytes, revision: b.status?.revision, location: b.status?.location, sha256: b.status?.sha256,
-  scheduled: b.metadata.labels?.[`${GROUP}/scheduled`] === 'true', created: b.metadata.creationTimestamp, message: b.status?.conditions?.[0]?.message,
+  scheduled: b.metadata.labels?.['etcd.operator.dev/scheduled'] === 'true', created: b.metadata.creationTimestamp, message: b.status?.conditions?.[0]?.message,
 });
 
-/** Runs `fn` with the cluster's uid and a Temporal client, closed afterwards. */
-export function registerBackupCommands(program: Command): void {
+export function registerBackupCommands(program: Command, nsHelp: string): void {
   program.command('backup <cluster>')
     .description('take a backup now: creates an EtcdBackup (destination: the cluster\'s spec.backup unless given)')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-n, --namespace <ns>', nsHelp)
     .option('--name <name>', 'EtcdBackup name (default <cluster>-manual-<time>)')
     .option('--pvc <claim>', 'store on this PersistentVolumeClaim')
     .option('--path <dir>', 'directory on the claim')
@@ -43,64 +38,70 @@ export function registerBackupCommands(program: Command): void {
     .option('--credentials-secret <name>', 'Secret with accessKeyId and secretAccessKey for --s3-bucket')
     .option('--retain-on-delete', 'keep the stored snapshot when the EtcdBackup is deleted')
     .option('--wait', 'wait until the backup Succeeded or Failed (exit 1 on Failed)')
-    .option('-o, --output <fmt>', 'text or json', 'text')
+    .addOption(outputOption())
     .action(async (name: string, o: BackupOptions) => {
-      const kube = Kube.fromDefault();
-      const c = await getCluster(name, o.namespace, kube);
+      const [{ API_VERSION, ETCD_BACKUP, GROUP, VERSION }, { validateClusterSpec }] = await Promise.all([import('../k8s/api.ts'), import('../k8s/cluster-spec.ts')]);
+      const kube = await kubeClient();
+      const ns = await resolveNamespace(o, kube);
+      const c = await getCluster(name, ns, kube);
       const destination = destinationOf(o);
       const v = validateClusterSpec(c.spec);
-      if (!destination && !(v.ok && v.spec.backup)) throw new Error(`EtcdCluster ${o.namespace}/${name} has no spec.backup.destination: give --pvc or --s3-bucket`);
+      if (!destination && !(v.ok && v.spec.backup)) throw new Error(`EtcdCluster ${ns}/${name} has no spec.backup.destination: give --pvc or --s3-bucket`);
       const body = {
         apiVersion: API_VERSION, kind: ETCD_BACKUP.kind,
-        metadata: { name: o.name ?? `${name}-manual-${stamp(new Date())}`, namespace: o.namespace },
+        metadata: { name: o.name ?? `${name}-manual-${stamp(new Date())}`, namespace: ns },
         spec: { clusterName: name, ...(destination && { destination }), ...(o.retainOnDelete && { retainOnDelete: true }) },
       };
-      const made = await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: ETCD_BACKUP.plural, body }) as EtcdBackupObject;
+      const made = await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: ETCD_BACKUP.plural, body }) as EtcdBackupObject;
       let obj = made;
       while (o.wait && obj.status?.phase !== 'Succeeded' && obj.status?.phase !== 'Failed') {
         await new Promise((r) => setTimeout(r, 1000));
-        obj = await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: o.namespace, plural: ETCD_BACKUP.plural, name: made.metadata.name! }) as EtcdBackupObject;
+        obj = await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: ETCD_BACKUP.plural, name: made.metadata.name! }) as EtcdBackupObject;
       }
       const r = row(obj);
-      print(o.output === 'json', r, () => `etcdbackup ${o.namespace}/${r.name} ${r.phase}${r.location ? ` ${r.location} (${r.sizeBytes} bytes, revision ${r.revision})` : ''}${r.message && r.phase === 'Failed' ? `: ${r.message}` : ''}`);
+      await print(o.output, r, () => `etcdbackup ${ns}/${r.name} ${r.phase}${r.location ? ` ${r.location} (${r.sizeBytes} bytes, revision ${r.revision})` : ''}${r.message && r.phase === 'Failed' ? `: ${r.message}` : ''}`);
       if (obj.status?.phase === 'Failed') process.exitCode = 1;
     });
 
   program.command('backups')
     .description('backups (EtcdBackup objects)')
     .command('list')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-n, --namespace <ns>', nsHelp)
     .option('-c, --cluster <name>', 'only this cluster')
-    .option('-o, --output <fmt>', 'text or json', 'text')
-    .action(async (o: { namespace: string; cluster?: string; output: string }) => {
-      const rows = (await listBackups(Kube.fromDefault(), o.namespace))
+    .addOption(outputOption())
+    .action(async (o: { namespace?: string; cluster?: string; output: string }) => {
+      const { listBackups } = await import('../k8s/backup-objects.ts');
+      const kube = await kubeClient();
+      const rows = (await listBackups(kube, await resolveNamespace(o, kube)))
         .filter((b) => !o.cluster || (b.spec as { clusterName?: string })?.clusterName === o.cluster)
         .map(row).sort((a, b) => String(a.created).localeCompare(String(b.created)));
-      print(o.output === 'json', rows, () => rows.map((r) => `${String(r.name).padEnd(40)} ${String(r.cluster).padEnd(20)} ${r.phase.padEnd(10)} ${String(r.sizeBytes ?? '-').padStart(12)} rev ${String(r.revision ?? '-').padEnd(8)} ${r.scheduled ? 'scheduled' : 'manual   '} ${r.location ?? ''}`).join('\n') || 'no backups');
+      await print(o.output, rows, () => rows.map((r) => `${String(r.name).padEnd(40)} ${String(r.cluster).padEnd(20)} ${r.phase.padEnd(10)} ${String(r.sizeBytes ?? '-').padStart(12)} rev ${String(r.revision ?? '-').padEnd(8)} ${r.scheduled ? 'scheduled' : 'manual   '} ${r.location ?? ''}`).join('\n') || 'no backups');
     });
 
   const schedule = program.command('schedule').description('the backup Schedule of a cluster (spec.backup)');
   for (const action of ['pause', 'resume', 'trigger', 'show'] as const) {
     schedule.command(`${action} <cluster>`)
-      .option('-n, --namespace <ns>', 'namespace', 'default')
-      .option('-o, --output <fmt>', 'text or json', 'text')
-      .action((name: string, o: { namespace: string; output: string }) => withClusterClient(name, o.namespace, async (uid, client) => {
+      .option('-n, --namespace <ns>', nsHelp)
+      .addOption(outputOption())
+      .action((name: string, o: { namespace?: string; output: string }) => withClusterClient(name, o, async (uid, client) => {
+        const { backupScheduleId } = await import('../domain/ids.ts');
         const handle = client.schedule.getHandle(backupScheduleId({ uid }));
         if (action === 'pause') await handle.pause(`paused with etcdop by ${process.env.USER ?? 'someone'}`);
         if (action === 'resume') await handle.unpause('resumed with etcdop');
         if (action === 'trigger') await handle.trigger();
         const d = await handle.describe();
         const out = { schedule: d.scheduleId, paused: d.state.paused, note: d.state.note, next: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()), recent: d.info.recentActions.slice(-5).map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })), action };
-        print(o.output === 'json', out, () => [`schedule ${out.schedule} ${out.paused ? 'PAUSED' : 'active'} (${action === 'show' ? 'shown' : `${action}d`})`, `  next: ${out.next.join(', ') || '-'}`, ...out.recent.map((r) => `  ran ${r.scheduledAt} ${r.workflowId}`)].join('\n'));
+        await print(o.output, out, () => [`schedule ${out.schedule} ${out.paused ? 'PAUSED' : 'active'} (${action === 'show' ? 'shown' : `${action}d`})`, `  next: ${out.next.join(', ') || '-'}`, ...out.recent.map((r) => `  ran ${r.scheduledAt} ${r.workflowId}`)].join('\n'));
       }));
   }
 
   program.command('approve <cluster>')
     .description('approve the recovery of a cluster whose status says QuorumLost: restore every member from its latest usable backup (used once)')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .option('-o, --output <fmt>', 'text or json', 'text')
-    .action((name: string, o: { namespace: string; output: string }) => withClusterClient(name, o.namespace, async (uid, client) => {
+    .option('-n, --namespace <ns>', nsHelp)
+    .addOption(outputOption())
+    .action((name: string, o: { namespace?: string; output: string }) => withClusterClient(name, o, async (uid, client, ns) => {
+      const [{ clusterWorkflowId }, { approveRecoveryUpdate }] = await Promise.all([import('../domain/ids.ts'), import('../workflows/messages.ts')]);
       const { approved } = await client.workflow.getHandle(clusterWorkflowId({ uid })).executeUpdate(approveRecoveryUpdate);
-      print(o.output === 'json', { cluster: `${o.namespace}/${name}`, approved }, () => `approved the recovery of ${o.namespace}/${name}: ${approved}`);
+      await print(o.output, { cluster: `${ns}/${name}`, approved }, () => `approved the recovery of ${ns}/${name}: ${approved}`);
     }));
 }

@@ -2,22 +2,19 @@
 // FAIL) and what to do about a failure; exits 1 if anything failed. Checks the API server, our
 // CRDs against this version's, the operator's Deployment and RBAC in the namespaces it watches,
 // Temporal, the namespace's search attributes and the workers polling the task queue.
-import type { Command } from 'commander';
 import { AppsV1Api, VersionApi, type V1Deployment } from '@kubernetes/client-node';
 import { Kube, isNotFound } from '../k8s/kube-client.ts';
 import { etcdBackupCrd, etcdClusterCrd, etcdUserCrd, type CustomResourceDefinition } from '../k8s/crd.ts';
 import { deniedPermissions, describeDenied, serviceAccountSubject } from '../k8s/access-review.ts';
 import { connectClient, temporalTarget } from '../client/temporal.ts';
 import { createCommands, missingSearchAttributes, REQUIRED_SEARCH_ATTRIBUTES } from '../client/search-attributes.ts';
-import { TASK_QUEUE } from '../domain/ids.ts';
 import { OPERATOR_VERSION } from '../worker/version.ts';
 import { watchedNamespaces } from '../domain/watched-namespaces.ts';
-import { print } from './common.ts';
 
 type Level = 'ok' | 'warn' | 'FAIL';
 export interface Finding { level: Level; check: string; message: string }
 
-interface DoctorOptions { namespace?: string; operatorNamespace: string; deployment: string; serviceAccount: string; taskQueue: string; output: string }
+export interface DoctorOptions { namespace?: string; operatorNamespace: string; deployment: string; serviceAccount: string; taskQueue: string; output: string }
 
 const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
   : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
@@ -126,20 +123,4 @@ export async function diagnose(o: DoctorOptions): Promise<Finding[]> {
     await client.connection.close();
   }
   return out;
-}
-
-export function registerDoctorCommand(program: Command): void {
-  program.command('doctor')
-    .description('check the installation: API server, CRDs, operator Deployment, RBAC, Temporal, search attributes, workers')
-    .option('-n, --namespace <ns,...>', 'namespaces the operator should manage (default: what the installed operator watches)')
-    .option('--operator-namespace <ns>', 'namespace of the installed operator', 'etcd-operator-system')
-    .option('--deployment <name>', "the operator's Deployment", 'etcd-operator')
-    .option('--service-account <name>', "the operator's ServiceAccount", 'etcd-operator')
-    .option('--task-queue <q>', 'Temporal task queue of the operator', process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE)
-    .option('-o, --output <fmt>', 'text or json', 'text')
-    .action(async (o: DoctorOptions) => {
-      const findings = await diagnose(o);
-      print(o.output === 'json', findings, () => findings.map((f) => `${f.level.padEnd(4)}  ${f.check.padEnd(40)} ${f.message}`).join('\n'));
-      if (findings.some((f) => f.level === 'FAIL')) process.exitCode = 1;
-    });
 }

@@ -1,18 +1,17 @@
-// etcdop: the operator's CLI. `run` is the operator itself; the rest inspect and steer the same
-// workflows the Temporal UI shows.
+// etcdop: the operator's CLI (also `kubectl etcd`, bin/kubectl-etcd). `run` is the operator itself;
+// the rest inspect and steer the same workflows the Temporal UI shows. Only commander and the command
+// definitions load up front: each command imports what it needs when it runs.
 import { Command } from 'commander';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { clusterWorkflowId } from '../domain/ids.ts';
-import { retryUpdate } from '../workflows/messages.ts';
-import { connectClient } from '../client/temporal.ts';
-import { describeOperation, listOperations } from './operations.ts';
+import { outputOption, getCluster, kubeClient, print, resolveNamespace, withClient, withClusterClient } from './common.ts';
 import { registerBackupCommands } from './backup.ts';
 import { registerMaintenanceCommands } from './maintenance.ts';
-import { registerDoctorCommand } from './doctor.ts';
-import { getCluster, print } from './common.ts';
+import { registerDoctorCommand } from './doctor-command.ts';
+import { clusterSummary, statusLines, watchCluster } from './status.ts';
 import { OPERATOR_VERSION } from '../worker/version.ts';
 
-const program = new Command('etcdop').description('etcd operator whose operations are durable Temporal workflows').version(OPERATOR_VERSION);
+const name = process.env.ETCDOP_PROGRAM_NAME ?? 'etcdop';
+const program = new Command(name).description('etcd operator whose operations are durable Temporal workflows').version(OPERATOR_VERSION);
+const NS_HELP = 'namespace (default: the kubeconfig context\'s, else default)';
 
 program.command('run')
   .description('run the operator: Temporal worker + EtcdCluster watcher')
@@ -27,78 +26,77 @@ program.command('run')
 
 program.command('status <cluster>')
   .description('members, conditions and the running operation of a cluster')
-  .option('-n, --namespace <ns>', 'namespace', 'default')
-  .option('-o, --output <fmt>', 'text or json', 'text')
-  .action(async (name: string, o: { namespace: string; output: string }) => {
-    const obj = await getCluster(name, o.namespace);
-    const s = obj.status ?? {};
-    print(o.output === 'json', { name, namespace: o.namespace, spec: obj.spec, status: s }, () => [
-      `EtcdCluster ${o.namespace}/${name}  generation ${obj.metadata.generation} (observed ${s.observedGeneration ?? '-'})`,
-      `  version ${s.currentVersion ?? '-'}, ready ${s.readyMembers ?? 0}/${(obj.spec as { size?: number })?.size ?? '?'}`,
-      '  conditions:',
-      ...(s.conditions ?? []).map((c) => `    ${c.type.padEnd(12)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`),
-      '  members:',
-      ...(s.members ?? []).map((m) => `    ${m.name.padEnd(24)} id=${m.id ?? '-'} ${m.leader ? 'leader' : m.learner ? 'learner' : 'follower'} ${m.healthy ? 'healthy' : 'UNHEALTHY'} ${m.version ?? ''}`),
-      `  operation: ${s.operation ? `${s.operation.type} step=${s.operation.step ?? '-'} workflow=${s.operation.workflowId}${s.operation.reason ? `\n    why: ${s.operation.reason}` : ''}` : 'none'}`,
-      `  last: ${s.lastOperation ? `${s.lastOperation.type} ${s.lastOperation.result} ${s.lastOperation.finishedAt} ${s.lastOperation.message ?? ''}` : 'none'}`,
-      ...(s.restoredFrom ? [`  restored from: ${s.restoredFrom.backup ?? s.restoredFrom.location} at revision ${s.restoredFrom.revision ?? '?'} (${s.restoredFrom.reason}, ${s.restoredFrom.completedAt})`] : []),
-    ].join('\n'));
+  .option('-n, --namespace <ns>', NS_HELP)
+  .addOption(outputOption())
+  .option('-w, --watch', 'follow the running operation (step, ready members, elapsed) until it ends; exit 1 unless it succeeded')
+  .action(async (cluster: string, o: { namespace?: string; output: string; watch?: boolean }) => {
+    const kube = await kubeClient();
+    const ns = await resolveNamespace(o, kube);
+    if (o.watch) {
+      process.exitCode = (await watchCluster(kube, cluster, ns, o.output)) ? 0 : 1;
+      return;
+    }
+    const obj = await getCluster(cluster, ns, kube);
+    await print(o.output, clusterSummary(obj, ns), () => statusLines(obj, ns).join('\n'));
   });
 
 const ops = program.command('ops').description('operations (Temporal workflows) of clusters');
 
 ops.command('list')
+  .description('operations, newest first (at most 200)')
   .option('-c, --cluster <name>', 'only this cluster')
   .option('-n, --namespace <ns>', 'only this namespace')
-  .option('-o, --output <fmt>', 'text or json', 'text')
-  .action(async (o: { cluster?: string; namespace?: string; output: string }) => {
-    const client = await connectClient();
+  .addOption(outputOption())
+  .action((o: { cluster?: string; namespace?: string; output: string }) => withClient(async (client) => {
+    const { listOperations } = await import('./operations.ts');
     const rows = await listOperations(client, o);
-    print(o.output === 'json', rows, () => rows.map((r) => `${r.status.padEnd(11)} ${r.operation.padEnd(8)} ${r.cluster.padEnd(30)} ${r.startTime}  ${r.workflowId}`).join('\n') || 'no operations');
-    await client.connection.close();
-  });
+    await print(o.output, rows, () => rows.map((r) => `${r.status.padEnd(11)} ${r.operation.padEnd(8)} ${r.cluster.padEnd(30)} ${r.startTime}  ${r.workflowId}`).join('\n') || 'no operations');
+  }));
 
 ops.command('show <workflowId>')
-  .option('-o, --output <fmt>', 'text or json', 'text')
-  .option('-w, --watch', 'follow a running operation until it ends')
-  .action(async (id: string, o: { output: string; watch?: boolean }) => {
-    const client = await connectClient();
+  .description('an operation and each of its steps')
+  .addOption(outputOption())
+  .option('-w, --watch', 'follow a running operation until it ends; exit 1 unless it completed')
+  .action((id: string, o: { output: string; watch?: boolean }) => withClient(async (client) => {
+    const { describeOperation } = await import('./operations.ts');
+    const t0 = Date.now();
     for (;;) {
       const d = await describeOperation(client, id);
-      print(o.output === 'json', d, () => [`${d.workflowId}  ${d.type}  ${d.status}`, `  step: ${d.step ?? '-'}`, ...d.activities.map((a) => `  ${a.status.padEnd(9)} ${a.name}${a.attempts > 1 ? ` (attempts: ${a.attempts})` : ''}`)].join('\n'));
-      if (!o.watch || d.status !== 'RUNNING') break;
+      const elapsed = o.watch ? `  (${Math.round((Date.now() - t0) / 1000)} s)` : '';
+      await print(o.output, d, () => [`${d.workflowId}  ${d.type}  ${d.status}${elapsed}`, `  step: ${d.step ?? '-'}`, ...d.activities.map((a) => `  ${a.status.padEnd(9)} ${a.name}${a.attempts > 1 ? ` (attempts: ${a.attempts})` : ''}`)].join('\n'));
+      if (!o.watch) break;
+      if (d.status !== 'RUNNING') {
+        if (d.status !== 'COMPLETED') process.exitCode = 1;
+        break;
+      }
       await new Promise((r) => setTimeout(r, 2000));
     }
-    await client.connection.close();
-  });
+  }));
 
 ops.command('cancel <workflowId>')
   .description('request cancellation of an operation (its workflow cleans up and reports Cancelled)')
-  .action(async (id: string) => {
-    const client = await connectClient();
+  .action((id: string) => withClient(async (client) => {
     await client.workflow.getHandle(id).cancel();
     console.log(`cancellation requested for ${id}`);
-    await client.connection.close();
-  });
+  }));
 
 ops.command('retry <cluster>')
   .description('run the last failed operation of a cluster again')
-  .option('-n, --namespace <ns>', 'namespace', 'default')
-  .action(async (name: string, o: { namespace: string }) => {
-    const obj = await getCluster(name, o.namespace);
-    const client = await connectClient();
-    const { retrying } = await client.workflow.getHandle(clusterWorkflowId({ uid: obj.metadata.uid! })).executeUpdate(retryUpdate);
-    console.log(`retrying the failed operation of ${o.namespace}/${name}: ${retrying}`);
-    await client.connection.close();
-  });
+  .option('-n, --namespace <ns>', NS_HELP)
+  .addOption(outputOption())
+  .action((cluster: string, o: { namespace?: string; output: string }) => withClusterClient(cluster, o, async (uid, client, ns) => {
+    const [{ clusterWorkflowId }, { retryUpdate }] = await Promise.all([import('../domain/ids.ts'), import('../workflows/messages.ts')]);
+    const { retrying } = await client.workflow.getHandle(clusterWorkflowId({ uid })).executeUpdate(retryUpdate);
+    await print(o.output, { cluster: `${ns}/${cluster}`, retrying }, () => `retrying the failed operation of ${ns}/${cluster}: ${retrying}`);
+  }));
 
-registerBackupCommands(program);
-registerMaintenanceCommands(program);
+registerBackupCommands(program, NS_HELP);
+registerMaintenanceCommands(program, NS_HELP);
 registerDoctorCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A rejected update carries the workflow's own reason as its cause.
-  const reason = err instanceof WorkflowUpdateFailedError && err.cause instanceof Error ? err.cause : err;
-  console.error(`etcdop: ${reason instanceof Error ? reason.message : String(reason)}`);
+  const reason = err instanceof Error && err.name === 'WorkflowUpdateFailedError' && err.cause instanceof Error ? err.cause : err;
+  console.error(`${name}: ${reason instanceof Error ? reason.message : String(reason)}`);
   process.exit(1);
 });

@@ -36,6 +36,11 @@ export class Kube {
     return new Kube(kc);
   }
 
+  /** The current context's namespace, or `default` (what kubectl uses when no -n is given). */
+  defaultNamespace(): string {
+    return this.config.getContextObject(this.config.getCurrentContext())?.namespace || 'default';
+  }
+
   /** Server-side apply: absolute desired state, idempotent by construction. */
   async apply<T extends KubernetesObject>(obj: T): Promise<T> {
     return this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);

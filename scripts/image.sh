@@ -94,13 +94,14 @@ trap 'rm -rf "$tmp"' EXIT
 root=$tmp/rootfs
 
 log "building $REF"
-(cd "$ROOT" && npm run -s build) >&2
+# Compiled straight into the image's tree, not the checkout's dist/: bin/etcdop.js may be loading
+# that one (a build there is `npm run build`'s, made whole before it is used).
+mkdir -p "$root/app" "$tmp/deps"
+(cd "$ROOT" && npx tsc -p tsconfig.build.json --outDir "$root/app/dist" && npx tsx scripts/build-workflows.ts) >&2
 
 # /app: package.json ("type": "module" for dist/), dist/, production node_modules.
-mkdir -p "$root/app" "$tmp/deps"
 cp "$ROOT/package.json" "$root/app/"
-cp -r "$ROOT/dist" "$root/app/dist"
-find "$root/app/dist" -name '*.tmp' -delete   # a workflow bundle another build is writing
+cp "$ROOT/dist/workflow-bundle.js" "$root/app/dist/workflow-bundle.js"
 cp "$ROOT/package.json" "$ROOT/package-lock.json" "$tmp/deps/"
 (cd "$tmp/deps" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error) >&2
 bash "$ROOT/scripts/image-prune.sh" "$tmp/deps/node_modules" x86_64

@@ -15,12 +15,13 @@ cat <<MSG
   Temporal UI:     http://127.0.0.1:${STACK_TEMPORAL_UI_PORT:-8233}/namespaces/${TEMPORAL_NAMESPACE}/workflows   (Temporal at $TEMPORAL_ADDRESS)
   In another shell: eval "\$(npm run -s stack:env)"
                     kubectl get etcd -w
-                    npx etcdop status example
-                    npx etcdop ops list
-                    npx etcdop backup example --wait && npx etcdop backups list
+                    etcdop status example          (or: kubectl etcd status example)
+                    etcdop ops list
+                    etcdop backup example --wait && etcdop backups list
 
 MSG
-# Production mode: the worker loads the prebuilt workflow bundle instead of running webpack.
-npx tsx scripts/build-workflows.ts
+# Production mode: the operator and the CLI compiled (dist/), and the worker loads the prebuilt
+# workflow bundle instead of running webpack.
+npm run -s build
 export ETCD_OPERATOR_WORKFLOW_BUNDLE="$ROOT/dist/workflow-bundle.js"
 exec node "$ROOT/bin/etcdop.js" run

