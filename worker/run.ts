@@ -1,7 +1,6 @@
 // `etcdop run`: the operator process, worker + watchers + health server. SIGTERM/SIGINT shut down
 // gracefully; anything in flight resumes from Temporal's history on the next start (or on the
 // other replica: both run everything, Temporal gives each task to one of them).
-import pino from 'pino';
 import { VersionApi } from '@kubernetes/client-node';
 import { Kube } from '../k8s/kube-client.ts';
 import { deniedPermissions, describeDenied } from '../k8s/access-review.ts';
@@ -17,6 +16,7 @@ import { watchedNamespaces } from '../domain/watched-namespaces.ts';
 import { createOperatorWorker } from './worker.ts';
 import { startHealthServer } from './health.ts';
 import { OPERATOR_VERSION } from './version.ts';
+import { createLogger, installTemporalLogging } from './logger.ts';
 
 export interface RunOptions {
   /** Namespaces to watch, comma-separated; empty or absent: all (ETCD_OPERATOR_WATCH_NAMESPACES). */
@@ -33,7 +33,8 @@ function resyncMs(): number {
 }
 
 export async function runOperator(opts: RunOptions): Promise<void> {
-  const log = pino({ name: 'etcd-operator' });
+  const log = createLogger();
+  installTemporalLogging(log);
   const kube = Kube.fromDefault();
   const namespaces = watchedNamespaces(opts.namespace ?? process.env.ETCD_OPERATOR_WATCH_NAMESPACES);
   const taskQueue = opts.taskQueue ?? process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE;

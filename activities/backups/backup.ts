@@ -13,6 +13,7 @@ import { backupRef, patchBackup, resolveBackup } from './objects.ts';
 import { BACKUP_LABELS, getBackup } from '../../k8s/backup-objects.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { eventAbout, type EventInput } from '../../k8s/events.ts';
+import { logSideEffect } from '../side-effects.ts';
 
 export interface BackupDeps { kube: Kube; toolsImage: string; now: () => Date }
 
@@ -209,6 +210,7 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
         if (revision && revision < source.revision) {
           throw ApplicationFailure.retryable(`the snapshot of ${source.member} holds revision ${revision}, older than the revision ${source.revision} it read in quorum before`, 'StaleSnapshot');
         }
+        logSideEffect('stored a snapshot', { name: b.clusterName, namespace: key.namespace }, { backup: key.name, location, sizeBytes, sha256, revision: snap.revision() ?? source.revision, member: source.member });
         return { location, sizeBytes, sha256, revision: snap.revision() ?? source.revision, etcdVersion: source.version, member: source.member };
       } finally {
         Context.current().cancellationSignal.removeEventListener('abort', cancel);

@@ -7,6 +7,7 @@ import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
 import { isConflict, type Kube } from '../../k8s/kube-client.ts';
 import { fetchCluster } from '../kube/cluster.ts';
 import { BACKUP_LABELS, getBackup, listBackups, type EtcdBackupObject } from '../../k8s/backup-objects.ts';
+import { notYet } from '../not-yet.ts';
 
 const created = (b: EtcdBackupObject) => Date.parse(b.metadata.creationTimestamp as unknown as string ?? '') || 0;
 const newestFirst = (a: EtcdBackupObject, b: EtcdBackupObject) => created(b) - created(a) || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? '');
@@ -49,7 +50,7 @@ export function catalogActivities({ kube }: { kube: Kube }) {
       if (!b) return { phase: 'Gone' };
       const phase = b.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') return { phase, message: b.status?.conditions?.find((c) => c.type === 'Succeeded')?.message };
-      throw ApplicationFailure.retryable(`backup ${key.name} is ${phase ?? 'Pending'}`, 'NotYet');
+      throw notYet(`backup ${key.name} is ${phase ?? 'Pending'}`);
     },
 
     /**

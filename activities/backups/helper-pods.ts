@@ -12,6 +12,7 @@ import { FIELD_MANAGER } from '../../k8s/api.ts';
 import { HELPER_PORT, TRANSFER_TOKEN_KEY, transferNetworkPolicy, transferSecret, transferSecretName, transferSecretOf } from '../../k8s/manifests/backup-pods.ts';
 import { isConflict, type Kube } from '../../k8s/kube-client.ts';
 import { openTunnel } from './port-forward.ts';
+import { notYet } from '../not-yet.ts';
 
 const POLL_MS = 1000;
 /** How long the receiver has to answer the token. */
@@ -39,7 +40,7 @@ async function applyHelperObject(kube: Kube, obj: KubernetesObject): Promise<voi
   try {
     await kube.objects.create(obj, undefined, undefined, FIELD_MANAGER);
   } catch (err) {
-    if (isConflict(err)) throw ApplicationFailure.retryable(`${obj.kind} ${obj.metadata?.name} was created meanwhile`, 'NotYet');
+    if (isConflict(err)) throw notYet(`${obj.kind} ${obj.metadata?.name} was created meanwhile`);
     throw err;
   }
 }

@@ -7,6 +7,7 @@ import { authStatus, etcdAccess, withEtcd, type EtcdAccess, type EtcdCredentials
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from '../kube/cluster.ts';
 import { ROOT, appliedRootSecretName, checkRootSecretsOwned, ensurePasswordSecret, readPassword, recordAppliedRootPassword, rootSecretName } from '../secrets/root-secret.ts';
+import { notYet } from '../not-yet.ts';
 
 /** etcd's "already exists" answers, which an idempotent step takes as done. */
 export const alreadyExists = (err: unknown): boolean => /already exists/i.test((err as Error).message);
@@ -34,7 +35,7 @@ async function rootLogsIn(hosts: string[], tls: EtcdCredentials, password: strin
 /** The same; nobody answering is a failure to retry. */
 async function authStatusOf(etcd: EtcdAccess, hosts: string[], callTimeoutMs?: number): Promise<boolean> {
   const on = await authEnabledOf(etcd, hosts, callTimeoutMs);
-  if (on === undefined) throw ApplicationFailure.retryable('cannot tell whether authentication is on: etcd does not answer', 'NotYet');
+  if (on === undefined) throw notYet('cannot tell whether authentication is on: etcd does not answer');
   return on;
 }
 
@@ -47,7 +48,7 @@ export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; cal
   async function reach(key: ClusterKey) {
     const etcd = await etcdAccess(kube, key);
     const eps = [...etcd.endpoints.values()];
-    if (!eps.length) throw ApplicationFailure.retryable('no member pod has an address', 'NotYet');
+    if (!eps.length) throw notYet('no member pod has an address');
     return { etcd, eps };
   }
 
@@ -72,7 +73,7 @@ export function authActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; cal
       const name = rootSecretName(key.name, c.spec.auth);
       await checkRootSecretsOwned(kube, c.ref, c.spec.auth); // before etcd changes: its password is recorded after
       const password = await readPassword(kube, key.namespace, name, 'spec.auth.rootSecret');
-      if (!password) throw ApplicationFailure.retryable(`Secret ${key.namespace}/${name} does not exist yet`, 'NotYet');
+      if (!password) throw notYet(`Secret ${key.namespace}/${name} does not exist yet`);
       const { etcd, eps } = await reach(key);
       const on = await authStatusOf(etcd, eps, callTimeoutMs);
       const applied = await readPassword(kube, key.namespace, appliedRootSecretName(key.name), 'root password');

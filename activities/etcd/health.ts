@@ -7,6 +7,7 @@ import type { ClusterKey, MemberHealth } from '../../domain/types.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { memberHealthy } from '../../domain/health.ts';
 import { failIfUnschedulable } from '../kube/unschedulable.ts';
+import { notYet } from '../not-yet.ts';
 
 /** "member db-0 cannot start: image X cannot be pulled (ImagePullBackOff)", once kubelet has given up a first time. */
 export function imagePullProblem(pod: V1Pod): string | undefined {
@@ -64,18 +65,18 @@ export function etcdActivities({ kube, callTimeoutMs = 5000 }: EtcdDeps) {
       try {
         members = await observe(key, etcd);
       } catch (err) {
-        throw ApplicationFailure.retryable(`etcd not reachable yet: ${(err as Error).message}`, 'NotYet');
+        throw notYet(`etcd not reachable yet: ${(err as Error).message}`);
       }
       const names = members.map((m) => m.name).sort();
       const want = [...expected].sort();
-      if (names.join() !== want.join()) throw ApplicationFailure.retryable(`members [${names}] != expected [${want}]`, 'NotYet');
+      if (names.join() !== want.join()) throw notYet(`members [${names}] != expected [${want}]`);
       const notReady = members.filter((m) => !m.healthy || m.learner);
-      if (notReady.length) throw ApplicationFailure.retryable(`not healthy voters yet: ${notReady.map((m) => m.name)}`, 'NotYet');
+      if (notReady.length) throw notYet(`not healthy voters yet: ${notReady.map((m) => m.name)}`);
       const c = etcd.client([...etcd.endpoints.values()], callTimeoutMs);
       try {
         await c.get('etcd-operator/linearizable-probe').string(); // linearizable by default
       } catch (err) {
-        throw ApplicationFailure.retryable(`linearizable read failed: ${(err as Error).message}`, 'NotYet');
+        throw notYet(`linearizable read failed: ${(err as Error).message}`);
       } finally {
         c.close();
       }

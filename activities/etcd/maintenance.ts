@@ -7,11 +7,11 @@ import { alarmName } from '../observe.ts';
 import { etcdAccess, type EtcdAccess } from './client.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from '../kube/cluster.ts';
+import { notYet } from '../not-yet.ts';
 
 /** etcd's --quota-backend-bytes default. */
 const DEFAULT_QUOTA = 2 * 1024 ** 3;
 const MiB = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
-const notYet = (message: string) => ApplicationFailure.retryable(message, 'NotYet');
 
 export function maintenanceActivities({ kube, callTimeoutMs = 5000, defragTimeoutMs = 10 * 60_000 }: { kube: Kube; callTimeoutMs?: number; defragTimeoutMs?: number }) {
   async function access(key: ClusterKey): Promise<EtcdAccess & { eps: Map<string, string> }> {

@@ -2,6 +2,7 @@
 // after a worker crash) finds its own earlier effect instead of repeating it.
 import { ApplicationFailure } from '@temporalio/activity';
 import { peerURL } from '../../k8s/api.ts';
+import { logSideEffect } from '../side-effects.ts';
 import { CRASH_LOOP_RESTARTS, quorumOf } from '../../domain/members.ts';
 import { ETCD_CONTAINER } from '../../k8s/manifests/member-pod.ts';
 import { observePod } from '../observe.ts';
@@ -10,10 +11,10 @@ import { failIfUnschedulable } from '../kube/unschedulable.ts';
 import type { ClusterKey } from '../../domain/types.ts';
 import { etcdAccess, hexId, wireMemberName as nameOf, type EtcdAccess, type WireMember } from './client.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
+import { notYet } from '../not-yet.ts';
 
 interface Live { etcd: EtcdAccess; endpoints: Map<string, string>; members: WireMember[]; leaderId: string }
 
-const notYet = (message: string) => ApplicationFailure.retryable(message, 'NotYet');
 
 export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; callTimeoutMs?: number }) {
   /** Membership through a linearizable list (a majority answers), and who leads. */
@@ -74,6 +75,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
           // e.g. "unhealthy cluster" right after a member started, or too many learners: retried.
           throw notYet(`adding learner ${member}: ${(err as Error).message}`);
         }
+        logSideEffect('added a learner to etcd', key, { member, memberId: hexId(m.ID) });
       }
       const names = new Set([...l.members.map(nameOf), member]);
       return { id: hexId(m.ID), initialMembers: [...names].filter(Boolean).sort(), added };
@@ -111,6 +113,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       } catch (err) {
         throw notYet(`promoting ${member}: ${(err as Error).message}`);
       }
+      logSideEffect('promoted a learner to voter', key, { member });
     },
 
     /**
@@ -136,6 +139,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       } catch (err) {
         throw notYet(`moving leadership from ${member} to ${nameOf(target.x)}: ${(err as Error).message}`);
       }
+      logSideEffect('moved leadership', key, { from: member, to: nameOf(target.x) });
       return nameOf(target.x);
     },
 
@@ -161,6 +165,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
         if (/member not found/i.test((err as Error).message)) return 'absent';
         throw notYet(`removing ${member}: ${(err as Error).message}`);
       }
+      logSideEffect('removed a member from etcd', key, { member });
       return 'removed';
     },
 

@@ -19,6 +19,7 @@ import { eventAbout, type EventInput } from '../../k8s/events.ts';
 import { applyOwned, readOwned, secretRef } from '../kube/owned-objects.ts';
 import { PASSWORD_KEY, newPassword, readPassword } from '../secrets/root-secret.ts';
 import { readSecretText } from '../secrets/secret-text.ts';
+import { notYet } from '../not-yet.ts';
 
 /** Identifies one EtcdUser object. */
 export interface UserKey { namespace: string; name: string; uid: string }
@@ -150,10 +151,10 @@ export function userActivities({ kube, now = () => new Date(), callTimeoutMs = 5
     async applyUserInEtcd(key: UserKey): Promise<{ roles: string[]; authOn: boolean }> {
       const { spec, cluster } = await load(key);
       const password = await readPassword(kube, key.namespace, passwordSecretOf(key, spec), 'spec.passwordSecret');
-      if (!password) throw ApplicationFailure.retryable('the password Secret does not exist yet', 'NotYet');
+      if (!password) throw notYet('the password Secret does not exist yet');
       const etcd = await etcdAccess(kube, cluster);
       const eps = [...etcd.endpoints.values()];
-      if (!eps.length) throw ApplicationFailure.retryable(`EtcdCluster ${cluster.name} has no member to reach`, 'NotYet');
+      if (!eps.length) throw notYet(`EtcdCluster ${cluster.name} has no member to reach`);
       await etcd.with(eps, async (c) => {
         for (const role of spec.roles) await applyRole(c, role.name, wanted(role.permissions));
         try {
@@ -174,7 +175,7 @@ export function userActivities({ kube, now = () => new Date(), callTimeoutMs = 5
     async writeUserCredentials(key: UserKey): Promise<string> {
       const { spec, cluster, clusterSpec } = await load(key);
       const password = await readPassword(kube, key.namespace, passwordSecretOf(key, spec), 'spec.passwordSecret');
-      if (!password) throw ApplicationFailure.retryable('the password Secret does not exist yet', 'NotYet');
+      if (!password) throw notYet('the password Secret does not exist yet');
       const tls = clusterSpec?.tls;
       const ca = tls ? (await readSecretText(kube, key.namespace, tlsSecretName(cluster.name, tls, 'server')))?.['ca.crt'] : undefined;
       const name = credentialsSecretName(key.name);
@@ -206,7 +207,7 @@ export function userActivities({ kube, now = () => new Date(), callTimeoutMs = 5
       const sameUser = others.some((u) => (u.spec as Partial<EtcdUserSpec>).username === spec.username);
       const etcd = await etcdAccess(kube, { namespace: key.namespace, name: spec.clusterName, uid: cluster.metadata.uid });
       const eps = [...etcd.endpoints.values()];
-      if (!eps.length) throw ApplicationFailure.retryable(`EtcdCluster ${spec.clusterName} has no member to reach`, 'NotYet');
+      if (!eps.length) throw notYet(`EtcdCluster ${spec.clusterName} has no member to reach`);
       const roles = spec.roles.map((r) => r.name).filter((r) => !shared.has(r));
       await etcd.with(eps, async (c) => {
         if (!sameUser) { try { await c.auth.userDelete({ name: spec.username }); } catch (err) { if (!notFound(err)) throw err; } }

@@ -1,9 +1,9 @@
 // Whether clients can reach the cluster through its client Service: the members' pods must be
 // ready endpoints of that Service, which lags etcd's own health by the readiness probe period.
-import { ApplicationFailure } from '@temporalio/activity';
 import { clientServiceName } from '../../k8s/api.ts';
 import type { ClusterKey } from '../../domain/types.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
+import { notYet } from '../not-yet.ts';
 
 export function endpointActivities({ kube }: { kube: Kube }) {
   return {
@@ -14,7 +14,7 @@ export function endpointActivities({ kube }: { kube: Kube }) {
         .filter((e) => e.conditions?.ready && e.targetRef?.kind === 'Pod')
         .map((e) => e.targetRef!.name!));
       const missing = expected.filter((m) => !ready.has(m));
-      if (missing.length) throw ApplicationFailure.retryable(`not ready endpoints of ${clientServiceName(key.name)} yet: ${missing}`, 'NotYet');
+      if (missing.length) throw notYet(`not ready endpoints of ${clientServiceName(key.name)} yet: ${missing}`);
       return [...ready].sort();
     },
   };

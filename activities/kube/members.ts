@@ -19,6 +19,8 @@ import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from './cluster.ts';
 import { applyOwned } from './owned-objects.ts';
 import { nodeLost, pinnedNode, podNode } from './placement.ts';
+import { logSideEffect } from '../side-effects.ts';
+import { notYet } from '../not-yet.ts';
 
 export interface MembersDeps { kube: Kube; defaultRepository: string }
 
@@ -82,24 +84,24 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
           throw ApplicationFailure.nonRetryable(`PersistentVolumeClaim ${pvcName(plan.member)} belongs to another cluster: delete it or rename this one`, 'VolumeConflict');
         }
         if (!claim && plan.requireVolume) throw ApplicationFailure.nonRetryable(`the volume of ${plan.member} is gone: the member must be replaced, not restarted`, 'VolumeGone');
-        if (claim?.metadata?.deletionTimestamp) throw ApplicationFailure.retryable(`the volume of ${plan.member} is being deleted`, 'NotYet');
+        if (claim?.metadata?.deletionTimestamp) throw notYet(`the volume of ${plan.member} is being deleted`);
         await kube.apply(memberPVC(ref, plan.member));
       }
       const existing = await kube.read<V1Pod>(header('v1', 'Pod', key.namespace, plan.member));
       if (existing && !belongsTo(existing.metadata, key.uid)) {
         throw ApplicationFailure.nonRetryable(`Pod ${plan.member} belongs to another cluster`, 'PodConflict');
       }
-      if (existing?.metadata?.deletionTimestamp) throw ApplicationFailure.retryable(`pod ${plan.member} is still terminating`, 'NotYet');
+      if (existing?.metadata?.deletionTimestamp) throw notYet(`pod ${plan.member} is still terminating`);
       if (existing && (existing.status?.phase === 'Failed' || existing.status?.phase === 'Succeeded')) {
         await kube.delete(header('v1', 'Pod', key.namespace, plan.member));
-        throw ApplicationFailure.retryable(`pod ${plan.member} had ${existing.status.phase}: deleted, creating it again`, 'NotYet');
+        throw notYet(`pod ${plan.member} had ${existing.status.phase}: deleted, creating it again`);
       }
       const image = imageFor(spec, defaultRepository);
       if (existing && neverStarted(existing) && podOutdated(observePod(existing), { podTemplateHash: podTemplateHash(ref, image), image })) {
         // It never ran, so it never touched its data: a pod made from a spec since fixed (an image that
         // does not exist, a nodeSelector no node matches) is replaced by one from the current spec.
         await kube.delete(header('v1', 'Pod', key.namespace, plan.member));
-        throw ApplicationFailure.retryable(`pod ${plan.member} never started and the spec changed since it was made: re-creating it`, 'NotYet');
+        throw notYet(`pod ${plan.member} never started and the spec changed since it was made: re-creating it`);
       }
       if (existing) return 'exists';
       await kube.apply(memberPod({
@@ -109,6 +111,7 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
         initialClusterState: plan.state,
         image,
       }));
+      logSideEffect('created a member pod', key, { member: plan.member, initialClusterState: plan.state, image });
       return 'created';
     },
 
@@ -121,15 +124,18 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       const node = podNode(pod);
       if (node && (await nodeLost(kube, node))) {
         await kube.core.deleteNamespacedPod({ name: member, namespace: key.namespace, gracePeriodSeconds: 0 }).catch((err: { code?: number }) => { if (err.code !== 404) throw err; });
+        logSideEffect('force-deleted a member pod on a lost node', key, { member, node });
         return true;
       }
-      return kube.delete(header('v1', 'Pod', key.namespace, member));
+      const deleted = await kube.delete(header('v1', 'Pod', key.namespace, member));
+      if (deleted) logSideEffect('deleted a member pod', key, { member });
+      return deleted;
     },
 
     /** Poll: the member's pod is gone. */
     async waitMemberPodGone(key: ClusterKey, member: string): Promise<void> {
       const pod = await kube.read<V1Pod>(header('v1', 'Pod', key.namespace, member));
-      if (pod && belongsTo(pod.metadata, key.uid)) throw ApplicationFailure.retryable(`pod ${member} still terminating`, 'NotYet');
+      if (pod && belongsTo(pod.metadata, key.uid)) throw notYet(`pod ${member} still terminating`);
     },
 
     /**
@@ -149,10 +155,16 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
       const pinned = claim.spec?.volumeName ? pinnedNode(await kube.core.readPersistentVolume({ name: claim.spec.volumeName }).catch(() => ({}))) : undefined;
       if (pinned && (await nodeLost(kube, pinned))) {
         await kube.mergePatch(h, { metadata: { name: h.metadata!.name, namespace: key.namespace, ownerReferences: null, labels: { [LABELS.removed]: 'true', [LABELS.setAside]: 'node-lost' } } });
+        logSideEffect('set aside a volume on a lost node', key, { member, node: pinned, claim: h.metadata!.name });
         return 'kept';
       }
-      if (!retain) return (await kube.delete(h)) ? 'deleted' : 'absent';
+      if (!retain) {
+        if (!(await kube.delete(h))) return 'absent';
+        logSideEffect('deleted a removed member\'s volume', key, { member, claim: h.metadata!.name });
+        return 'deleted';
+      }
       await kube.mergePatch(h, { metadata: { name: h.metadata!.name, namespace: key.namespace, ownerReferences: null, labels: { [LABELS.removed]: 'true' } } });
+      logSideEffect('kept a removed member\'s volume (retainOnDelete)', key, { member, claim: h.metadata!.name });
       return 'kept';
     },
 
@@ -191,7 +203,7 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
     /** Poll: fails (to be retried) while member pods still exist. */
     async waitPodsGone(key: ClusterKey): Promise<void> {
       const left = await clusterPods(kube, key);
-      if (left.length) throw ApplicationFailure.retryable(`${left.length} member pods still terminating`, 'NotYet');
+      if (left.length) throw notYet(`${left.length} member pods still terminating`);
     },
 
     /** This cluster's PVCs (by uid: a namesake's kept volumes are not ours): deleted, or (retainOnDelete) kept and released; those a recovery set aside are always kept. */

@@ -7,6 +7,7 @@ import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node
 import { ApplicationFailure } from '@temporalio/activity';
 import { ownedBy } from '../../k8s/manifests/owner.ts';
 import { isConflict, type Kube } from '../../k8s/kube-client.ts';
+import { notYet } from '../not-yet.ts';
 
 export const NAME_CONFLICT = 'NameConflict';
 
@@ -48,7 +49,7 @@ export async function applyOwned<T extends KubernetesObject>(kube: Kube, obj: T,
     return await kube.create(obj);
   } catch (err) {
     // Made by someone between the read and the create: looked at again (ours or not) on the retry.
-    if (isConflict(err)) throw ApplicationFailure.retryable(`${what(obj)} was created meanwhile`, 'NotYet');
+    if (isConflict(err)) throw notYet(`${what(obj)} was created meanwhile`);
     throw err;
   }
 }

@@ -17,6 +17,7 @@ import { deleteHelperPod, ensurePod, waitPodDone } from '../backups/helper-pods.
 import { BACKUP_LABELS } from '../../k8s/backup-objects.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from './cluster.ts';
+import { notYet } from '../not-yet.ts';
 
 const header = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name } });
 
@@ -40,7 +41,7 @@ export function rolloutActivities({ kube, defaultRepository, callTimeoutMs = 500
       const eps = [...etcd.endpoints.values()];
       const running = (await Promise.all(eps.map((ep) => etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs).then((s) => s.version, () => undefined))))
         .filter((v): v is string => Boolean(v));
-      if (running.length < eps.length) throw ApplicationFailure.retryable(`${eps.length - running.length} of ${eps.length} members do not report their version yet`, 'NotYet');
+      if (running.length < eps.length) throw notYet(`${eps.length - running.length} of ${eps.length} members do not report their version yet`);
       const problem = upgradePathProblem(running, spec.version);
       if (problem) throw ApplicationFailure.nonRetryable(`spec.version ${spec.version} refused: ${problem}`, 'UpgradePath');
       return [...new Set(running)].sort();

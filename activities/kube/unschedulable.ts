@@ -2,12 +2,12 @@
 // said at once: a Warning Event (one per pod) and Progressing's message carry the scheduler's own
 // reason, instead of a silent wait. The wait itself goes on: a node may come back, room be freed.
 import type { V1Pod } from '@kubernetes/client-node';
-import { ApplicationFailure } from '@temporalio/activity';
 import { API_VERSION, ETCD_CLUSTER } from '../../k8s/api.ts';
 import { REASONS, setCondition } from '../../k8s/conditions.ts';
 import { eventAbout } from '../../k8s/events.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import type { ClusterKey } from '../../domain/types.ts';
+import { notYet } from '../not-yet.ts';
 
 /** "member db-1 cannot be scheduled: 0/3 nodes are available: ..." while the scheduler has found no node for it. */
 export function unschedulableMessage(pod: V1Pod): string | undefined {
@@ -47,5 +47,5 @@ export async function failIfUnschedulable(kube: Kube, key: ClusterKey, pod: V1Po
   const why = pod && unschedulableMessage(pod);
   if (!why) return;
   await reportUnschedulable(kube, key, pod, why);
-  throw ApplicationFailure.retryable(why, 'NotYet');
+  throw notYet(why);
 }
