@@ -33,6 +33,11 @@ export class BackupWatcher {
 
   constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {}
 
+  /** The EtcdBackups in the informer's cache. */
+  backups(): EtcdBackupObject[] {
+    return (this.informer?.list() ?? []) as EtcdBackupObject[];
+  }
+
   async start(): Promise<void> {
     const informer = customObjectInformer(this.kube, ETCD_BACKUP.plural, this.namespace);
     const on = (obj: KubernetesObject) => { void this.handle(obj as EtcdBackupObject); };

@@ -15,6 +15,8 @@ export class ClusterWatcher {
   private stopped = false;
   private resyncTimer?: NodeJS.Timeout;
   readonly health = new InformerHealth();
+  /** Called with every cluster added or updated (the metrics' leader tracking). */
+  onCluster?: (obj: EtcdCluster) => void;
 
   /**
    * resyncMs: every object is planned again this often, so a dispatch that failed (Temporal down) is
@@ -22,9 +24,14 @@ export class ClusterWatcher {
    */
   constructor(private readonly kube: Kube, private readonly dispatcher: Dispatcher, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {}
 
+  /** The clusters in the informer's cache. */
+  clusters(): EtcdCluster[] {
+    return (this.informer?.list() ?? []) as EtcdCluster[];
+  }
+
   async start(): Promise<void> {
     const informer = customObjectInformer(this.kube, ETCD_CLUSTER.plural, this.namespace);
-    const onObject = (obj: KubernetesObject) => { void this.dispatch(obj as EtcdCluster); };
+    const onObject = (obj: KubernetesObject) => { this.onCluster?.(obj as EtcdCluster); void this.dispatch(obj as EtcdCluster); };
     informer.on('add', onObject);
     informer.on('update', onObject);
     informer.on('delete', (obj) => { if (obj.metadata?.uid) this.dispatcher.forget(obj.metadata.uid); });

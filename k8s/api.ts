@@ -41,6 +41,12 @@ export const LABELS = {
    * the backup restored, so the operator never deletes it, whatever retainOnDelete says.
    */
   setAside: `${GROUP}/set-aside`,
+  /**
+   * On the pod of a member that is still a learner (joining): the PodDisruptionBudget counts voters
+   * only, so a learner's ready pod never lets a drain evict a voter the quorum needs. Removed when
+   * the learner is promoted.
+   */
+  learner: `${GROUP}/learner`,
 } as const;
 
 /** The command that lists a cluster's volumes set aside by a recovery (in Events and the README). */

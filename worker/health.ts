@@ -1,6 +1,6 @@
 // The operator's small HTTP server: /healthz (the process and its worker are alive: restart it if
 // not) and /readyz (connected to Temporal and the API server, informers synced). Kubernetes
-// probes use them. Metrics will join them here.
+// probes use them. /metrics serves Prometheus' text format.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,6 +13,8 @@ export interface HealthOptions {
   ready: readonly Probe[];
   /** Per probe; a probe that hangs (Temporal unreachable) counts as failed. */
   timeoutMs?: number;
+  /** /metrics: the exposition text and its content type. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** ":8080" (all interfaces), "127.0.0.1:0" (any free port), "[::1]:8080". */
@@ -50,11 +52,15 @@ export async function startHealthServer(address: string, o: HealthOptions): Prom
     const reply = (code: number, body: string) => { res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' }).end(`${body}\n`); };
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed');
     if (path === '/healthz' || path === '/livez') return reply(o.live() ? 200 : 503, o.live() ? 'ok' : 'worker stopped');
+    if (path === '/metrics' && o.metrics) {
+      o.metrics().then(({ contentType, body }) => { res.writeHead(200, { 'content-type': contentType }).end(body); }, (err: unknown) => reply(500, String(err)));
+      return;
+    }
     if (path === '/readyz') {
       readiness(o).then((failing) => reply(failing.length ? 503 : 200, failing.length ? failing.join('\n') : 'ok'), (err: unknown) => reply(500, String(err)));
       return;
     }
-    reply(404, 'not found: /healthz, /readyz');
+    reply(404, `not found: /healthz, /readyz${o.metrics ? ', /metrics' : ''}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`health server cannot listen on ${address}: ${err.code === 'EADDRINUSE' ? 'the port is in use (another operator?); choose one with --http-address' : err.message}`)));

@@ -32,7 +32,8 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
  */
 export function temporalLogger(log: Logger): TemporalLogger {
   const emit = (level: LogLevel, message: string, meta?: LogMetadata) => {
-    const { error, ...fields } = (meta ?? {}) as LogMetadata & { error?: unknown };
+    // The task token is an opaque blob for the server: noise in a log line.
+    const { error, taskToken: _token, ...fields } = (meta ?? {}) as LogMetadata & { error?: unknown; taskToken?: unknown };
     let lvl = LEVELS[level] ?? 'info';
     if (lvl === 'info' && message.includes('\n')) lvl = 'debug';
     if (!log.isLevelEnabled(lvl)) return;
@@ -53,10 +54,17 @@ export function temporalLogger(log: Logger): TemporalLogger {
   };
 }
 
-/** Installs the Temporal runtime with our logger, the core's own logs forwarded into it. Once, before any connection. */
-export function installTemporalLogging(log: Logger): void {
+/**
+ * Installs the Temporal runtime with our logger (the core's own logs forwarded into it) and, when
+ * given a loopback port, the SDK's metrics in Prometheus' conventions (seconds, `_total`, units) on
+ * it, for /metrics to pass on. Once, before any connection.
+ */
+export function installTemporalRuntime(log: Logger, metricsPort?: number): void {
   Runtime.install({
     logger: temporalLogger(log.child({ component: 'temporal' })),
-    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+      ...(metricsPort && { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } }),
+    },
   });
 }

@@ -16,7 +16,10 @@ import { watchedNamespaces } from '../domain/watched-namespaces.ts';
 import { createOperatorWorker } from './worker.ts';
 import { startHealthServer } from './health.ts';
 import { OPERATOR_VERSION } from './version.ts';
-import { createLogger, installTemporalLogging } from './logger.ts';
+import { createLogger, installTemporalRuntime } from './logger.ts';
+import { freeLoopbackPort, operatorMetrics } from './metrics-endpoint.ts';
+import { registry } from '../activities/metrics.ts';
+import { ClusterMetrics } from '../client/cluster-metrics.ts';
 
 export interface RunOptions {
   /** Namespaces to watch, comma-separated; empty or absent: all (ETCD_OPERATOR_WATCH_NAMESPACES). */
@@ -34,7 +37,9 @@ function resyncMs(): number {
 
 export async function runOperator(opts: RunOptions): Promise<void> {
   const log = createLogger();
-  installTemporalLogging(log);
+  // The SDK's own metrics on a loopback port of their own, passed on by /metrics.
+  const sdkMetricsPort = await freeLoopbackPort();
+  installTemporalRuntime(log, sdkMetricsPort);
   const kube = Kube.fromDefault();
   const namespaces = watchedNamespaces(opts.namespace ?? process.env.ETCD_OPERATOR_WATCH_NAMESPACES);
   const taskQueue = opts.taskQueue ?? process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE;
@@ -58,11 +63,11 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   if (registered.length) log.info({ namespace: temporal.namespace, registered }, 'registered the search attributes the operator needs');
   const dispatcher = new Dispatcher(client, kube, taskQueue, log);
   const scopes = namespaces.length ? namespaces : [undefined];
-  const watchers = scopes.flatMap((ns) => [
-    new ClusterWatcher(kube, dispatcher, log, ns, resyncMs()),
-    new BackupWatcher(kube, client, taskQueue, log, ns),
-    new UserWatcher(kube, client, taskQueue, log, ns),
-  ]);
+  const clusterWatchers = scopes.map((ns) => new ClusterWatcher(kube, dispatcher, log, ns, resyncMs()));
+  const backupWatchers = scopes.map((ns) => new BackupWatcher(kube, client, taskQueue, log, ns));
+  const watchers = [...clusterWatchers, ...backupWatchers, ...scopes.map((ns) => new UserWatcher(kube, client, taskQueue, log, ns))];
+  const clusterMetrics = new ClusterMetrics(registry, { clusters: () => clusterWatchers.flatMap((w) => w.clusters()), backups: () => backupWatchers.flatMap((w) => w.backups()) });
+  for (const w of clusterWatchers) w.onCluster = (c) => clusterMetrics.observe(c);
 
   const version = kube.config.makeApiClient(VersionApi);
   const health = await startHealthServer(opts.httpAddress ?? ':8080', {
@@ -73,6 +78,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       { name: 'worker', check: async () => { if (worker.getState() !== 'RUNNING') throw new Error(worker.getState()); } },
       { name: 'informers', check: async () => { const u = watchers.flatMap((w) => w.health.unsynced()); if (u.length) throw new Error(`not synced: ${u.join(', ')}`); } },
     ],
+    metrics: () => operatorMetrics(registry, sdkMetricsPort),
   });
 
   let stopping = false;

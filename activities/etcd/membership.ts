@@ -1,7 +1,9 @@
 // etcd membership changes, one per activity, each looking before it acts so a retry (or a run
 // after a worker crash) finds its own earlier effect instead of repeating it.
 import { ApplicationFailure } from '@temporalio/activity';
-import { peerURL } from '../../k8s/api.ts';
+import { LABELS, peerURL } from '../../k8s/api.ts';
+import { belongsTo } from '../../k8s/manifests/owner.ts';
+import type { V1Pod } from '@kubernetes/client-node';
 import { logSideEffect } from '../side-effects.ts';
 import { CRASH_LOOP_RESTARTS, quorumOf } from '../../domain/members.ts';
 import { ETCD_CONTAINER } from '../../k8s/manifests/member-pod.ts';
@@ -31,6 +33,11 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
     } catch (err) {
       throw notYet(`etcd does not answer a linearizable member list: ${(err as Error).message}`);
     }
+  }
+  async function unmarkLearnerPod(kube: Kube, key: ClusterKey, pod: V1Pod | undefined): Promise<void> {
+    if (!pod?.metadata?.labels?.[LABELS.learner] || !belongsTo(pod.metadata, key.uid)) return;
+    const metadata = { name: pod.metadata.name!, namespace: key.namespace };
+    await kube.mergePatch({ apiVersion: 'v1', kind: 'Pod', metadata }, { metadata: { ...metadata, labels: { [LABELS.learner]: null } } });
   }
   const find = (l: Live, key: ClusterKey, member: string) =>
     l.members.find((m) => nameOf(m) === member || m.peerURLs.includes(peerURL(key.name, key.namespace, member, Boolean(l.etcd.creds.tls))));
@@ -107,13 +114,16 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       const l = await live(key);
       const m = find(l, key, member);
       if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
-      if (!m.isLearner) return;
-      try {
-        await l.etcd.with([...l.endpoints.values()], (c) => c.cluster.memberPromote({ ID: m.ID }), callTimeoutMs);
-      } catch (err) {
-        throw notYet(`promoting ${member}: ${(err as Error).message}`);
+      if (m.isLearner) {
+        try {
+          await l.etcd.with([...l.endpoints.values()], (c) => c.cluster.memberPromote({ ID: m.ID }), callTimeoutMs);
+        } catch (err) {
+          throw notYet(`promoting ${member}: ${(err as Error).message}`);
+        }
+        logSideEffect('promoted a learner to voter', key, { member });
       }
-      logSideEffect('promoted a learner to voter', key, { member });
+      // A voter now: its pod counts in the PodDisruptionBudget (a repeat after a crash finishes this).
+      await unmarkLearnerPod(kube, key, l.etcd.pods.find((p) => p.metadata?.name === member));
     },
 
     /**

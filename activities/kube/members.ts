@@ -110,6 +110,8 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
         initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(spec.tls)),
         initialClusterState: plan.state,
         image,
+        // `existing` without a volume of its own to require: a new member joining as a learner.
+        learner: plan.state === 'existing' && !plan.requireVolume,
       }));
       logSideEffect('created a member pod', key, { member: plan.member, initialClusterState: plan.state, image });
       return 'created';

@@ -9,6 +9,7 @@ import type { ClusterKey, ClusterObservation, MemberHealth, OperationType } from
 import type { Kube } from '../../k8s/kube-client.ts';
 import { eventAbout, type EventInput } from '../../k8s/events.ts';
 import { isImagePullFailure } from '../etcd/health.ts';
+import { operationFinished, operationStarted } from '../metrics.ts';
 
 export interface StatusDeps { kube: Kube; now: () => Date }
 
@@ -29,15 +30,22 @@ export function statusActivities({ kube, now }: StatusDeps) {
 
   return {
     async reportStep(key: ClusterKey, step: OperationStep): Promise<void> {
-      await patch(key, (s) => ({
-        operation: step,
-        conditions: setCondition(s.conditions, { type: 'Progressing', status: 'True', reason: REASONS.Progressing.OperationRunning, message: `${step.type}: ${step.step}${step.reason ? ` (${step.reason})` : ''}` }, now()),
-      }));
+      let first = false;
+      await patch(key, (s) => {
+        first = s.operation?.workflowId !== step.workflowId;
+        return {
+          operation: step,
+          conditions: setCondition(s.conditions, { type: 'Progressing', status: 'True', reason: REASONS.Progressing.OperationRunning, message: `${step.type}: ${step.step}${step.reason ? ` (${step.reason})` : ''}` }, now()),
+        };
+      });
+      if (first) operationStarted(step.type);
     },
 
     async reportOutcome(key: ClusterKey, o: OperationOutcome): Promise<void> {
+      let startedAt: string | undefined;
       await kube.updateClusterStatus(key.namespace, key.name, key.uid, (obj) => {
         const s = obj.status ?? {};
+        startedAt = s.operation?.workflowId === o.workflowId ? s.operation.startedAt : undefined;
         let conditions = setCondition(s.conditions, { type: 'Progressing', status: 'False', reason: REASONS.Progressing.Idle, message: `${o.type} ${o.result.toLowerCase()}` }, now());
         if (o.result === 'Failed') {
           conditions = setCondition(conditions, { type: 'Degraded', status: 'True', reason: failedReason(o.failureType), message: o.message }, now());
@@ -51,6 +59,7 @@ export function statusActivities({ kube, now }: StatusDeps) {
           conditions,
         };
       });
+      operationFinished(o.type, o.result, startedAt, now());
     },
 
     /** A certificate Secret cannot be used: nothing starts until it is fixed (the message names the field and the problem). */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type {
   V1Affinity, V1Container, V1Pod, V1PodSpec, V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume,
 } from '@kubernetes/client-node';
-import { CLIENT_PORT, GROUP, METRICS_PORT, PEER_PORT, clientURL, headlessServiceName, peerURL, pvcName } from '../api.ts';
+import { CLIENT_PORT, GROUP, LABELS, METRICS_PORT, PEER_PORT, clientURL, headlessServiceName, peerURL, pvcName } from '../api.ts';
 import type { EtcdClusterSpec } from '../cluster-spec.ts';
 import type { TlsSpec } from '../security-spec.ts';
 import { tlsMountPath, tlsSecretName } from '../tls-names.ts';
@@ -28,6 +28,8 @@ export interface MemberPodInput {
   /** `new` when bootstrapping the cluster, `existing` when joining one (as a learner). */
   initialClusterState: 'new' | 'existing';
   image: string;
+  /** A member joining as a learner: its pod is labelled so (LABELS.learner) until promoted. Not part of the template hash. */
+  learner?: boolean;
 }
 
 /** spec.options as etcd flags, in a fixed order; unset options keep etcd's defaults. */
@@ -167,6 +169,7 @@ export function podTemplateHash(cluster: MemberPodInput['cluster'], image: strin
 export function memberPod(input: MemberPodInput): V1Pod {
   const pod = buildPod(input);
   pod.metadata!.annotations = { ...pod.metadata!.annotations, [POD_TEMPLATE_HASH]: podTemplateHash(input.cluster, input.image) };
+  if (input.learner) pod.metadata!.labels = { ...pod.metadata!.labels, [LABELS.learner]: 'true' };
   Object.assign(pod.spec!, defaultSpread(input.cluster));
   return pod;
 }

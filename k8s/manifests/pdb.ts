@@ -1,6 +1,8 @@
-// PodDisruptionBudget: voluntary evictions (node drains) never take the cluster below quorum.
+// PodDisruptionBudget: voluntary evictions (node drains) never take the cluster below quorum. It
+// counts voters only: a joining learner's pod (LABELS.learner) is ready, but not a vote, and counted
+// it would let a drain evict a voter the quorum needs.
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
-import { pdbName } from '../api.ts';
+import { LABELS, pdbName } from '../api.ts';
 import { ownedMeta, selectorLabels, type ClusterRef } from './owner.ts';
 import { quorumOf } from '../../domain/members.ts';
 
@@ -15,7 +17,7 @@ export function podDisruptionBudget(cluster: ClusterRef, voters: number = cluste
     metadata: ownedMeta(cluster, pdbName(cluster.name)),
     spec: {
       minAvailable: quorumOf(voters),
-      selector: { matchLabels: selectorLabels(cluster.name) },
+      selector: { matchLabels: selectorLabels(cluster.name), matchExpressions: [{ key: LABELS.learner, operator: 'DoesNotExist' }] },
     },
   };
 }

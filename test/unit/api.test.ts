@@ -13,7 +13,7 @@ describe('API names', () => {
     ['FINALIZER', api.FINALIZER, 'etcd.operator.dev/cleanup'],
     ['label keys', api.LABELS, {
       name: 'app.kubernetes.io/name', instance: 'app.kubernetes.io/instance', managedBy: 'app.kubernetes.io/managed-by',
-      cluster: 'etcd.operator.dev/cluster', member: 'etcd.operator.dev/member', clusterUid: 'etcd.operator.dev/cluster-uid', removed: 'etcd.operator.dev/removed-member', setAside: 'etcd.operator.dev/set-aside',
+      cluster: 'etcd.operator.dev/cluster', member: 'etcd.operator.dev/member', clusterUid: 'etcd.operator.dev/cluster-uid', removed: 'etcd.operator.dev/removed-member', setAside: 'etcd.operator.dev/set-aside', learner: 'etcd.operator.dev/learner',
     }],
     ['ports', [api.CLIENT_PORT, api.PEER_PORT, api.METRICS_PORT], [2379, 2380, 2381]],
   ];

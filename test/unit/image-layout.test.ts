@@ -80,7 +80,9 @@ test('both put package.json, dist and pruned production node_modules under /app'
   const copies = finalStage().filter((l) => /^COPY\s/i.test(l)).map((l) => l.split(/\s+/).at(-1));
   assert.deepEqual(copies.sort(), ['/app/dist', '/app/node_modules', '/app/package.json']);
   assert.match(imageSh, /cp "\$ROOT\/package\.json" "\$root\/app\/"/);
-  assert.match(imageSh, /cp -r "\$ROOT\/dist" "\$root\/app\/dist"/);
+  // Compiled straight into the image's /app/dist (not the checkout's dist/, which the CLI may be running), plus the workflow bundle.
+  assert.match(imageSh, /tsc -p tsconfig\.build\.json --outDir "\$root\/app\/dist"/);
+  assert.match(imageSh, /cp "\$ROOT\/dist\/workflow-bundle\.js" "\$root\/app\/dist\/workflow-bundle\.js"/);
   assert.match(imageSh, /mv "[^"]*node_modules" "\$root\/app\/node_modules"/);
   for (const [name, text] of [['scripts/image.sh', imageSh], ['Dockerfile', dockerfile]]) {
     assert.match(text!, /npm ci --omit=dev --ignore-scripts/, `${name} installs production dependencies without install scripts`);

@@ -255,4 +255,11 @@ describe('memberPod with spec.tls', () => {
     assert.notEqual(podTemplateHash(ref('aaaa'), IMAGE), podTemplateHash(ref('bbbb'), IMAGE));
     assert.equal(podTemplateHash(ref('aaaa'), IMAGE), podTemplateHash(ref('aaaa'), IMAGE));
   });
+  it('a joining learner\'s pod is labelled learner, with the same template hash as a voter\'s (its promotion restarts nothing)', () => {
+    const learner = pod({}, { learner: true, initialClusterState: 'existing' });
+    const voter = pod({}, { initialClusterState: 'existing' });
+    assert.equal(learner.metadata?.labels?.['etcd.operator.dev/learner'], 'true');
+    assert.equal(voter.metadata?.labels?.['etcd.operator.dev/learner'], undefined);
+    assert.equal(learner.metadata?.annotations?.[POD_TEMPLATE_HASH], voter.metadata?.annotations?.[POD_TEMPLATE_HASH]);
+  });
 });

@@ -23,6 +23,14 @@ describe('podDisruptionBudget', () => {
     assert.equal(pdb.metadata?.name, 'db');
     assert.equal(pdb.metadata?.namespace, 'prod');
     assert.deepEqual(pdb.metadata?.ownerReferences, [OWNER]);
-    assert.deepEqual(pdb.spec?.selector, { matchLabels: { 'app.kubernetes.io/name': 'etcd', 'etcd.operator.dev/cluster': 'db' } });
+    assert.deepEqual(pdb.spec?.selector, { matchLabels: { 'app.kubernetes.io/name': 'etcd', 'etcd.operator.dev/cluster': 'db' }, matchExpressions: [{ key: 'etcd.operator.dev/learner', operator: 'DoesNotExist' }] });
+  });
+  it('counts voters only: a joining learner\'s pod (labelled learner) is not selected, so its readiness never lets a voter be evicted', () => {
+    const sel = podDisruptionBudget(cluster()).spec!.selector!;
+    const selects = (labels: Record<string, string>) => Object.entries(sel.matchLabels!).every(([k, v]) => labels[k] === v)
+      && sel.matchExpressions!.every((e) => e.operator === 'DoesNotExist' && !(e.key in labels));
+    const member = { 'app.kubernetes.io/name': 'etcd', 'etcd.operator.dev/cluster': 'db' };
+    assert.equal(selects(member), true);
+    assert.equal(selects({ ...member, 'etcd.operator.dev/learner': 'true' }), false);
   });
 });
