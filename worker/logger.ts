@@ -23,6 +23,9 @@ export function errorLine(err: unknown): string {
   return parts.join(': ');
 }
 
+/** Attempts of a polling activity between two "still waiting" lines (a poll retries every 1-2 s). */
+export const STILL_WAITING_EVERY = 30;
+
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
 /**
@@ -36,6 +39,13 @@ export function temporalLogger(log: Logger): TemporalLogger {
     const { error, taskToken: _token, ...fields } = (meta ?? {}) as LogMetadata & { error?: unknown; taskToken?: unknown };
     let lvl = LEVELS[level] ?? 'info';
     if (lvl === 'info' && message.includes('\n')) lvl = 'debug';
+    // A poll not done yet is debug (the SDK's level for BENIGN failures), but one that keeps waiting
+    // says so at info every STILL_WAITING_EVERY attempts, with what it waits for.
+    const attempt = Number((fields as { attempt?: unknown }).attempt);
+    if (lvl === 'debug' && message === 'Activity failed' && attempt % STILL_WAITING_EVERY === 0) {
+      lvl = 'info';
+      message = 'still waiting';
+    }
     if (!log.isLevelEnabled(lvl)) return;
     const out: Record<string, unknown> = { ...fields };
     if (error !== undefined) {

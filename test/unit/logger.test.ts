@@ -35,6 +35,11 @@ describe('temporalLogger', () => {
     log.info('asset workflow-bundle.js 1.2 MiB\nwebpack compiled successfully');
     assert.deepEqual(lines, []);
   });
+  it('a poll not done yet is silent at info, but says "still waiting" with its reason every 30 attempts', () => {
+    const { log, lines } = capture();
+    for (let attempt = 1; attempt <= 61; attempt++) log.debug('Activity failed', { attempt, activityType: 'promoteLearner', error: new Error('learner db-3 at index 10, leader at 400') });
+    assert.deepEqual(lines.map((l) => [l.msg, l.attempt, l.error]), [['still waiting', 30, 'learner db-3 at index 10, leader at 400'], ['still waiting', 60, 'learner db-3 at index 10, leader at 400']]);
+  });
   it('levels map one to one', () => {
     const { log, lines } = capture('trace');
     for (const l of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const) log.log(l, l.toLowerCase());
