@@ -15,10 +15,12 @@ function temporalClient(target: TemporalTarget): () => Promise<Client> {
   return () => (client ??= connectClient(target));
 }
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// Compiled (dist/, `npm run build`) the workflows are JavaScript next to this file's directory.
+const compiled = import.meta.url.endsWith('/dist/worker/worker.js');
+export const workflowsPath = fileURLToPath(new URL(compiled ? '../workflows/index.js' : '../workflows/index.ts', import.meta.url));
 /** Built by `npm run build:workflows`. A worker uses a prebuilt bundle only when
  * ETCD_OPERATOR_WORKFLOW_BUNDLE names it (production), so a stale bundle never runs in development. */
-export const prebuiltBundlePath = fileURLToPath(new URL(import.meta.url.endsWith('/dist/worker/worker.js') ? '../workflow-bundle.js' : '../dist/workflow-bundle.js', import.meta.url));
+export const prebuiltBundlePath = fileURLToPath(new URL(compiled ? '../workflow-bundle.js' : '../dist/workflow-bundle.js', import.meta.url));
 
 export interface OperatorWorkerOptions {
   temporal: TemporalTarget;
