@@ -76,14 +76,18 @@ for (const [tool, ipPrefix] of [['etcd35', '127.0.0.1'], ['etcd36', '127.0.0.2']
 
     it('takes a snapshot through the maintenance API and restores it with etcdutl', async () => {
       const c = etcd.client([1, 2]);
+      const source = etcd.client([1]);
       const snap = join(etcd.dir, 'snap.db');
       try {
         for (let i = 0; i < 50; i++) await c.put(`snap/k${i}`).value(`v${i}`);
-        const stream = await c.maintenance.snapshot();
+        // A follower may not have applied the last acknowledged write yet: a linearizable read through
+        // the member to snapshot waits until it has (the operator's snapshot activity does the same).
+        assert.equal(await source.get('snap/k49').string(), 'v49');
+        const stream = await source.maintenance.snapshot();
         // The typed stream is a Node Readable of ISnapshotResponse messages underneath.
         const messages = stream as unknown as AsyncIterable<{ blob: Buffer }>;
         await pipeline(async function* () { for await (const chunk of messages) yield chunk.blob; }, createWriteStream(snap));
-      } finally { c.close(); }
+      } finally { c.close(); source.close(); }
 
       const restoreArgs = ['snapshot', 'restore', snap, '--name', 'm9', '--data-dir', etcd.member(9).dataDir,
         '--initial-cluster', `m9=${etcd.member(9).peerURL}`, '--initial-advertise-peer-urls', etcd.member(9).peerURL];
