@@ -3,12 +3,12 @@
 // when it runs (see common.ts).
 import type { Command } from 'commander';
 import type { EtcdBackupObject } from '../k8s/backup-objects.ts';
-import { outputOption, getCluster, kubeClient, print, resolveNamespace, withClusterClient } from './common.ts';
+import { outputOption, getCluster, kubeClient, print, resolveNamespace, withClusterClient, clusterLoop } from './common.ts';
 
 const stamp = (d: Date) => d.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 
 
-interface BackupOptions { namespace?: string; output: string; wait?: boolean; name?: string; pvc?: string; path?: string; s3Bucket?: string; s3Prefix?: string; credentialsSecret?: string; retainOnDelete?: boolean }
+interface BackupOptions { namespace?: string; output: string; wait?: boolean; watch?: boolean; name?: string; pvc?: string; path?: string; s3Bucket?: string; s3Prefix?: string; credentialsSecret?: string; retainOnDelete?: boolean }
 
 function destinationOf(o: BackupOptions): object | undefined {
   if (o.pvc && o.s3Bucket) throw new Error('give either --pvc or --s3-bucket, not both');
@@ -38,6 +38,7 @@ export function registerBackupCommands(program: Command, nsHelp: string): void {
     .option('--credentials-secret <name>', 'Secret with accessKeyId and secretAccessKey for --s3-bucket')
     .option('--retain-on-delete', 'keep the stored snapshot when the EtcdBackup is deleted')
     .option('--wait', 'wait until the backup Succeeded or Failed (exit 1 on Failed)')
+    .option('-w, --watch', 'like --wait, printing each change of phase with the time taken so far')
     .addOption(outputOption())
     .action(async (name: string, o: BackupOptions) => {
       const [{ API_VERSION, ETCD_BACKUP, GROUP, VERSION }, { validateClusterSpec }] = await Promise.all([import('../k8s/api.ts'), import('../k8s/cluster-spec.ts')]);
@@ -54,7 +55,14 @@ export function registerBackupCommands(program: Command, nsHelp: string): void {
       };
       const made = await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: ETCD_BACKUP.plural, body }) as EtcdBackupObject;
       let obj = made;
-      while (o.wait && obj.status?.phase !== 'Succeeded' && obj.status?.phase !== 'Failed') {
+      const t0 = Date.now();
+      let shown = '';
+      while ((o.wait || o.watch) && obj.status?.phase !== 'Succeeded' && obj.status?.phase !== 'Failed') {
+        if (o.watch) {
+          const r = row(obj);
+          const line = `${r.phase}${r.message ? `: ${r.message}` : ''}`;
+          if (line !== shown) { shown = line; console.log(o.output === 'text' ? `[${Math.round((Date.now() - t0) / 1000)}s] etcdbackup ${ns}/${r.name} ${line}` : JSON.stringify({ elapsedSeconds: Math.round((Date.now() - t0) / 1000), ...r })); }
+        }
         await new Promise((r) => setTimeout(r, 1000));
         obj = await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: ETCD_BACKUP.plural, name: made.metadata.name! }) as EtcdBackupObject;
       }
@@ -83,9 +91,9 @@ export function registerBackupCommands(program: Command, nsHelp: string): void {
     schedule.command(`${action} <cluster>`)
       .option('-n, --namespace <ns>', nsHelp)
       .addOption(outputOption())
-      .action((name: string, o: { namespace?: string; output: string }) => withClusterClient(name, o, async (uid, client) => {
+      .action((name: string, o: { namespace?: string; output: string }) => withClusterClient(name, o, async (key, client) => {
         const { backupScheduleId } = await import('../domain/ids.ts');
-        const handle = client.schedule.getHandle(backupScheduleId({ uid }));
+        const handle = client.schedule.getHandle(backupScheduleId(key));
         if (action === 'pause') await handle.pause(`paused with etcdop by ${process.env.USER ?? 'someone'}`);
         if (action === 'resume') await handle.unpause('resumed with etcdop');
         if (action === 'trigger') await handle.trigger();
@@ -99,9 +107,9 @@ export function registerBackupCommands(program: Command, nsHelp: string): void {
     .description('approve the recovery of a cluster whose status says QuorumLost: restore every member from its latest usable backup (used once)')
     .option('-n, --namespace <ns>', nsHelp)
     .addOption(outputOption())
-    .action((name: string, o: { namespace?: string; output: string }) => withClusterClient(name, o, async (uid, client, ns) => {
-      const [{ clusterWorkflowId }, { approveRecoveryUpdate }] = await Promise.all([import('../domain/ids.ts'), import('../workflows/messages.ts')]);
-      const { approved } = await client.workflow.getHandle(clusterWorkflowId({ uid })).executeUpdate(approveRecoveryUpdate);
+    .action((name: string, o: { namespace?: string; output: string }) => withClusterClient(name, o, async (key, client, ns) => {
+      const { approveRecoveryUpdate } = await import('../workflows/messages.ts');
+      const { approved } = await (await clusterLoop(client, key)).executeUpdate(approveRecoveryUpdate);
       await print(o.output, { cluster: `${ns}/${name}`, approved }, () => `approved the recovery of ${ns}/${name}: ${approved}`);
     }));
 }

@@ -5,6 +5,7 @@ import { Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../k8s/kube-client.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
+import type { ClusterKey } from '../domain/types.ts';
 
 export const OUTPUT_FORMATS = ['text', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -58,9 +59,15 @@ export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise
 }
 
 /** Runs `fn` with the cluster's uid and a Temporal client, closed afterwards. */
-export async function withClusterClient<T>(name: string, o: { namespace?: string }, fn: (uid: string, client: Client, namespace: string) => Promise<T>): Promise<T> {
+export async function withClusterClient<T>(name: string, o: { namespace?: string }, fn: (key: ClusterKey, client: Client, namespace: string) => Promise<T>): Promise<T> {
   const kube = await kubeClient();
   const namespace = await resolveNamespace(o, kube);
   const c = await getCluster(name, namespace, kube);
-  return withClient((client) => fn(c.metadata.uid!, client, namespace));
+  return withClient((client) => fn({ namespace, name, uid: c.metadata.uid! }, client, namespace));
+}
+
+/** The handle of a cluster's reconcile loop (its workflow ID depends on the operator version that started it). */
+export async function clusterLoop(client: Client, key: ClusterKey) {
+  const { ClusterWorkflowIds } = await import('../client/cluster-workflow-ids.ts');
+  return client.workflow.getHandle(await new ClusterWorkflowIds(client).of(key));
 }

@@ -2,7 +2,7 @@
 // the rest inspect and steer the same workflows the Temporal UI shows. Only commander and the command
 // definitions load up front: each command imports what it needs when it runs.
 import { Command } from 'commander';
-import { outputOption, getCluster, kubeClient, print, resolveNamespace, withClient, withClusterClient } from './common.ts';
+import { outputOption, getCluster, kubeClient, print, resolveNamespace, withClient, withClusterClient, clusterLoop } from './common.ts';
 import { registerBackupCommands } from './backup.ts';
 import { registerMaintenanceCommands } from './maintenance.ts';
 import { registerDoctorCommand } from './doctor-command.ts';
@@ -84,9 +84,9 @@ ops.command('retry <cluster>')
   .description('run the last failed operation of a cluster again')
   .option('-n, --namespace <ns>', NS_HELP)
   .addOption(outputOption())
-  .action((cluster: string, o: { namespace?: string; output: string }) => withClusterClient(cluster, o, async (uid, client, ns) => {
-    const [{ clusterWorkflowId }, { retryUpdate }] = await Promise.all([import('../domain/ids.ts'), import('../workflows/messages.ts')]);
-    const { retrying } = await client.workflow.getHandle(clusterWorkflowId({ uid })).executeUpdate(retryUpdate);
+  .action((cluster: string, o: { namespace?: string; output: string }) => withClusterClient(cluster, o, async (key, client, ns) => {
+    const { retryUpdate } = await import('../workflows/messages.ts');
+    const { retrying } = await (await clusterLoop(client, key)).executeUpdate(retryUpdate);
     await print(o.output, { cluster: `${ns}/${cluster}`, retrying }, () => `retrying the failed operation of ${ns}/${cluster}: ${retrying}`);
   }));
 

@@ -36,7 +36,7 @@ export function progressOf(obj: EtcdCluster, elapsedSeconds: number) {
     last: s.lastOperation && { type: s.lastOperation.type, result: s.lastOperation.result, message: s.lastOperation.message },
   };
 }
-const progressLine = (p: ReturnType<typeof progressOf>) => p.operation
+export const progressLine = (p: ReturnType<typeof progressOf>) => p.operation
   ? `[${p.elapsedSeconds}s] ${p.operation}: ${p.step ?? '-'}  (ready ${p.readyMembers}/${p.size ?? '?'})`
   : `[${p.elapsedSeconds}s] no operation running  (ready ${p.readyMembers}/${p.size ?? '?'})${p.last ? `; last: ${p.last.type} ${p.last.result}${p.last.message ? `: ${p.last.message}` : ''}` : ''}`;
 

@@ -14,7 +14,7 @@ import { REASONS, setCondition } from '../k8s/conditions.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import { dispatchDecision, type DispatchDecision } from './dispatch-decision.ts';
 import { initialState } from '../workflows/cluster-handlers.ts';
-import { clusterWorkflowId } from '../domain/ids.ts';
+import { ClusterWorkflowIds } from './cluster-workflow-ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, specChangedSignal, stateQuery } from '../workflows/messages.ts';
 import { clusterSearchAttributes } from '../domain/search-attributes.ts';
 import type { ClusterKey, ClusterWorkflowState } from '../domain/types.ts';
@@ -63,7 +63,11 @@ export class Dispatcher {
   /** uids whose workflow is being started again (a slow start must not overlap the next resync's). */
   private readonly reviving = new Set<string>();
 
-  constructor(private readonly client: Client, private readonly kube: Kube, private readonly taskQueue: string, private readonly log: Logger) {}
+  private readonly ids: ClusterWorkflowIds;
+
+  constructor(private readonly client: Client, private readonly kube: Kube, private readonly taskQueue: string, private readonly log: Logger) {
+    this.ids = new ClusterWorkflowIds(client);
+  }
 
   /** `resync`: the periodic relist, which also starts a new run of a cluster workflow that ended. */
   async handle(obj: EtcdCluster, opts: { resync?: boolean } = {}): Promise<void> {
@@ -92,7 +96,7 @@ export class Dispatcher {
     }
   }
 
-  forget(uid: string): void { this.signalled.delete(uid); }
+  forget(uid: string): void { this.signalled.delete(uid); this.ids.forget(uid); }
 
   /** pod uid -> last readiness seen, so only readiness flips and deletions reach the workflow. */
   private readonly podReady = new Map<string, boolean>();
@@ -105,7 +109,8 @@ export class Dispatcher {
     const ready = !deleted && Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     if (!deleted && this.podReady.get(podUid) === ready) return;
     try {
-      await this.client.workflow.getHandle(clusterWorkflowId({ uid: owner.uid })).signal(membersChangedSignal);
+      const id = await this.ids.of({ namespace: pod.metadata?.namespace ?? '', name: owner.name, uid: owner.uid });
+      await this.client.workflow.getHandle(id).signal(membersChangedSignal);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
@@ -121,8 +126,9 @@ export class Dispatcher {
    */
   private async signalWithStart(key: ClusterKey, signal: typeof specChangedSignal | typeof deleteRequestedSignal, args: unknown[], state?: ClusterWorkflowState): Promise<string> {
     const handle = await this.client.workflow.signalWithStart('etcdClusterWorkflow', {
-      workflowId: clusterWorkflowId(key),
+      workflowId: await this.ids.of(key),
       taskQueue: this.taskQueue,
+      staticSummary: `etcd cluster ${key.namespace}/${key.name}: the reconcile loop`,
       args: [{ key, ...(state && { state }) }],
       signal: signal.name, signalArgs: args,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
@@ -141,7 +147,7 @@ export class Dispatcher {
    */
   private async restartIfEnded(obj: EtcdCluster, key: ClusterKey, p: DispatchDecision): Promise<boolean> {
     if (this.reviving.has(key.uid)) return true;
-    const id = clusterWorkflowId(key);
+    const id = await this.ids.of(key);
     let run: RunStatus = 'NOT_FOUND';
     let runId: string | undefined;
     try {

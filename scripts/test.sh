@@ -37,7 +37,7 @@ if (( $# == 0 )); then (npx eslint . && npx tsc --noEmit) & checks=$!; fi
 if [[ ${suites[*]} != unit ]]; then bash scripts/stack.sh up; fi
 # The real Temporal server's tools too: built under load by the first suite that needs them, they
 # would hold the stack's lock for minutes.
-if [[ " ${suites[*]} " == *" e2e "* ]]; then npx tsx scripts/build-workflows.ts; bash scripts/tools.sh server; fi
+if [[ " ${suites[*]} " == *" e2e "* ]]; then npx tsx scripts/build-workflows.ts; bash scripts/tools.sh server; bash scripts/browser.sh; fi
 if [[ -n $checks ]] && ! wait "$checks"; then echo "test: lint or typecheck failed" >&2; exit 1; fi
 
 timings=$(mktemp)

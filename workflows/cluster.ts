@@ -13,6 +13,7 @@ import { createClusterWorkflow } from './create.ts';
 import { deleteClusterWorkflow } from './delete.ts';
 import { memberName } from '../k8s/api.ts';
 import { operationWorkflowId } from '../domain/ids.ts';
+import { operationSummary } from './summaries.ts';
 import { initialState, registerClusterHandlers } from './cluster-handlers.ts';
 import { failureType, message } from '../domain/failures.ts';
 import { configureAuthWorkflow } from './configure-auth.ts';
@@ -73,7 +74,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
 
   async function runOperation(type: OperationType, generation: number, args: OperationInput | MemberOperationInput | RecoverInput): Promise<Outcome> {
     state.operations += 1;
-    const workflowId = operationWorkflowId(key, type, state.operations);
+    const workflowId = operationWorkflowId(workflowInfo().workflowId, type, state.operations);
     state.current = { type, workflowId };
     const seq = `${type.toLowerCase()}-${state.operations}`;
     const reason = 'reason' in args ? args.reason : undefined;
@@ -90,6 +91,7 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       }[type];
       const result = await scope.run(() => executeChild(child as (a: typeof args) => Promise<unknown>, {
         workflowId, args: [args],
+        staticSummary: operationSummary(key, type, reason),
         typedSearchAttributes: clusterSearchAttributes(key, type),
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }));

@@ -1,6 +1,6 @@
 // Step reporting shared by operations: the current step is queryable and written to status,
 // so `kubectl get etcd`, the CLI and the Temporal UI agree on where an operation is.
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { kubeBounded } from './activity-proxies.ts';
 import { stepQuery } from './messages.ts';
 import type { ClusterKey, OperationType } from '../domain/types.ts';
@@ -18,6 +18,8 @@ export function operationProgress(key: ClusterKey, type: OperationType, reason?:
     /** `event`: also record a Normal Event for this step (member repairs report every step). */
     async step(name: string, event?: { reason: string; message: string }): Promise<void> {
       current = name;
+      // The Temporal UI shows it as the workflow's current details.
+      setCurrentDetails(`**${type}** ${key.namespace}/${key.name}: ${name}`);
       await kubeBounded.reportStep(key, { type, workflowId, step: name, startedAt, ...(reason && { reason }) });
       if (event) {
         events += 1;

@@ -47,6 +47,7 @@ export function scheduleActivities({ kube, temporal, taskQueue }: ScheduleDeps) 
         workflowId: scheduledBackupWorkflowIdPrefix(key),
         taskQueue,
         args: [{ key }],
+        staticSummary: `Scheduled backup of ${key.namespace}/${key.name} (${backup.schedule})`,
         typedSearchAttributes: clusterSearchAttributes(key, 'ScheduledBackup'),
       };
       try {

@@ -142,6 +142,9 @@ describe('backup and restore', () => {
     const listed = JSON.parse(etcdop(['backups', 'list', '-n', ns, '-c', 'src', '-o', 'json'])) as { name: string; phase: string }[];
     assert.ok(listed.some((b) => b.name === 'cli-1' && b.phase === 'Succeeded'));
     assert.throws(() => etcdop(['backup', 'nope', '-n', ns]), /EtcdCluster .*nope not found/);
+    const watched = etcdop(['backup', 'src', '-n', ns, '--name', 'cli-2', '--s3-bucket', bucket(), '--credentials-secret', secret, '--watch']).trim().split('\n');
+    assert.match(watched[0]!, new RegExp(`^\\[\\d+s\\] etcdbackup ${ns}/cli-2 (Pending|Running)`), `--watch prints the phase as it goes: ${watched.join(' | ')}`);
+    assert.match(watched.at(-1)!, new RegExp(`^etcdbackup ${ns}/cli-2 Succeeded s3://`), `then the outcome: ${watched.join(' | ')}`);
 
     const secretValue = process.env.AWS_SECRET_ACCESS_KEY!;
     const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });

@@ -330,7 +330,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
 
   it('Temporal restarted while the operator idles: no workflow lost, and a spec change made afterwards (5 -> 3) is delivered and converges', { timeout: 600_000 }, async () => {
     const c = await waitConverged(ns, NAME, 5, 300_000);
-    const loopId = clusterWorkflowId(c.metadata);
+    const loopId = clusterWorkflowId({ namespace: ns, name: NAME, uid: c.metadata.uid! });
     const query = `TaskQueue = '${operator!.taskQueue}' AND ExecutionStatus = 'Running'`;
     const running = async () => { const ids: string[] = []; for await (const w of client!.workflow.list({ query })) ids.push(w.workflowId); return ids.sort(); };
     const before = await running();

@@ -157,10 +157,10 @@ describe('rolling upgrade and rolling changes with a writer running', () => {
   it('etcdop defrag under writes: every member, one at a time, the leader last', { timeout: 240_000 }, async () => {
     await during('defrag', async () => {
       const leader = cluster(ns).status!.members!.find((m) => m.leader)!.name;
-      const out = execFileSync('node', ['bin/etcdop.js', 'defrag', NAME, '-n', ns, '--wait', '-o', 'json'], { cwd: repoRoot, env: process.env, encoding: 'utf8', timeout: 200_000 });
-      const { lastOperation } = JSON.parse(out) as { lastOperation: { type: string; result: string; message: string } };
-      assert.equal(lastOperation.type, 'Defrag');
-      assert.equal(lastOperation.result, 'Succeeded', lastOperation.message);
+      const out = execFileSync('node', ['bin/etcdop.js', 'defrag', NAME, '-n', ns, '--watch'], { cwd: repoRoot, env: process.env, encoding: 'utf8', timeout: 200_000 });
+      const lines = out.trim().split('\n');
+      assert.match(lines[0]!, /^\[\d+s\] .*\(ready \d\/3\)/, `--watch prints progress first: ${out}`);
+      assert.match(lines.at(-1)!, /^Defrag Succeeded: /, `then the outcome: ${out}`);
       const done = events(ns, 'MemberDefragmented');
       assert.equal(done.length, 3);
       assert.match(done[2]!, new RegExp(`^${leader} defragmented`));

@@ -30,7 +30,7 @@ describe('a terminated cluster workflow is started again by the watcher', () => 
     client = new Client({ connection });
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(NAME, { size: 3, storage: { size: '64Mi' } }));
     const c = await waitConverged(ns, NAME, 3);
-    workflow = () => client.workflow.getHandle(clusterWorkflowId({ uid: c.metadata.uid }));
+    workflow = () => client.workflow.getHandle(clusterWorkflowId({ namespace: ns, name: NAME, uid: c.metadata.uid! }));
   });
   after(async () => { await connection?.close(); });
 

@@ -15,6 +15,7 @@ import type { ClusterWorkflowState } from '../../domain/types.ts';
 
 function fakeClient(failures: number) {
   const sent: string[] = [];
+  const ids: string[] = [];
   let left = failures;
   const attempt = (what: string) => {
     if (left-- > 0) throw new Error('connection refused: Temporal is down');
@@ -22,11 +23,15 @@ function fakeClient(failures: number) {
   };
   const client = {
     workflow: {
-      signalWithStart: async (_: string, o: { signal: string }) => { attempt(o.signal); return { signaledRunId: 'run-1' }; },
-      getHandle: () => ({ signal: async (s: { name: string }) => { attempt(s.name); } }),
+      signalWithStart: async (_: string, o: { signal: string; workflowId: string }) => { attempt(o.signal); ids.push(o.workflowId); return { signaledRunId: 'run-1' }; },
+      getHandle: (id: string) => ({
+        signal: async (s: { name: string }) => { attempt(s.name); ids.push(id); },
+        // No loop of operator 0.1.0 exists for these clusters.
+        describe: async () => { throw new WorkflowNotFoundError('not found', id, undefined); },
+      }),
     },
   } as unknown as Client;
-  return { client, sent };
+  return { client, sent, ids };
 }
 const kube = { updateClusterStatus: async () => {} } as unknown as Kube;
 const log = pino({ level: 'silent' });
@@ -48,6 +53,14 @@ describe('Dispatcher', () => {
     await d.handle(cluster);
     await d.handle(cluster);
     assert.deepEqual(sent, ['specChanged']);
+  });
+
+  it('the loop of a new cluster runs under the readable ID etcd/<namespace>/<name>/<uid>; its pods signal that one', async () => {
+    const { client, ids } = fakeClient(0);
+    const d = new Dispatcher(client, kube, 'q', log);
+    await d.handle(cluster);
+    await d.podChanged({ ...pod(true), metadata: { ...pod(true).metadata, namespace: 'ns' } });
+    assert.deepEqual(ids, ['etcd/ns/db/u1', 'etcd/ns/db/u1']);
   });
 
   it('a pod readiness flip whose signal failed is signalled again for the same readiness', async () => {
@@ -119,9 +132,10 @@ function temporal(o: { status: RunStatus; state?: Partial<ClusterWorkflowState>;
         world.status = 'RUNNING';
         return { signaledRunId: 'new-run-0123' };
       },
-      getHandle: (_id: string, runId?: string) => ({
+      getHandle: (id: string, runId?: string) => ({
         describe: async () => {
-          if (world.status === 'NOT_FOUND') throw new WorkflowNotFoundError('not found', 'etcdcluster-u1', undefined);
+          // This cluster's loop was started by this operator version (readable ID); no 0.1.0 one exists.
+          if (world.status === 'NOT_FOUND' || id.startsWith('etcdcluster-')) throw new WorkflowNotFoundError('not found', id, undefined);
           return { runId: 'old-run-4567', status: { name: world.status } };
         },
         query: async () => { queried.push(runId); if (o.queryFails) throw new Error('query failed'); return { created: true, operations: 7, highestMemberIndex: 5, certificateIssues: 2, seenGeneration: 2, doneGeneration: 2, deleteRequested: false, failedGeneration: -1, ...o.state }; },

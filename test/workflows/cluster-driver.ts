@@ -15,7 +15,7 @@ export const TIMEOUT = { timeout: 90_000 };
 export type ClusterHandle = WorkflowHandle<typeof etcdClusterWorkflow>;
 export type HistoryEvent = NonNullable<Awaited<ReturnType<ClusterHandle['fetchHistory']>>['events']>[number];
 
-export const opId = (c: FakeCluster, type: OperationType, seq: number) => operationWorkflowId(c.key, type, seq);
+export const opId = (c: FakeCluster, type: OperationType, seq: number) => operationWorkflowId(clusterWorkflowId(c.key), type, seq);
 export const childStarted = (e: HistoryEvent) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? undefined;
 export const activityScheduled = (e: HistoryEvent) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined;
 

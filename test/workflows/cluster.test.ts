@@ -20,7 +20,7 @@ const { specChanged, idleAt, afterSignalHandled, childExists, created } = cluste
 describe('etcdClusterWorkflow', () => {
   it('specChanged at generation 1 ensures the finalizer first, then runs Create as child create-1 and reports Succeeded', TIMEOUT, async () => {
     const { c, handle } = await created();
-    const createId = `etcdcluster-${c.key.uid}/create-1`;
+    const createId = opId(c, 'Create', 1);
     assert.equal(c.calls[0]?.activity, 'ensureFinalizer');
     assert.equal(c.writes[0], 'add finalizer', 'nothing is created before the finalizer');
     assert.deepEqual(c.outcomes, [{ type: 'Create', workflowId: createId, result: 'Succeeded', message: 'Create finished', generation: 1 }]);

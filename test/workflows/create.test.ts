@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { MemberPlan } from '../../activities/kube/members.ts';
 import { createClusterWorkflow } from '../../workflows/create.ts';
-import { operationWorkflowId } from '../../domain/ids.ts';
+import { clusterWorkflowId, operationWorkflowId } from '../../domain/ids.ts';
 import type { CreateResult } from '../../domain/types.ts';
 import type { ActivityName, FakeCluster } from './fake-activities.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -19,7 +19,7 @@ const TIMEOUT = { timeout: 60_000 };
 
 async function runCreate(c: FakeCluster): Promise<CreateResult> {
   const handle = h.track(await h.client.workflow.start(createClusterWorkflow, {
-    taskQueue: h.taskQueue, workflowId: operationWorkflowId(c.key, 'Create', 1), args: [{ key: c.key }],
+    taskQueue: h.taskQueue, workflowId: operationWorkflowId(clusterWorkflowId(c.key), 'Create', 1), args: [{ key: c.key }],
   }));
   return within(45_000, 'create workflow', handle.result());
 }

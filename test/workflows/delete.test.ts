@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deleteClusterWorkflow, type DeleteResult } from '../../workflows/delete.ts';
-import { operationWorkflowId } from '../../domain/ids.ts';
+import { clusterWorkflowId, operationWorkflowId } from '../../domain/ids.ts';
 import type { ActivityName, ClusterSeed, FakeCluster } from './fake-activities.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { within } from '../support/wait.ts';
@@ -25,7 +25,7 @@ function deletedCluster(seed: ClusterSeed = {}): FakeCluster {
 
 async function runDelete(c: FakeCluster): Promise<DeleteResult> {
   const handle = h.track(await h.client.workflow.start(deleteClusterWorkflow, {
-    taskQueue: h.taskQueue, workflowId: operationWorkflowId(c.key, 'Delete', 2), args: [{ key: c.key }],
+    taskQueue: h.taskQueue, workflowId: operationWorkflowId(clusterWorkflowId(c.key), 'Delete', 2), args: [{ key: c.key }],
   }));
   return within(45_000, 'delete workflow', handle.result());
 }

@@ -19,6 +19,16 @@ const historiesOf = (release: string) => readdirSync(new URL(`${release}/`, hist
 const typeOf = (history: { events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[] }) =>
   history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
 
+type Recorded = { events: { startChildWorkflowExecutionInitiatedEventAttributes?: { workflowId?: string } }[] };
+/**
+ * The ID the recorded run had: a workflow names its operations under its own ID, so replay needs the
+ * real one. A history does not store its own ID; its first child's ID is that ID plus one segment.
+ */
+const workflowIdOf = (history: Recorded, fallback: string) => {
+  const child = history.events.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId)?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+  return child ? child.slice(0, child.lastIndexOf('/')) : fallback;
+};
+
 describe('recorded histories replay without nondeterminism', () => {
   it('there is a release with histories', () => {
     assert.ok(releases.length > 0, 'no test/workflows/histories/<release>/: record them with scripts/record-histories.ts');
@@ -28,7 +38,8 @@ describe('recorded histories replay without nondeterminism', () => {
     it(`${release}: every history replays`, async () => {
       for (const file of historiesOf(release)) {
         // Throws DeterminismViolationError (or any replay failure) if the code no longer matches.
-        await Worker.runReplayHistory({ workflowsPath, replayName: `${release}/${file}` }, load(release, file), `replay-${release}-${file}`);
+        const history = load(release, file);
+        await Worker.runReplayHistory({ workflowsPath, replayName: `${release}/${file}` }, history, workflowIdOf(history, `replay-${release}-${file}`));
       }
     });
   }
