@@ -22,6 +22,18 @@ const durations = new Histogram({
   registers: [registry],
 });
 
+const kubeRequests = new Counter({
+  name: 'etcd_operator_kube_api_requests_total',
+  help: 'Requests this process made to the Kubernetes API server, by verb (HTTP method, or WATCH) and resource.',
+  labelNames: ['verb', 'resource'] as const,
+  registers: [registry],
+});
+
+/** Given to Kube.fromDefault: counts every API request (the scale bench reads it per cluster and minute). */
+export function kubeRequestMade(verb: string, resource: string): void {
+  kubeRequests.inc({ verb, resource });
+}
+
 export function operationStarted(type: OperationType): void {
   operations.inc({ type, result: 'started' });
 }

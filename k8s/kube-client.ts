@@ -13,6 +13,33 @@ export const isNotFound = (err: unknown) => err instanceof ApiException && err.c
 export const isConflict = (err: unknown) => err instanceof ApiException && err.code === 409;
 export const isNamespaceTerminating = (err: unknown) => err instanceof ApiException && err.code === 403 && /because it is being terminated/.test(String(err.body));
 
+/** verb: the HTTP method, or WATCH; resource: the path segment that names it (pods, etcdclusters, ...). */
+export type OnKubeRequest = (verb: string, resource: string) => void;
+
+/** The resource a request's path names: `/api/v1/namespaces/x/pods/y/status` -> `pods`. */
+export function resourceOf(url: string): string {
+  const parts = new URL(url, 'http://x').pathname.split('/').filter(Boolean);
+  const rest = parts[0] === 'api' ? parts.slice(2) : parts[0] === 'apis' ? parts.slice(3) : [];
+  if (rest[0] === 'namespaces' && rest[2]) return rest[2];
+  return rest[0] ?? 'other';
+}
+
+/** Every request the clients of this configuration make passes here: API calls and watches alike. */
+class CountingKubeConfig extends KubeConfig {
+  constructor(private readonly onRequest: OnKubeRequest) { super(); }
+
+  override async applySecurityAuthentication(context: Parameters<KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
+    this.onRequest(String(context.getHttpMethod()), resourceOf(context.getUrl()));
+    return super.applySecurityAuthentication(context);
+  }
+
+  override async applyToFetchOptions(opts: Parameters<KubeConfig['applyToFetchOptions']>[0]) {
+    // The client library uses this for watches only (API calls go through the method above).
+    this.onRequest('WATCH', 'watch');
+    return super.applyToFetchOptions(opts);
+  }
+}
+
 export class Kube {
   readonly objects: KubernetesObjectApi;
   readonly core: CoreV1Api;
@@ -26,8 +53,9 @@ export class Kube {
     this.discovery = config.makeApiClient(DiscoveryV1Api);
   }
 
-  static fromDefault(): Kube {
-    const kc = new KubeConfig();
+  /** `onRequest`: told of every request the client makes (the operator counts them in its metrics). */
+  static fromDefault(onRequest?: OnKubeRequest): Kube {
+    const kc = onRequest ? new CountingKubeConfig(onRequest) : new KubeConfig();
     kc.loadFromDefault();
     // With no kubeconfig and no in-cluster account the library falls back to http://localhost:8080.
     if (kc.getCurrentCluster()?.server === 'http://localhost:8080') {

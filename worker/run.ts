@@ -18,7 +18,7 @@ import { startHealthServer } from './health.ts';
 import { OPERATOR_VERSION } from './version.ts';
 import { createLogger, installTemporalRuntime } from './logger.ts';
 import { freeLoopbackPort, operatorMetrics } from './metrics-endpoint.ts';
-import { registry } from '../activities/metrics.ts';
+import { kubeRequestMade, registry } from '../activities/metrics.ts';
 import { ClusterMetrics } from '../client/cluster-metrics.ts';
 
 export interface RunOptions {
@@ -40,7 +40,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   // The SDK's own metrics on a loopback port of their own, passed on by /metrics.
   const sdkMetricsPort = await freeLoopbackPort();
   installTemporalRuntime(log, sdkMetricsPort);
-  const kube = Kube.fromDefault();
+  const kube = Kube.fromDefault(kubeRequestMade);
   const namespaces = watchedNamespaces(opts.namespace ?? process.env.ETCD_OPERATOR_WATCH_NAMESPACES);
   const taskQueue = opts.taskQueue ?? process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE;
   const defaultRepository = process.env.ETCD_IMAGE_REPOSITORY ?? 'gcr.io/etcd-development/etcd';

@@ -1,0 +1,100 @@
+// Scale benchmark: one operator (compiled, as in production) with N clusters of one member each.
+// Measured: the operator's memory (RSS) with no cluster (the baseline) and with N; its Kubernetes API
+// requests per cluster and minute while every cluster idles (its own counter,
+// etcd_operator_kube_api_requests_total, split by verb and resource); and how long a CR change takes
+// to reach the cluster's workflow (spec patched -> the signal's event in the workflow history), p50/p99.
+// Usage: node --import tsx bench/scale.ts [--clusters N] [--idle SECONDS]   (needs the stack)
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import { repoRoot, ensureStack } from '../test/support/stack.ts';
+import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
+import { OperatorProcess } from '../test/support/operator.ts';
+import { clusterYaml } from '../test/support/clusters.ts';
+import { scrapeOperator, type Sample } from '../test/support/metrics.ts';
+import { waitFor } from '../test/support/wait.ts';
+import { clusterWorkflowId } from '../domain/ids.ts';
+
+const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
+const clusters = arg('--clusters', 100);
+const idleSeconds = arg('--idle', 120);
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const quantile = (xs: number[], q: number) => { const s = sorted(xs); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!; };
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const requests = (samples: Sample[]) => samples.filter((s) => s.name === 'etcd_operator_kube_api_requests_total');
+const total = (samples: Sample[]) => requests(samples).reduce((a, s) => a + s.value, 0);
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface ClusterItem { metadata: { name: string; uid: string; generation: number }; status?: { observedGeneration?: number; readyMembers?: number; conditions?: { type: string; status: string }[] } }
+const list = (ns: string) => kubectlJson<{ items: ClusterItem[] }>(['get', 'etcdclusters.etcd.operator.dev', '-n', ns]).items;
+const converged = (c: ClusterItem) => (c.status?.readyMembers ?? 0) >= 1 && (c.status?.observedGeneration ?? 0) >= c.metadata.generation
+  && (c.status?.conditions ?? []).some((x) => x.type === 'Available' && x.status === 'True');
+
+ensureStack();
+execFileSync('npm', ['run', '-s', 'build'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+Object.assign(process.env, OperatorProcess.prebuiltBundleEnv());
+OperatorProcess.installCrds();
+const { ns, cleanup } = tempNamespace('bench-scale');
+const operator = new OperatorProcess(ns);
+operator.start();
+const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+const result: Record<string, unknown> = { clusters, idleSeconds };
+try {
+  await scrapeOperator(operator.logFile);
+  await settle(10_000);
+  result.rssIdleOperatorMiB = rssMiB(operator.pid!);
+
+  const t0 = Date.now();
+  const manifests = Array.from({ length: clusters }, (_, i) => clusterYaml(`s${i}`, { size: 1, storage: { emptyDir: true } }));
+  kubectl(['apply', '-n', ns, '-f', '-'], `{"apiVersion":"v1","kind":"List","items":[${manifests.join(',')}]}`);
+  await waitFor(`${clusters} clusters converged`, () => list(ns).filter(converged).length === clusters, { timeoutMs: clusters * 30_000, intervalMs: 5000 });
+  result.createAllSeconds = (Date.now() - t0) / 1000;
+
+  // Idle: nothing changes; what the operator still asks the API server for.
+  await settle(30_000);
+  const before = await scrapeOperator(operator.logFile);
+  await settle(idleSeconds * 1000);
+  const after = await scrapeOperator(operator.logFile);
+  const perClusterMinute = (total(after) - total(before)) / clusters / (idleSeconds / 60);
+  result.idleRequestsPerClusterMinute = Number(perClusterMinute.toFixed(2));
+  result.idleRequestsByVerbResource = Object.fromEntries(requests(after).map((s) => {
+    const was = requests(before).find((b) => b.labels.verb === s.labels.verb && b.labels.resource === s.labels.resource)?.value ?? 0;
+    return [`${s.labels.verb} ${s.labels.resource}`, Number(((s.value - was) / clusters / (idleSeconds / 60)).toFixed(2))];
+  }).filter(([, v]) => (v as number) > 0));
+  result.rssWithClustersMiB = rssMiB(operator.pid!);
+
+  // CR change -> workflow signalled: patch each cluster (spec.paused), then read when its loop got the signal.
+  const items = list(ns);
+  const patchedAt = new Map<string, number>();
+  for (const c of items) {
+    patchedAt.set(c.metadata.name, Date.now());
+    kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', ns, c.metadata.name, '--type=merge', '-p', '{"spec":{"paused":true}}']);
+  }
+  await settle(10_000);
+  const latencies: number[] = [];
+  for (const c of items) {
+    const history = await client.workflow.getHandle(clusterWorkflowId({ namespace: ns, name: c.metadata.name, uid: c.metadata.uid })).fetchHistory();
+    const at = patchedAt.get(c.metadata.name)!;
+    const signalled = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'specChanged')
+      .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6)).filter((t) => t >= at - 1000);
+    if (signalled.length) latencies.push(Math.max(0, Math.min(...signalled) - at));
+  }
+  result.signalled = `${latencies.length}/${items.length}`;
+  result.changeToSignalMs = { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) };
+} finally {
+  kubectl(['delete', 'etcdclusters.etcd.operator.dev', '--all', '-n', ns, '--wait=true', '--timeout=600s']);
+  await operator.stop();
+  await connection.close();
+  cleanup();
+}
+
+console.log(JSON.stringify(result, null, 2));
+const rows: [string, string, string][] = [
+  ['operator RSS, no cluster (baseline)', `${(result.rssIdleOperatorMiB as number).toFixed(0)} MiB`, ''],
+  [`operator RSS, ${clusters} clusters`, `${(result.rssWithClustersMiB as number).toFixed(0)} MiB`, `${((result.rssWithClustersMiB as number) / (result.rssIdleOperatorMiB as number)).toFixed(2)}x baseline; target <= 300 MB`],
+  ['API requests per cluster and minute, idle', String(result.idleRequestsPerClusterMinute), 'target <= 6'],
+  ['CR change -> workflow signalled, p99', `${(result.changeToSignalMs as { p99: number }).p99} ms`, `p50 ${(result.changeToSignalMs as { p50: number }).p50} ms; target p99 <= 250 ms`],
+  [`create of ${clusters} one-member clusters`, `${result.createAllSeconds} s`, ''],
+];
+for (const [what, value, note] of rows) console.log(`${what.padEnd(45)} ${value.padStart(10)}  ${note}`);
