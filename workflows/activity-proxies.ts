@@ -13,7 +13,10 @@ function summarized(proxy: Proxy): Proxy {
     get(target, name) {
       const fn = target[name as keyof Proxy];
       if (typeof name !== 'string' || typeof fn?.executeWithOptions !== 'function') return fn;
-      const call = (...args: unknown[]) => fn.executeWithOptions({ summary: activitySummary(name, args) }, args as never);
+      const call = (...args: unknown[]) => {
+        const summary = activitySummary(args);
+        return fn.executeWithOptions(summary ? { summary } : {}, args as never);
+      };
       return Object.assign(call, { executeWithOptions: fn.executeWithOptions });
     },
   });

@@ -25,9 +25,13 @@ function subject(arg: unknown): string | undefined {
   return undefined;
 }
 
-/** `addLearner example-4 · default/example`: the activity, what it acts on, and the object it belongs to. */
-export function activitySummary(activity: string, args: readonly unknown[]): string {
+/**
+ * `example-4 · default/example`: what an activity acts on and the object it belongs to (the UI shows
+ * it after the activity's type). Undefined when the arguments say neither.
+ */
+export function activitySummary(args: readonly unknown[]): string | undefined {
   const owner = args.find(isKey);
   const what = args.filter((a) => a !== owner).map(subject).find((s) => s !== undefined);
-  return clip([activity, what, owner && `· ${owner.namespace}/${owner.name}`].filter(Boolean).join(' '));
+  const text = [what, owner && `· ${owner.namespace}/${owner.name}`].filter(Boolean).join(' ');
+  return text ? clip(text) : undefined;
 }

@@ -54,13 +54,13 @@ describe('the Temporal UI reads as what the operator does', () => {
     const loop = await client.workflow.getHandle(loopId).describe();
     assert.equal(await loop.staticSummary(), `etcd cluster ${ctx.ns}/${NAME}: the reconcile loop`);
     const scale = client.workflow.getHandle(scaleId);
-    assert.equal(await (await scale.describe()).staticSummary(), `Scale ${ctx.ns}/${NAME}: scaling 1 -> 2: adding ${NAME}-2`);
+    assert.equal(await (await scale.describe()).staticSummary(), `Scale ${ctx.ns}/${NAME}: scaling 1 -> 2: adding ${NAME}-1`);
 
     const history = await scale.fetchHistory();
     const summaries = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes)
       .map((e) => JSON.parse(Buffer.from(e.userMetadata?.summary?.data ?? []).toString('utf8') || '""') as string);
     assert.ok(summaries.length > 0 && summaries.every((s) => s.endsWith(`· ${ctx.ns}/${NAME}`)), `every activity names its cluster: ${summaries.join(' | ')}`);
-    assert.ok(summaries.includes(`addLearner ${NAME}-2 · ${ctx.ns}/${NAME}`), `addLearner names the member: ${summaries.join(' | ')}`);
+    assert.ok(summaries.includes(`${NAME}-1 · ${ctx.ns}/${NAME}`), `the member is named: ${summaries.join(' | ')}`);
 
     // A closed workflow still answers queries (replayed by a worker): its last step is its current details.
     const meta = await scale.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
