@@ -8,6 +8,7 @@ import {
 import { ETCD_CLUSTER, FIELD_MANAGER, GROUP, VERSION } from './api.ts';
 import type { EtcdCluster } from './etcd-cluster.ts';
 import { bounded, EVENT_MESSAGE_MAX, fitClusterStatus } from './status-text.ts';
+import { mergePatchIsNoop } from './merge-patch.ts';
 
 export const isNotFound = (err: unknown) => err instanceof ApiException && err.code === 404;
 export const isConflict = (err: unknown) => err instanceof ApiException && err.code === 409;
@@ -124,9 +125,11 @@ export class Kube {
       if (!obj || obj.metadata.uid !== uid) return;
       const status = build(obj);
       if (!status) return;
+      const fitted = fitClusterStatus(status);
+      if (mergePatchIsNoop(obj.status ?? {}, fitted)) return;
       try {
         await this.custom.patchNamespacedCustomObjectStatus(
-          { group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name, body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: fitClusterStatus(status) } },
+          { group: GROUP, version: VERSION, namespace, plural: ETCD_CLUSTER.plural, name, body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: fitted } },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
         return;

@@ -31,6 +31,12 @@ import type { ClusterWorkflowInput, ClusterWorkflowState, MemberOperationInput, 
 
 /** Idle re-observation: catches whatever a lost signal would have told. */
 const RESYNC: Duration = '30 seconds';
+/**
+ * A converged cluster is looked at again after 30 s, then 1 m, then every 2 m while nothing wakes the
+ * loop: pod readiness flips, deletions and spec changes are signalled at once, so the re-observation
+ * only catches what no event tells (etcd-level changes), and an idle cluster costs few API calls.
+ */
+const CONVERGED_RESYNC_MS = [30_000, 60_000, 120_000];
 /** Re-observation while something settles (a member starting) or cannot be fixed safely (no quorum). */
 const SETTLE: Duration = '5 seconds';
 const QUORUM_LOST: Duration = '5 seconds';
@@ -57,6 +63,8 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
   const state: ClusterWorkflowState = { ...initialState(), ...input.state };
   let plannedGeneration = 0;
   let pausedReported = false;
+  /** Converged passes in a row that nothing woke (see CONVERGED_RESYNC_MS). */
+  let quietPasses = 0;
 
   // A retry or a wake-up is kept in state: one that arrives just before continue-as-new is carried over.
   registerClusterHandlers(state, { retry: () => { state.retryRequested = true; }, membersChanged: () => { state.wake = true; } });
@@ -366,9 +374,11 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
         state.doneGeneration = desired.generation;
       }
       state.converged = true;
-      await idle(RESYNC);
+      const woken = await idle(CONVERGED_RESYNC_MS[Math.min(quietPasses, CONVERGED_RESYNC_MS.length - 1)]);
+      quietPasses = woken ? 0 : quietPasses + 1;
       continue;
     }
+    quietPasses = 0;
     if (decision.kind === 'wait') {
       await idle(decision.quorumLost ? QUORUM_LOST : SETTLE);
       continue;
