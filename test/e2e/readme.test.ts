@@ -1,0 +1,49 @@
+// The README's runnable blocks, run as a reader would: every ```sh block right after a
+// `<!-- readme-test: ... -->` comment runs line by line in bash (set -e: a failing command fails the
+// test), in a namespace of its own that the kubeconfig's context points at. Two lines are the
+// harness's to provide, not the block's: `npm start` (here: an operator of this suite, scoped to the
+// namespace) and `eval "$(npm run -s stack:env)"` (here: the stack's environment, already loaded).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kubectl } from '../support/kube.ts';
+import { useOperatorNamespace } from '../support/operator.ts';
+import { repoRoot } from '../support/stack.ts';
+
+const HARNESS_LINES = [/^npm start\b/, /^eval "\$\(npm run -s stack:env\)"/];
+
+/** The tested blocks of a Markdown text: name (from the comment) and the block's lines. */
+function testedBlocks(markdown: string): { name: string; lines: string[] }[] {
+  return [...markdown.matchAll(/<!-- readme-test: ([^\s>]+)[^>]*-->\n```sh\n([\s\S]*?)\n```/g)]
+    .map((m) => ({ name: m[1]!, lines: m[2]!.split('\n') }));
+}
+
+describe('README blocks run as written', () => {
+  const ctx = useOperatorNamespace('e2e-readme');
+  const blocks = testedBlocks(readFileSync(join(repoRoot, 'README.md'), 'utf8'));
+
+  it('the README has the tutorial block marked for this test', () => {
+    assert.ok(blocks.some((b) => b.name === 'tutorial'), 'no <!-- readme-test: tutorial --> block');
+  });
+
+  for (const block of blocks) {
+    it(`block "${block.name}"`, { timeout: 1_200_000 }, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'readme-'));
+      // The reader's kubeconfig, with this suite's namespace as the context's: commands without -n land there.
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(kubeconfig, kubectl(['config', 'view', '--raw']));
+      kubectl(['--kubeconfig', kubeconfig, 'config', 'set-context', '--current', `--namespace=${ctx.ns}`]);
+      const script = ['set -euo pipefail', 'set -x', ...block.lines.filter((l) => !HARNESS_LINES.some((h) => h.test(l.trim())))].join('\n');
+      writeFileSync(join(dir, `${block.name}.sh`), script);
+      const run = spawnSync('bash', [join(dir, `${block.name}.sh`)], {
+        cwd: repoRoot, encoding: 'utf8', timeout: 1_150_000,
+        env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `${repoRoot}bin:${process.env.PATH}` },
+      });
+      const out = `${run.stdout}\n${run.stderr}`;
+      assert.equal(run.status, 0, `block "${block.name}" failed (exit ${run.status ?? run.signal}):\n${out.slice(-6000)}`);
+    });
+  }
+});
