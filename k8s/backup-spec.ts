@@ -63,10 +63,10 @@ export type BackupPhase = (typeof BACKUP_PHASES)[number];
 
 const BackupConditionSchema = z.object({
   type: z.enum(['Succeeded']).describe('Succeeded: True when stored and verified, False on failure, Unknown while running.'),
-  status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/),
-  message: z.string().max(32768).optional(),
-  lastTransitionTime: z.iso.datetime(),
+  status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
+  reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/).describe('CamelCase reason for the last transition.'),
+  message: z.string().max(32768).optional().describe('Human-readable details.'),
+  lastTransitionTime: z.iso.datetime().describe('When status last changed.'),
 });
 
 export const EtcdBackupStatusSchema = z.object({
@@ -79,10 +79,10 @@ export const EtcdBackupStatusSchema = z.object({
   member: z.string().max(63).optional().describe('Member the snapshot was streamed from (the highest revision).'),
   destination: DestinationSchema.optional().describe('The destination used (spec.destination or the cluster\'s default), kept so the snapshot can be deleted later.'),
   workflowId: z.string().max(1024).optional().describe('Temporal workflow that took it.'),
-  startedAt: z.iso.datetime().optional(),
-  completedAt: z.iso.datetime().optional(),
+  startedAt: z.iso.datetime().optional().describe('When the snapshot started streaming.'),
+  completedAt: z.iso.datetime().optional().describe('When the snapshot was stored and verified, or failed.'),
   conditions: z.array(BackupConditionSchema).max(4)
-    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }).optional(),
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }).optional().describe('Succeeded, the Kubernetes way.'),
 }).describe('Observed state of the backup.');
 export type EtcdBackupStatus = z.output<typeof EtcdBackupStatusSchema>;
 

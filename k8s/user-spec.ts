@@ -40,14 +40,14 @@ export type Permission = EtcdUserSpec['roles'][number]['permissions'][number];
 export const EtcdUserStatusSchema = z.object({
   conditions: z.array(z.object({
     type: z.enum(['Ready']).describe('Ready: True once the user, its roles and the credentials Secret match the spec.'),
-    status: z.enum(['True', 'False', 'Unknown']),
-    reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/),
-    message: z.string().max(32768).optional(),
-    lastTransitionTime: z.iso.datetime(),
-    observedGeneration: z.int().min(0).optional(),
-  })).max(4).meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }).optional(),
+    status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
+    reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/).describe('CamelCase reason for the last transition.'),
+    message: z.string().max(32768).optional().describe('Human-readable details.'),
+    lastTransitionTime: z.iso.datetime().describe('When status last changed.'),
+    observedGeneration: z.int().min(0).optional().describe('metadata.generation the condition was computed from.'),
+  })).max(4).meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }).optional().describe('Ready, the Kubernetes way.'),
   credentialsSecret: z.string().max(253).optional().describe('Secret with endpoints, username, password (and ca.crt with TLS): what an application mounts.'),
-  observedGeneration: z.int().min(0).optional(),
+  observedGeneration: z.int().min(0).optional().describe('metadata.generation last applied.'),
   workflowId: z.string().max(1024).optional().describe('The Temporal workflow that manages this user.'),
 }).describe('Observed state of the user.');
 export type EtcdUserStatus = z.output<typeof EtcdUserStatusSchema>;
