@@ -68,6 +68,6 @@ export async function withClusterClient<T>(name: string, o: { namespace?: string
 
 /** The handle of a cluster's reconcile loop (its workflow ID depends on the operator version that started it). */
 export async function clusterLoop(client: Client, key: ClusterKey) {
-  const { ClusterWorkflowIds } = await import('../client/cluster-workflow-ids.ts');
-  return client.workflow.getHandle(await new ClusterWorkflowIds(client).of(key));
+  const { WorkflowIds } = await import('../client/workflow-ids.ts');
+  return client.workflow.getHandle(await new WorkflowIds(client).cluster(key));
 }

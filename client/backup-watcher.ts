@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { Kube } from '../k8s/kube-client.ts';
 import type { EtcdBackupObject } from '../k8s/backup-objects.ts';
 import { ETCD_BACKUP, FINALIZER } from '../k8s/api.ts';
-import { backupWorkflowId, deleteBackupWorkflowId } from '../domain/ids.ts';
+import { backupWorkflowId, deleteBackupWorkflowId, legacyBackupWorkflowId } from '../domain/ids.ts';
+import { WorkflowIds } from './workflow-ids.ts';
 import { clusterSearchAttributes } from '../domain/search-attributes.ts';
 import type { BackupKey } from '../domain/types.ts';
 import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
@@ -31,7 +32,11 @@ export class BackupWatcher {
   /** uid -> what was started, so our own status writes do not start it again. */
   private readonly started = new Map<string, BackupPlan['kind']>();
 
-  constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {}
+  private readonly ids: WorkflowIds;
+
+  constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 30_000) {
+    this.ids = new WorkflowIds(client);
+  }
 
   /** The EtcdBackups in the informer's cache. */
   backups(): EtcdBackupObject[] {
@@ -69,10 +74,13 @@ export class BackupWatcher {
     const backup: BackupKey = { namespace, name, uid };
     const clusterName = (obj.spec as { clusterName?: string } | undefined)?.clusterName ?? '';
     try {
+      // Under the ID a 0.1.0 operator gave it while that workflow exists (an upgrade mid-backup).
+      const backupWorkflow = await this.ids.of(backupWorkflowId(backup, clusterName), legacyBackupWorkflowId(backup));
       await this.client.workflow.start(plan.kind === 'backup' ? 'backupWorkflow' : 'deleteBackupWorkflow', {
-        workflowId: plan.kind === 'backup' ? backupWorkflowId(backup) : deleteBackupWorkflowId(backup),
+        workflowId: plan.kind === 'backup' ? backupWorkflow : deleteBackupWorkflowId(backupWorkflow),
         taskQueue: this.taskQueue,
-        args: [{ backup }],
+        args: [plan.kind === 'backup' ? { backup } : { backup, backupWorkflowId: backupWorkflow }],
+        staticSummary: plan.kind === 'backup' ? `Backup ${namespace}/${name} of EtcdCluster ${clusterName}` : `Delete backup ${namespace}/${name} (its stored snapshot unless retained)`,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         // A finished backup is never taken again under the same object; a failed delete may be retried.
         workflowIdReusePolicy: plan.kind === 'backup' ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

@@ -14,7 +14,8 @@ import { REASONS, setCondition } from '../k8s/conditions.ts';
 import type { EtcdCluster } from '../k8s/etcd-cluster.ts';
 import { dispatchDecision, type DispatchDecision } from './dispatch-decision.ts';
 import { initialState } from '../workflows/cluster-handlers.ts';
-import { ClusterWorkflowIds } from './cluster-workflow-ids.ts';
+import { WorkflowIds } from './workflow-ids.ts';
+import { clusterWorkflowId } from '../domain/ids.ts';
 import { deleteRequestedSignal, membersChangedSignal, specChangedSignal, stateQuery } from '../workflows/messages.ts';
 import { clusterSearchAttributes } from '../domain/search-attributes.ts';
 import type { ClusterKey, ClusterWorkflowState } from '../domain/types.ts';
@@ -63,10 +64,10 @@ export class Dispatcher {
   /** uids whose workflow is being started again (a slow start must not overlap the next resync's). */
   private readonly reviving = new Set<string>();
 
-  private readonly ids: ClusterWorkflowIds;
+  private readonly ids: WorkflowIds;
 
   constructor(private readonly client: Client, private readonly kube: Kube, private readonly taskQueue: string, private readonly log: Logger) {
-    this.ids = new ClusterWorkflowIds(client);
+    this.ids = new WorkflowIds(client);
   }
 
   /** `resync`: the periodic relist, which also starts a new run of a cluster workflow that ended. */
@@ -96,7 +97,7 @@ export class Dispatcher {
     }
   }
 
-  forget(uid: string): void { this.signalled.delete(uid); this.ids.forget(uid); }
+  forget(key: ClusterKey): void { this.signalled.delete(key.uid); this.ids.forget(clusterWorkflowId(key)); }
 
   /** pod uid -> last readiness seen, so only readiness flips and deletions reach the workflow. */
   private readonly podReady = new Map<string, boolean>();
@@ -109,7 +110,7 @@ export class Dispatcher {
     const ready = !deleted && Boolean(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     if (!deleted && this.podReady.get(podUid) === ready) return;
     try {
-      const id = await this.ids.of({ namespace: pod.metadata?.namespace ?? '', name: owner.name, uid: owner.uid });
+      const id = await this.ids.cluster({ namespace: pod.metadata?.namespace ?? '', name: owner.name, uid: owner.uid });
       await this.client.workflow.getHandle(id).signal(membersChangedSignal);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -126,7 +127,7 @@ export class Dispatcher {
    */
   private async signalWithStart(key: ClusterKey, signal: typeof specChangedSignal | typeof deleteRequestedSignal, args: unknown[], state?: ClusterWorkflowState): Promise<string> {
     const handle = await this.client.workflow.signalWithStart('etcdClusterWorkflow', {
-      workflowId: await this.ids.of(key),
+      workflowId: await this.ids.cluster(key),
       taskQueue: this.taskQueue,
       staticSummary: `etcd cluster ${key.namespace}/${key.name}: the reconcile loop`,
       args: [{ key, ...(state && { state }) }],
@@ -147,7 +148,7 @@ export class Dispatcher {
    */
   private async restartIfEnded(obj: EtcdCluster, key: ClusterKey, p: DispatchDecision): Promise<boolean> {
     if (this.reviving.has(key.uid)) return true;
-    const id = await this.ids.of(key);
+    const id = await this.ids.cluster(key);
     let run: RunStatus = 'NOT_FOUND';
     let runId: string | undefined;
     try {

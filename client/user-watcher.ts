@@ -7,7 +7,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Kube } from '../k8s/kube-client.ts';
 import { ETCD_USER, FINALIZER } from '../k8s/api.ts';
-import { userWorkflowId } from '../domain/ids.ts';
+import { legacyUserWorkflowId, userWorkflowId } from '../domain/ids.ts';
+import { WorkflowIds } from './workflow-ids.ts';
 import { userChangedSignal } from '../workflows/messages.ts';
 import { customObjectInformer, type CustomInformer } from './custom-informer.ts';
 import { InformerHealth, restartOnError } from './informer-restart.ts';
@@ -22,7 +23,11 @@ export class UserWatcher {
   readonly health = new InformerHealth();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 5 * 60_000) {}
+  private readonly ids: WorkflowIds;
+
+  constructor(private readonly kube: Kube, private readonly client: Client, private readonly taskQueue: string, private readonly log: Logger, private readonly namespace?: string, private readonly resyncMs = 5 * 60_000) {
+    this.ids = new WorkflowIds(client);
+  }
 
   async start(): Promise<void> {
     const informer = customObjectInformer(this.kube, ETCD_USER.plural, this.namespace);
@@ -51,9 +56,12 @@ export class UserWatcher {
     const { name, namespace, uid } = obj.metadata ?? {};
     if (!name || !namespace || !uid || !userNeedsWorkflow(obj)) return;
     const user = { namespace, name, uid };
+    const cluster = (obj as { spec?: { clusterName?: string } }).spec?.clusterName ?? '';
     try {
       await this.client.workflow.signalWithStart('etcdUserWorkflow', {
-        workflowId: userWorkflowId(user), taskQueue: this.taskQueue, args: [{ user }], signal: userChangedSignal, signalArgs: [],
+        workflowId: await this.ids.of(userWorkflowId(user, cluster), legacyUserWorkflowId(user)),
+        taskQueue: this.taskQueue, args: [{ user }], signal: userChangedSignal, signalArgs: [],
+        staticSummary: `etcd user ${namespace}/${name} of EtcdCluster ${cluster}: kept as its spec says`,
         workflowTaskTimeout: LONG_LIVED_TASK_TIMEOUT,
       });
     } catch (err) {

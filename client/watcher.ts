@@ -34,7 +34,10 @@ export class ClusterWatcher {
     const onObject = (obj: KubernetesObject) => { this.onCluster?.(obj as EtcdCluster); void this.dispatch(obj as EtcdCluster); };
     informer.on('add', onObject);
     informer.on('update', onObject);
-    informer.on('delete', (obj) => { if (obj.metadata?.uid) this.dispatcher.forget(obj.metadata.uid); });
+    informer.on('delete', (obj) => {
+      const { namespace, name, uid } = obj.metadata ?? {};
+      if (namespace && name && uid) this.dispatcher.forget({ namespace, name, uid });
+    });
     const what = `etcdclusters in ${this.namespace ?? 'all namespaces'}`;
     restartOnError(informer, what, this.log, () => this.stopped, this.health);
     this.informer = informer;

@@ -1,7 +1,7 @@
 // Backups: one workflow per EtcdBackup (take the snapshot, record where and what), one to delete
 // its stored snapshot when the object goes, and the run a cluster's Schedule starts.
 import { ApplicationFailure, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
-import { backupWorkflowId } from '../domain/ids.ts';
+import { legacyBackupWorkflowId } from '../domain/ids.ts';
 import { backupPoll, kubeBounded, transfer } from './activity-proxies.ts';
 import { message } from '../domain/failures.ts';
 import type { BackupKey, ClusterKey, SnapshotInfo } from '../domain/types.ts';
@@ -30,12 +30,13 @@ export async function backupWorkflow({ backup }: { backup: BackupKey }): Promise
 }
 
 /** The EtcdBackup is being deleted: delete its stored snapshot (unless retainOnDelete), then let it go. */
-export async function deleteBackupWorkflow({ backup }: { backup: BackupKey }): Promise<{ deleted?: string }> {
+export async function deleteBackupWorkflow({ backup, backupWorkflowId: runningUnder }: { backup: BackupKey; backupWorkflowId?: string }): Promise<{ deleted?: string }> {
   const b = await kubeBounded.readBackup(backup);
   let deleted: string | undefined;
   if (b && b.phase !== 'Succeeded' && b.phase !== 'Failed') {
     // Deleted while it runs: stop it (its upload aborts), then clean up where it writes.
-    await getExternalWorkflowHandle(backupWorkflowId(backup)).cancel().catch(() => undefined);
+    // The watcher names the backup's workflow; a run started by 0.1.0 did not, and its was `etcdbackup-<uid>`.
+    await getExternalWorkflowHandle(runningUnder ?? legacyBackupWorkflowId(backup)).cancel().catch(() => undefined);
   }
   const location = b && !b.retainOnDelete ? b.location ?? await kubeBounded.snapshotLocation(backup) : undefined;
   if (location) {

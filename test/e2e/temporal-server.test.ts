@@ -311,7 +311,7 @@ describe('the operator on the real Temporal server (PostgreSQL, mTLS)', () => {
     proxy = await slowUploadProxy(Number(new URL(process.env.AWS_ENDPOINT_URL_S3!).port), 200_000);
     const t0 = Date.now();
     kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('b-outage', { clusterName: NAME, destination: { s3: { bucket: bucket(), prefix, credentialsSecret: secret, endpoint: proxy.url, forcePathStyle: true } } }));
-    const workflowId = backupWorkflowId(await waitFor('the EtcdBackup', () => getBackup(ns, 'b-outage').metadata));
+    const workflowId = backupWorkflowId(await waitFor('the EtcdBackup', () => getBackup(ns, 'b-outage').metadata) as { namespace: string; name: string; uid: string }, NAME);
     await activityRunning(workflowId, 'takeSnapshot');
     await outage('backupOutage');
     const b = await waitBackupDone(ns, 'b-outage', 600_000);

@@ -68,7 +68,7 @@ describe('objects under derived names that belong to someone else', () => {
     const c = h.world.add({ size: 1 });
     const u: FakeUser = h.world.addUser(c);
     c.namesakes.add('Secret/app-password');
-    const handle = h.track(await h.client.workflow.start('etcdUserWorkflow', { taskQueue: h.taskQueue, workflowId: userWorkflowId(u.key), args: [{ user: u.key }] }));
+    const handle = h.track(await h.client.workflow.start('etcdUserWorkflow', { taskQueue: h.taskQueue, workflowId: userWorkflowId(u.key, 'c'), args: [{ user: u.key }] }));
     await waitFor('Ready=False NameConflict', () => u.status?.ready === false && u.status.reason === 'NameConflict');
     assert.match(u.status!.message, /Secret default\/app-password already exists/);
     await handle.signal(userChangedSignal);

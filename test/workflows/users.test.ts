@@ -15,7 +15,7 @@ let h: Harness;
 before(async () => { h = await startHarness('users'); });
 after(async () => { await h?.close(); });
 
-const start = async (u: FakeUser) => h.track(await h.client.workflow.start('etcdUserWorkflow', { taskQueue: h.taskQueue, workflowId: userWorkflowId(u.key), args: [{ user: u.key }] }));
+const start = async (u: FakeUser) => h.track(await h.client.workflow.start('etcdUserWorkflow', { taskQueue: h.taskQueue, workflowId: userWorkflowId(u.key, 'c'), args: [{ user: u.key }] }));
 const eventsOf = (c: FakeCluster, reason: string) => [...c.events.entries()].filter(([k, e]) => k.startsWith('user-') && e.reason === reason).map(([, e]) => e.message);
 const ready = (u: FakeUser) => waitFor('Ready', () => u.status?.ready === true && u.status, { timeoutMs: 30_000 });
 
