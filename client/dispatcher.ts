@@ -90,8 +90,12 @@ export class Dispatcher {
         return;
       case 'converge': {
         if (this.signalled.get(uid) === p.generation) return;
-        await this.markSpecValid(obj, key, p.generation);
-        await this.signalWithStart(key, specChangedSignal, [{ generation: p.generation }]);
+        // Side by side: the signal does not wait for the status write (both are retried on the next
+        // event or resync if either fails; a second signal of one generation changes nothing).
+        await Promise.all([
+          this.markSpecValid(obj, key, p.generation),
+          this.signalWithStart(key, specChangedSignal, [{ generation: p.generation }]),
+        ]);
         this.signalled.set(uid, p.generation);
       }
     }
