@@ -17,6 +17,7 @@ import { catalogActivities } from './backups/catalog.ts';
 import { restoreActivities } from './backups/restore.ts';
 import { scheduleActivities } from './backups/schedule.ts';
 import { certificateActivities } from './secrets/certificates.ts';
+import { pollingWithin } from './poll-within.ts';
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../k8s/kube-client.ts';
 
@@ -37,8 +38,11 @@ export const DEFAULT_TOOLS_IMAGE = 'busybox:1.36';
 
 const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal client configured for schedule activities'));
 
+/** The waits (the `poll` group of workflows/activity-options.ts): each attempt looks again every 0.5 s for 5 s. */
+export const POLLS = ['checkLearnerCaughtUp', 'promoteLearner', 'checkMemberHealthy', 'checkMemberUpdated', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone'] as const;
+
 export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT_TOOLS_IMAGE, temporal = noTemporal, taskQueue = 'etcd-operator', now = () => new Date() }: ActivityDeps) {
-  return withKubeErrors({
+  return withKubeErrors(pollingWithin({
     ...clusterActivities({ kube, defaultRepository, now }),
     ...certificateActivities({ kube, now }),
     ...statusActivities({ kube, now }),
@@ -56,7 +60,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...authActivities({ kube }),
     ...userActivities({ kube, now }),
     ...volumeOwnerActivities({ kube }),
-  });
+  }, POLLS));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -29,9 +29,12 @@ export const etcdApi: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['IsLeader', 'UnsafeRemoval', 'NotAMember'] },
 };
 
-/** Waits: each attempt checks once; retried at a fixed interval until the total bound. */
+/**
+ * Waits: each attempt looks every 0.5 s for 5 s (activities/poll-within.ts), then fails NotYet and
+ * is retried 2 s later, until the total bound. 15 s per attempt covers the 5 s and one slow last look.
+ */
 export const waitPoll: ActivityOptions = {
-  startToCloseTimeout: '8s',
+  startToCloseTimeout: '15s',
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 1, maximumInterval: '2s' },
 };
