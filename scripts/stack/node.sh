@@ -60,7 +60,7 @@ network_up() {
 network_down() {
   local ns
   for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do ip netns delete "$ns" 2>/dev/null || true; done
-  ip link show "$BRIDGE" >/dev/null 2>&1 && ip link delete "$BRIDGE"
+  ip link delete "$BRIDGE" 2>/dev/null || true
   ip route del blackhole "$POD_SUPERNET" 2>/dev/null || true
   while iptables -w -D FORWARD -j "$FWD_CHAIN" 2>/dev/null; do :; done
   iptables -w -F "$FWD_CHAIN" 2>/dev/null && iptables -w -X "$FWD_CHAIN" 2>/dev/null || true

@@ -30,7 +30,10 @@ CGROUP_CONTROLLERS=(cpu cpuacct cpuset memory devices freezer blkio pids systemd
 
 xnode_network_up() {
   local k=$1 ns veth ip; ns=$(xnode_ns "$k"); veth=$(xnode_veth "$k"); ip=$(xnode_ip "$k")
-  [[ -e /run/netns/$ns ]] || ip netns add "$ns"
+  # Not `ip netns add`: when /run/netns is not a mount point yet it bind-mounts /run/netns onto itself,
+  # which hides the network namespaces of pods already running on the first node, and their sandboxes
+  # can then never be removed (KillPodSandbox: unlinkat ... device or resource busy).
+  if [[ ! -e /run/netns/$ns ]]; then mkdir -p /run/netns; touch "/run/netns/$ns"; unshare --net="/run/netns/$ns" true; fi
   if ! ip link show "$veth" >/dev/null 2>&1; then
     ip link add "$veth" type veth peer name eth0 netns "$ns"
   fi

@@ -19,7 +19,7 @@ export async function completedActivities(client: Client, ns: string, name: stri
   const counts = new Map<string, number>();
   const query = `EtcdClusterNamespace = '${ns}' AND EtcdClusterName = '${name}' AND StartTime >= '${since.toISOString()}'`;
   for await (const w of client.workflow.list({ query })) {
-    if (!w.workflowId.includes('/')) continue; // the long-lived cluster loop: operations are its children
+    if (w.type === 'etcdClusterWorkflow') continue; // the long-lived cluster loop: operations are its children
     completedInHistory(await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory(), counts);
   }
   return counts;
