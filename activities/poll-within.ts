@@ -10,14 +10,14 @@ export const POLL_WITHIN: PollWithin = { everyMs: 500, forMs: 5000 };
 
 const isNotYet = (err: unknown) => err instanceof ApplicationFailure && err.type === 'NotYet';
 
-export function pollWithin<A extends unknown[], R>(fn: (...args: A) => Promise<R>, { everyMs, forMs }: PollWithin = POLL_WITHIN, now = () => Date.now()): (...args: A) => Promise<R> {
+export function pollWithin<A extends unknown[], R>(fn: (...args: A) => Promise<R>, { everyMs, forMs }: PollWithin = POLL_WITHIN): (...args: A) => Promise<R> {
   return async (...args: A) => {
-    const t0 = now();
+    const t0 = Date.now();
     for (;;) {
       try {
         return await fn(...args);
       } catch (err) {
-        if (!isNotYet(err) || now() - t0 + everyMs >= forMs) throw err;
+        if (!isNotYet(err) || Date.now() - t0 + everyMs >= forMs) throw err;
       }
       await sleep(everyMs);
     }

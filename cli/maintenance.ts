@@ -22,15 +22,9 @@ export function registerMaintenanceCommands(program: Command, nsHelp: string): v
         return;
       }
       const deadline = Date.now() + Number(o.timeout) * 60_000;
-      const { progressOf, progressLine } = await import('./status.ts');
-      const t0 = Date.now();
-      let shown = '';
+      const show = o.watch ? (await import('./status.ts')).progressPrinter(o.output) : undefined;
       for (;;) {
-        if (o.watch) {
-          const p = progressOf(await getCluster(name, ns), Math.round((Date.now() - t0) / 1000));
-          const line = o.output === 'text' ? progressLine(p).replace(/^\[\d+s\] /, '') : JSON.stringify({ ...p, elapsedSeconds: 0 });
-          if (line !== shown) { shown = line; console.log(o.output === 'text' ? progressLine(p) : JSON.stringify(p)); }
-        }
+        if (show) await show(await getCluster(name, ns));
         const state = await handle.query(stateQuery);
         if (!state.defragRequested && state.current?.type !== 'Defrag') break;
         if (Date.now() > deadline) throw new Error(`still waiting for the defragmentation after ${o.timeout} minutes (step: ${state.current?.step ?? state.lastDecision ?? '-'})`);

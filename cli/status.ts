@@ -36,29 +36,38 @@ export function progressOf(obj: EtcdCluster, elapsedSeconds: number) {
     last: s.lastOperation && { type: s.lastOperation.type, result: s.lastOperation.result, message: s.lastOperation.message },
   };
 }
-export const progressLine = (p: ReturnType<typeof progressOf>) => p.operation
+const progressLine = (p: ReturnType<typeof progressOf>) => p.operation
   ? `[${p.elapsedSeconds}s] ${p.operation}: ${p.step ?? '-'}  (ready ${p.readyMembers}/${p.size ?? '?'})`
   : `[${p.elapsedSeconds}s] no operation running  (ready ${p.readyMembers}/${p.size ?? '?'})${p.last ? `; last: ${p.last.type} ${p.last.result}${p.last.message ? `: ${p.last.message}` : ''}` : ''}`;
 
 /**
- * Follows the cluster until no operation runs and the current generation is observed; prints a line
- * (or a JSON/YAML document) on every change. True when it ends Available with the last operation not
- * failed or cancelled.
+ * Prints a cluster's progress (a line, or a JSON/YAML document) each time it changes, the elapsed
+ * time since this printer was made aside: `status --watch` and `defrag --watch` share it.
  */
-export async function watchCluster(kube: Kube, name: string, namespace: string, format: string, pollMs = 1000): Promise<boolean> {
+export function progressPrinter(format: string): (obj: EtcdCluster) => Promise<void> {
   const f = outputFormat(format);
   const t0 = Date.now();
   let last = '';
-  for (;;) {
-    const obj = await getCluster(name, namespace, kube);
+  return async (obj) => {
     const p = progressOf(obj, Math.round((Date.now() - t0) / 1000));
     const key = JSON.stringify({ ...p, elapsedSeconds: 0 });
-    if (key !== last) {
-      last = key;
-      if (f === 'text') console.log(progressLine(p));
-      else if (f === 'json') console.log(JSON.stringify(p));
-      else console.log(`---\n${(await import('yaml')).stringify(p).trimEnd()}`);
-    }
+    if (key === last) return;
+    last = key;
+    if (f === 'text') console.log(progressLine(p));
+    else if (f === 'json') console.log(JSON.stringify(p));
+    else console.log(`---\n${(await import('yaml')).stringify(p).trimEnd()}`);
+  };
+}
+
+/**
+ * Follows the cluster until no operation runs and the current generation is observed; prints its
+ * progress on every change. True when it ends Available with the last operation not failed or cancelled.
+ */
+export async function watchCluster(kube: Kube, name: string, namespace: string, format: string, pollMs = 1000): Promise<boolean> {
+  const show = progressPrinter(format);
+  for (;;) {
+    const obj = await getCluster(name, namespace, kube);
+    await show(obj);
     const s = obj.status ?? {};
     const settled = !s.operation && (s.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0);
     if (settled) {
