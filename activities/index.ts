@@ -38,8 +38,12 @@ export const DEFAULT_TOOLS_IMAGE = 'busybox:1.36';
 
 const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal client configured for schedule activities'));
 
-/** The waits (the `poll` group of workflows/activity-options.ts): each attempt looks again every 0.5 s for 5 s. */
-const POLLS = ['checkLearnerCaughtUp', 'promoteLearner', 'checkMemberHealthy', 'checkMemberUpdated', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone'] as const;
+/**
+ * Each attempt of these looks again every 0.5 s for 5 s: the waits (the `poll` group of
+ * workflows/activity-options.ts), and `addLearner`, which etcd refuses ("unhealthy cluster") until
+ * it has been connected to every voter for 5 s, e.g. right after the previous member joined.
+ */
+const POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'checkMemberHealthy', 'checkMemberUpdated', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone'] as const;
 
 export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT_TOOLS_IMAGE, temporal = noTemporal, taskQueue = 'etcd-operator', now = () => new Date() }: ActivityDeps) {
   return withKubeErrors(pollingWithin({
