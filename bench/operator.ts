@@ -8,11 +8,11 @@ import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { measureFloor } from './floor.ts';
+import { benchArgs } from './support/args.ts';
+import { median } from './support/stats.ts';
+import { emitRows, rowsOf } from './support/rows.ts';
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
-const runs = arg('--runs', 2);
-const clusters = arg('--clusters', 20);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const { runs, clusters } = benchArgs({ runs: 3, clusters: 20 });
 const cluster = (name: string, spec: object) => JSON.stringify({ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name }, spec });
 
 interface C { spec: { size: number }; status?: { readyMembers?: number; conditions?: { type: string; status: string }[] } }
@@ -64,6 +64,19 @@ try {
   for (const [s, v] of Object.entries(result.applyToAvailableSeconds)) console.log(`| EtcdCluster size ${s}: apply -> Available | ${v.median.toFixed(2)} s (${v.ratioToFloor.toFixed(2)}x floor) |`);
   console.log(`| operator RSS idle / with ${clusters} clusters | ${idleRss.toFixed(0)} / ${rssWithClusters.toFixed(0)} MiB |`);
   console.log(`| ${clusters} one-member clusters applied at once -> all Available | ${allAvailableSeconds.toFixed(1)} s |`);
+
+  const rowOf = rowsOf('operator');
+  const floorRow = rowOf('floor: plain 3-pod etcd apply -> healthy', 's', floor);
+  emitRows([
+    floorRow,
+    ...[1, 3, 5].map((size) => rowOf(`EtcdCluster size ${size}: apply -> Available`, 's', bySize[size]!, {
+      baseline: floorRow,
+      ...(size === 3 && { target: '<= 1.2x floor', check: (r) => r.ratio! <= 1.2 }),
+    })),
+    rowOf('operator RSS, idle', 'MiB', [idleRss]),
+    rowOf(`operator RSS, ${clusters} clusters`, 'MiB', [rssWithClusters]),
+    rowOf(`${clusters} one-member clusters applied at once -> all Available`, 's', [allAvailableSeconds]),
+  ]);
 } finally {
   await operator.stop();
   cleanup();

@@ -10,9 +10,11 @@ import { ensureStack } from '../test/support/stack.ts';
 import { kubectl, tempNamespace } from '../test/support/kube.ts';
 import { clusterYaml, waitAvailable } from '../test/support/clusters.ts';
 import { applyInstall, buildOperatorImage, deleteInstall, rolloutStatus, writeInstallOverlay } from '../test/support/install.ts';
+import { benchArgs } from './support/args.ts';
+import { emitRows, rowsOf } from './support/rows.ts';
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
-const windowS = arg('--window', 120);
+// One idle window per replica count; --runs is not an option here.
+const { window: windowS } = benchArgs({ window: 120 });
 const OURS = ['etcdclusters', 'etcdbackups', 'etcdusers'];
 const WATCHED = [...OURS, 'pods'];
 
@@ -64,6 +66,13 @@ try {
   console.log(JSON.stringify(result, null, 2));
   console.log('\nreplicas  open watches  requests/min (our kinds)  watch events/min (our kinds)');
   for (const s of [one, two]) console.log(`${String(s.replicas).padEnd(9)} ${String(s.openWatches).padEnd(13)} ${s.requestsPerMin.toFixed(1).padEnd(25)} ${s.watchEventsPerMin.toFixed(1)}`);
+
+  const rowOf = rowsOf('replicas');
+  const measures: [keyof Sample, string, string][] = [['openWatches', 'open watches (our kinds and pods)', 'watches'], ['requestsPerMin', 'API requests per minute (our kinds)', 'req/min'], ['watchEventsPerMin', 'watch events per minute (our kinds)', 'events/min']];
+  emitRows(measures.flatMap(([k, what, unit]) => {
+    const base = rowOf(`${what}, 1 replica`, unit, [one[k]]);
+    return [base, rowOf(`${what}, 2 replicas`, unit, [two[k]], { baseline: base })];
+  }));
 } finally {
   kubectl(['delete', 'etcdclusters.etcd.operator.dev', '--all', '-n', ns, '--wait=true', '--timeout=180s']);
   deleteInstall(install);

@@ -16,10 +16,11 @@ import { scrapeOperator, type Sample } from '../test/support/metrics.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { clusterWorkflowId } from '../domain/ids.ts';
 import { Kube } from '../k8s/kube-client.ts';
+import { benchArgs } from './support/args.ts';
+import { emitRows, rowsOf } from './support/rows.ts';
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
-const clusters = arg('--clusters', 100);
-const idleSeconds = arg('--idle', 120);
+// One run: N clusters are the samples (the signal latencies); --runs is not an option here.
+const { clusters, idle: idleSeconds } = benchArgs({ clusters: 100, idle: 120 });
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const quantile = (xs: number[], q: number) => { const s = sorted(xs); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!; };
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -43,6 +44,7 @@ const kube = Kube.fromDefault();
 const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
 const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
 const result: Record<string, unknown> = { clusters, idleSeconds };
+const latencies: number[] = [];
 try {
   await scrapeOperator(operator.logFile);
   await settle(10_000);
@@ -77,7 +79,6 @@ try {
     await settle(100);
   }
   await settle(10_000);
-  const latencies: number[] = [];
   for (const c of items) {
     const history = await client.workflow.getHandle(clusterWorkflowId({ namespace: ns, name: c.metadata.name, uid: c.metadata.uid })).fetchHistory();
     const at = patchedAt.get(c.metadata.name)!;
@@ -103,3 +104,14 @@ const rows: [string, string, string][] = [
   [`create of ${clusters} one-member clusters`, `${result.createAllSeconds} s`, ''],
 ];
 for (const [what, value, note] of rows) console.log(`${what.padEnd(45)} ${value.padStart(10)}  ${note}`);
+
+const rowOf = rowsOf('scale');
+const rssIdle = rowOf('operator RSS, no cluster', 'MiB', [result.rssIdleOperatorMiB as number]);
+emitRows([
+  rssIdle,
+  rowOf(`operator RSS, ${clusters} clusters`, 'MiB', [result.rssWithClustersMiB as number], { baseline: rssIdle, target: '<= 300 MB (286 MiB)', check: (r) => r.median * 1024 * 1024 <= 300e6 }),
+  rowOf(`API requests per cluster and minute, ${clusters} clusters idle`, 'req/min', [result.idleRequestsPerClusterMinute as number], { target: '<= 6', check: (r) => r.median <= 6 }),
+  rowOf('CR change -> workflow signalled (runs: clusters signalled)', 'ms', latencies),
+  rowOf('CR change -> workflow signalled, p99', 'ms', latencies.length ? [(result.changeToSignalMs as { p99: number }).p99] : [], { target: '<= 250 ms', check: (r) => r.median <= 250 }),
+  rowOf(`create of ${clusters} one-member clusters -> all converged`, 's', [result.createAllSeconds as number]),
+]);

@@ -13,11 +13,11 @@ import { OperatorProcess } from '../test/support/operator.ts';
 import { ensureStack } from '../test/support/stack.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { clientServiceEndpoint } from '../test/support/writer.ts';
+import { benchArgs } from './support/args.ts';
+import { median } from './support/stats.ts';
+import { emitRows, rowsOf } from './support/rows.ts';
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
-const runs = arg('--runs', 2);
-const seconds = arg('--seconds', 15);
-const clients = arg('--clients', 8);
+const { runs, seconds, clients } = benchArgs({ runs: 3, seconds: 15, clients: 8 });
 const VALUE = 'x'.repeat(1024);
 
 type Variant = 'plain' | 'tls' | 'tlsAuth';
@@ -100,7 +100,6 @@ try {
   cleanup();
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const summary = Object.fromEntries(VARIANTS.map((v) => [v, {
   putsPerSecond: median(samples[v].map((s) => s.putsPerSecond)),
   p50Ms: median(samples[v].map((s) => s.p50Ms)),
@@ -116,3 +115,12 @@ for (const v of VARIANTS) {
   const s = summary[v];
   console.log(`| ${v} | ${s.putsPerSecond.toFixed(0)} | ${ratio(v).toFixed(2)} | ${s.p50Ms.toFixed(1)} ms | ${s.p99Ms.toFixed(1)} ms | ${s.errors} |`);
 }
+
+const rowOf = rowsOf('security');
+const loadText = `3 members, ${clients} clients, 1 KiB puts`;
+/** One measure for plain (the baseline), tls and tlsAuth. */
+const rowsFor = (key: 'putsPerSecond' | 'p99Ms', what: string, unit: string) => {
+  const plain = rowOf(`plain: ${what}, ${loadText}`, unit, samples.plain.map((s) => s[key]));
+  return [plain, ...(['tls', 'tlsAuth'] as const).map((v) => rowOf(`${v}: ${what}, ${loadText}`, unit, samples[v].map((s) => s[key]), { baseline: plain }))];
+};
+emitRows([...rowsFor('putsPerSecond', 'puts/s', 'puts/s'), ...rowsFor('p99Ms', 'put latency p99', 'ms')]);

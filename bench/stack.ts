@@ -6,11 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ensureStack, repoRoot } from '../test/support/stack.ts';
 import { measureFloor } from './floor.ts';
+import { benchArgs } from './support/args.ts';
+import { median } from './support/stats.ts';
+import { emitRows, rowsOf } from './support/rows.ts';
 
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
+const { runs } = benchArgs({ runs: 3 });
 const stack = (cmd: string) => execFileSync('bash', [`${repoRoot}scripts/stack.sh`, cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 const timed = (fn: () => void) => { const t0 = performance.now(); fn(); return (performance.now() - t0) / 1000; };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const tools = (JSON.parse(stack('list-tools')) as { tool: string; cached: boolean; build?: { version: string; buildSeconds: number } }[])
   .map((t) => ({ tool: t.tool, version: t.build?.version, coldBuildSeconds: t.build?.buildSeconds ?? null }));
@@ -45,3 +47,11 @@ console.log(`| warm stack:up (from down), median | ${result.warmStackUpSeconds.m
 console.log(`| no-op stack:up, median | ${result.noopStackUpSeconds.median.toFixed(2)} |`);
 console.log(`| Temporal dev server start, median | ${result.temporalDevServerStartSeconds.median.toFixed(2)} |`);
 console.log(`| floor: apply 3-pod etcd -> healthy, median | ${result.floor3PodApplyToHealthySeconds.median.toFixed(2)} |`);
+
+const rowOf = rowsOf('stack');
+emitRows([
+  rowOf('warm stack:up (from down)', 's', warmUp),
+  rowOf('no-op stack:up', 's', noopUp),
+  rowOf('Temporal dev server start', 's', temporalStart),
+  rowOf('floor: apply 3-pod etcd -> healthy', 's', floor),
+]);

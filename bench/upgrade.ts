@@ -13,12 +13,13 @@ import { clusterYaml, waitConverged } from '../test/support/clusters.ts';
 import { memberServing } from '../test/support/member-serving.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
+import { benchArgs } from './support/args.ts';
+import { median } from './support/stats.ts';
+import { emitRows, rowsOf } from './support/rows.ts';
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
-const runs = arg('--runs', 2);
+const { runs } = benchArgs({ runs: 3 });
 const FROM = '3.5.35';
 const TO = '3.6.16';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const manifest = new URL('../test/e2e/fixtures/etcd-3pod.yaml', import.meta.url);
 
@@ -104,3 +105,10 @@ console.log(JSON.stringify({ bench: 'upgrade', runs, from: FROM, to: TO, bareRes
 console.log(`\n| ${FROM} -> ${TO}, 3 members (runs=${runs}) | median | ratio | failed writes | longest unavailability | acknowledged writes lost |\n|---|---|---|---|---|---|`);
 console.log(`| three bare pod restarts, one at a time (no operator) | ${b.medianSeconds.toFixed(2)} s | 1.00 | ${b.failedWrites} | ${b.longestUnavailableMs} ms | ${b.acknowledgedWritesLost} |`);
 console.log(`| operator Upgrade (edit -> Succeeded: checks, one member at a time, leader last) | ${u.medianSeconds.toFixed(2)} s | ${ratio.toFixed(2)} | ${u.failedWrites} | ${u.longestUnavailableMs} ms | ${u.acknowledgedWritesLost} |`);
+
+const rowOf = rowsOf('upgrade');
+const bareRow = rowOf(`three bare pod restarts ${FROM} -> ${TO}, one at a time (no operator)`, 's', bare.map((x) => x.seconds));
+emitRows([
+  bareRow,
+  rowOf(`operator Upgrade ${FROM} -> ${TO}, 3 members (edit -> Succeeded)`, 's', upgrade.map((x) => x.seconds), { baseline: bareRow, target: '<= 1.2x three bare pod restarts', check: (r) => r.ratio! <= 1.2 }),
+]);
