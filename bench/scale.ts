@@ -68,6 +68,9 @@ try {
     return [`${s.labels.verb} ${s.labels.resource}`, Number(((s.value - was) / clusters / (idleSeconds / 60)).toFixed(2))];
   }).filter(([, v]) => (v as number) > 0));
   result.rssWithClustersMiB = rssMiB(operator.pid!);
+  // Where the memory is: the V8 heap (used, committed) and what lies outside it (the SDK's native core, buffers).
+  const mib = (name: string) => Number(((after.find((x) => x.name === name)?.value ?? 0) / 1048576).toFixed(1));
+  result.heapWithClustersMiB = { used: mib('nodejs_heap_size_used_bytes'), total: mib('nodejs_heap_size_total_bytes'), external: mib('nodejs_external_memory_bytes') };
 
   // CR change -> workflow signalled: patch each cluster (spec.paused) through the API, one every 100 ms;
   // the change counts from the API server's answer (it is stored then), to the signal's event in the loop's history.

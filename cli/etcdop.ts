@@ -18,7 +18,8 @@ program.command('run')
   .option('-n, --namespace <ns,...>', 'watch only these namespaces, comma-separated (default: ETCD_OPERATOR_WATCH_NAMESPACES, else all)')
   .option('--task-queue <q>', 'Temporal task queue')
   .option('--http-address <host:port>', 'where /healthz and /readyz listen', ':8080')
-  .action(async (o: { namespace?: string; taskQueue?: string; httpAddress: string }) => {
+  .option('--max-cached-workflows <n>', 'workflow runs kept in memory between their tasks; fewer: less memory, more replays (default: ETCD_OPERATOR_MAX_CACHED_WORKFLOWS, else the SDK\'s)')
+  .action(async (o: { namespace?: string; taskQueue?: string; httpAddress: string; maxCachedWorkflows?: string }) => {
     const { runOperator } = await import('../worker/run.ts');
     await runOperator(o);
     process.exit(0); // stopped cleanly; calls still retrying must not hold the process (see runOperator)

@@ -14,6 +14,7 @@ import { UserWatcher } from '../client/user-watcher.ts';
 import { TASK_QUEUE } from '../domain/ids.ts';
 import { watchedNamespaces } from '../domain/watched-namespaces.ts';
 import { createOperatorWorker } from './worker.ts';
+import { maxCachedWorkflows } from './cache-size.ts';
 import { startHealthServer } from './health.ts';
 import { OPERATOR_VERSION } from './version.ts';
 import { createLogger, installTemporalRuntime } from './logger.ts';
@@ -27,6 +28,8 @@ export interface RunOptions {
   taskQueue?: string;
   /** Where /healthz and /readyz listen: ":8080" by default. */
   httpAddress?: string;
+  /** Workflow runs kept in memory between tasks (ETCD_OPERATOR_MAX_CACHED_WORKFLOWS); see maxCachedWorkflows(). */
+  maxCachedWorkflows?: string;
 }
 
 /** The EtcdCluster resync period: ETCD_OPERATOR_RESYNC_SECONDS (tests use a short one), else 30s. */
@@ -45,6 +48,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const taskQueue = opts.taskQueue ?? process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE;
   const defaultRepository = process.env.ETCD_IMAGE_REPOSITORY ?? 'gcr.io/etcd-development/etcd';
   const toolsImage = process.env.ETCD_OPERATOR_TOOLS_IMAGE;
+  const cacheSize = maxCachedWorkflows(opts.maxCachedWorkflows ?? process.env.ETCD_OPERATOR_MAX_CACHED_WORKFLOWS);
   const where = namespaces.length ? namespaces.join(', ') : 'all namespaces';
 
   // Refuse to start half-able: a missing rule would otherwise surface as a 403 mid-operation.
@@ -57,7 +61,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const temporal = temporalTarget();
   // The SDKs say "transport error" when Temporal turns us away: stop with one line saying why.
   const explain = explainConnectError(temporal);
-  const { worker, connection } = await createOperatorWorker({ temporal, taskQueue, kube, defaultRepository, toolsImage }).catch(explain);
+  const { worker, connection } = await createOperatorWorker({ temporal, taskQueue, kube, defaultRepository, toolsImage, maxCachedWorkflows: cacheSize }).catch(explain);
   const client = await connectClient(temporal).catch(explain);
   const registered = await ensureSearchAttributes(client, temporal.namespace);
   if (registered.length) log.info({ namespace: temporal.namespace, registered }, 'registered the search attributes the operator needs');

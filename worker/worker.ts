@@ -29,6 +29,12 @@ export interface OperatorWorkerOptions {
   defaultRepository: string;
   /** Image of the backup/restore helper pods (a shell and busybox tools). */
   toolsImage?: string;
+  /**
+   * How many workflow runs stay in memory between their tasks (the SDK's sticky cache). A run that
+   * is not cached is replayed from its history at its next task: less memory, more CPU.
+   * Undefined: the SDK's default (sized from the heap limit, so in practice every cluster's loop).
+   */
+  maxCachedWorkflows?: number;
 }
 
 export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -47,6 +53,7 @@ export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ 
     ...code,
     activities: createActivities({ kube: o.kube, defaultRepository: o.defaultRepository, toolsImage: o.toolsImage, taskQueue: o.taskQueue, temporal: temporalClient(o.temporal) }),
     interceptors: { activity: failpointInterceptors(failpoints) },
+    ...(o.maxCachedWorkflows !== undefined && { maxCachedWorkflows: o.maxCachedWorkflows }),
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',
     // A worker that died leaves its workflows' next tasks on its sticky queue: after 3s (not 10s)

@@ -56,8 +56,15 @@ export function tlsFlags(tls: TlsSpec | undefined): string[] {
     ...(tls.clientCertAuth ? [`--trusted-ca-file=${server}/ca.crt`, '--client-cert-auth'] : []),
     // Peers always prove who they are: only holders of a certificate from the peer CA join.
     `--peer-cert-file=${peer}/tls.crt`, `--peer-key-file=${peer}/tls.key`, `--peer-trusted-ca-file=${peer}/ca.crt`, '--peer-client-cert-auth',
+    // Mode auto: the peer CA is this cluster's own, so every certificate it signed is a member's, and
+    // the DNS check of a peer's certificate names adds nothing. It is what failed a joining member:
+    // its name does not resolve yet (or CoreDNS still caches the "no such name"), so the peers close
+    // its first connection and etcd exits, and kubelet restarts it only 10 s, then 20 s later.
+    // (3.6 still reads the 3.5 spelling.)
+    ...(tls.mode === 'auto' ? [SKIP_PEER_SAN_CHECK] : []),
   ];
 }
+const SKIP_PEER_SAN_CHECK = '--experimental-peer-skip-client-san-verification=true';
 
 export function etcdCommand({ cluster, member, initialCluster, initialClusterState }: MemberPodInput): string[] {
   const tls = Boolean(cluster.spec.tls);
@@ -151,7 +158,10 @@ function canonical(v: unknown): string {
 }
 
 const TEMPLATE_MEMBER = 'member';
-const FIRST_START_FLAGS = /^--initial-cluster(-state)?=/;
+// Left out of the template hash: the first-start flags differ per member by nature, and a running
+// member gains nothing from a restart to carry the peer check flag (new pods get it; upgrading the
+// operator restarts no member).
+const FIRST_START_FLAGS = /^--(initial-cluster(-state)?|experimental-peer-skip-client-san-verification)=/;
 
 /**
  * What every member pod of this spec and image has in common: the pod of a placeholder member

@@ -234,6 +234,16 @@ describe('memberPod with spec.tls', () => {
     const strict = container({ tls: { mode: 'auto', clientCertAuth: true } }).command!;
     assert.ok(strict.includes('--client-cert-auth') && strict.includes('--trusted-ca-file=/etc/etcd/tls/server/ca.crt'));
   });
+  it('mode auto skips the DNS check of peer certificate names (its CA signs members only; a joining member is not in DNS yet), mode secrets keeps it', () => {
+    const flag = '--experimental-peer-skip-client-san-verification=true';
+    assert.ok(container(auto).command!.includes(flag));
+    assert.ok(!container({ tls: { mode: 'secrets', peerSecret: 'p', serverSecret: 's', operatorClientSecret: 'o' } }).command!.includes(flag));
+    assert.ok(!container({}).command!.includes(flag));
+  });
+  it('the peer check flag is outside the template hash: the hash of an auto-TLS cluster is the one computed before the flag existed, so no running member restarts', () => {
+    // Pinned: a change here means every running member of such a cluster would be restarted by an operator upgrade.
+    assert.equal(podTemplateHash(cluster(auto), IMAGE), 'bb1d9c16f9db2007');
+  });
   it('mounts the auto Secrets read-only, group-readable for the etcd user', () => {
     const p = pod(auto);
     assert.deepEqual(p.spec!.volumes!.slice(1), [
