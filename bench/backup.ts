@@ -17,7 +17,7 @@ import { waitFor } from '../test/support/wait.ts';
 import { backupYaml, bucket, createS3Secret, getBackup, s3 } from '../test/support/backups.ts';
 import { benchArgs } from './support/args.ts';
 import { median } from './support/stats.ts';
-import { emitRows, rowsOf } from './support/rows.ts';
+import { emitRows, rowsOf, targetsMet } from './support/rows.ts';
 
 const args = benchArgs({ sizes: '64,256', runs: 3 });
 const sizesMiB = args.sizes.split(',').map(Number);
@@ -174,18 +174,11 @@ const summary = rows.map((r) => {
     all: r,
   };
 });
-console.log(JSON.stringify({ bench: 'backup', runs, sizes: summary, recoveryFromApprovalSeconds: { median: median(recovery), all: recovery }, targets: { backupThroughputAtLeast90PercentOfEtcdctl: summary.every((s) => s.backupThroughputRatio >= 0.9) } }, null, 2));
-console.log('\n| database | etcdctl snapshot save | EtcdBackup to S3 (create -> Succeeded) | throughput ratio | restore 1 member (apply -> Available) |\n|---|---|---|---|---|');
-for (const s of summary) {
-  console.log(`| ${(s.dbBytes / MiB).toFixed(0)} MiB | ${s.etcdctlMiBps.toFixed(1)} MiB/s | ${s.backupMiBps.toFixed(1)} MiB/s | ${s.backupThroughputRatio.toFixed(2)} | ${s.restoreSeconds.toFixed(1)} s |`);
-}
-console.log(`| quorum loss 2 of 3, approval -> 3 healthy | ${median(recovery).toFixed(1)} s | | | |`);
-
 // Targets of issue 22, each against a baseline measured in the same run: backup throughput against
 // `etcdctl snapshot save` to a local file and against the CronJob pipeline (that save, then its upload);
 // a restore against `etcdutl snapshot restore` of the same snapshot + a pod with a new volume started.
 const rowOf = rowsOf('backup');
-emitRows([
+const benchRows = [
   ...rows.flatMap((r) => {
     const mibps = (xs: Timed[]) => xs.map((x) => x.bytes / x.seconds / MiB);
     const ctl = rowOf(`etcdctl snapshot save to local disk, ${r.sizeMiB} MiB database`, 'MiB/s', mibps(r.etcdctl));
@@ -205,4 +198,11 @@ emitRows([
     const f = rowOf('etcdutl snapshot restore + a pod with a new volume, quorum-loss cluster', 's', recoveryFloor);
     return [f, rowOf('quorum loss 2 of 3, approval -> 3 healthy', 's', recovery, { baseline: f, target: '<= 2x etcdutl restore + a pod start', check: (x) => x.ratio! <= 2 })];
   })(),
-]);
+];
+console.log(JSON.stringify({ bench: 'backup', runs, sizes: summary, recoveryFromApprovalSeconds: { median: median(recovery), all: recovery }, targets: targetsMet(benchRows) }, null, 2));
+console.log('\n| database | etcdctl snapshot save | EtcdBackup to S3 (create -> Succeeded) | throughput ratio | restore 1 member (apply -> Available) |\n|---|---|---|---|---|');
+for (const s of summary) {
+  console.log(`| ${(s.dbBytes / MiB).toFixed(0)} MiB | ${s.etcdctlMiBps.toFixed(1)} MiB/s | ${s.backupMiBps.toFixed(1)} MiB/s | ${s.backupThroughputRatio.toFixed(2)} | ${s.restoreSeconds.toFixed(1)} s |`);
+}
+console.log(`| quorum loss 2 of 3, approval -> 3 healthy | ${median(recovery).toFixed(1)} s | | | |`);
+emitRows(benchRows);

@@ -45,6 +45,10 @@ export function row(bench: string, measure: string, unit: string, samples: reado
 /** `row` with the bench's name bound. */
 export const rowsOf = (bench: string) => (measure: string, unit: string, samples: readonly number[], o?: RowOptions) => row(bench, measure, unit, samples, o);
 
+/** Each judged target of these rows, by measure: met or not (a bench's JSON reports the rows' own targets). */
+export const targetsMet = (rows: readonly Row[]): Record<string, boolean> =>
+  Object.fromEntries(rows.filter((r) => r.met !== undefined).map((r) => [r.measure, r.met!]));
+
 /** Appends the rows, one JSON object a line, to $BENCH_ROWS_FILE when it is set (bench/all.ts sets it). */
 export function emitRows(rows: readonly Row[], file = process.env.BENCH_ROWS_FILE): void {
   if (!file || rows.length === 0) return;

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BEGIN, END, formatNumber, renderReadmeBlock, renderTable, replaceBetweenMarkers, type Results } from '../../bench/support/report.ts';
-import { row } from '../../bench/support/rows.ts';
+import { row, targetsMet } from '../../bench/support/rows.ts';
 
 describe('formatNumber', () => {
   const cases: [number | null, string][] = [[0.0531, '0.053'], [1.234, '1.23'], [12.345, '12.3'], [303.4, '303'], [12, '12'], [NaN, 'n/a'], [null, 'n/a']];
@@ -80,4 +80,16 @@ describe('replaceBetweenMarkers', () => {
     ['a marker twice', `${BEGIN}\n${END}\n${BEGIN}\n${END}\n`, /once each, in that order/],
   ];
   for (const [name, input, error] of bad) it(`fails on ${name}`, () => assert.throws(() => replaceBetweenMarkers(input, 'x'), error));
+});
+
+describe('targetsMet', () => {
+  it('reports each judged target by measure, and leaves out rows without one or not judged', () => {
+    const rows = [
+      row('b', 'fast', 's', [1], { target: '<= 2 s', check: (r) => r.median <= 2 }),
+      row('b', 'slow', 's', [3], { target: '<= 2 s', check: (r) => r.median <= 2 }),
+      row('b', 'unjudged', 's', [3], { target: 'text only' }),
+      row('b', 'plain', 's', [3]),
+    ];
+    assert.deepEqual(targetsMet(rows), { fast: true, slow: false });
+  });
 });
