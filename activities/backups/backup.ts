@@ -6,7 +6,7 @@ import { ETCD_CLUSTER, FINALIZER, GROUP, LABELS, VERSION } from '../../k8s/api.t
 import { EtcdBackupSpecSchema, type Destination, type EtcdBackupSpec, type EtcdBackupStatus } from '../../k8s/backup-spec.ts';
 import { fileRemoverPod, snapshotReceiverPod } from '../../k8s/manifests/backup-pods.ts';
 import type { BackupKey, ClusterKey, SnapshotInfo } from '../../domain/types.ts';
-import { deleteObject, s3ClientFor, s3Location, uploadStream, parseS3Location } from './s3.ts';
+import { deleteObject, s3ClientFor, s3Location, uploadSnapshot, parseS3Location } from './s3.ts';
 import { openSnapshot, pickSnapshotMember } from '../etcd/snapshot.ts';
 import { deleteHelperPod, ensurePod, pushToPod, waitPodDone } from './helper-pods.ts';
 import { backupRef, patchBackup, resolveBackup } from './objects.ts';
@@ -183,12 +183,8 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
       try {
         const s3loc = parseS3Location(location);
         if (s3loc) {
-          const s3 = await s3ClientFor(kube, key.namespace, b.destination.s3!);
-          try {
-            await uploadStream(s3, s3loc.bucket, s3loc.key, snap.bytes);
-          } finally {
-            s3.destroy();
-          }
+          const access = b.destination.s3!;
+          await uploadSnapshot(access, (payload) => s3ClientFor(kube, key.namespace, access, payload), s3loc.bucket, s3loc.key, snap.bytes);
         } else {
           const { claimName, file } = parsePvcLocation(location)!;
           const name = helperPodName(key, 'receive');

@@ -18,8 +18,11 @@ export function parseS3Location(location: string): { bucket: string; key: string
   return m ? { bucket: m[1]!, key: m[2]! } : undefined;
 }
 
+/** How a client sends bodies: `signed` hashes each body into its signature (the SDK's default over HTTP); `checksummed` sends it unsigned with a CRC32 the server verifies per part. */
+export type PayloadMode = 'signed' | 'checksummed';
+
 /** Reads the Secret and builds a client; a missing Secret or key is a permanent, explained failure. */
-export async function s3ClientFor(kube: Kube, namespace: string, access: S3Access): Promise<S3Client> {
+export async function s3ClientFor(kube: Kube, namespace: string, access: S3Access, payload: PayloadMode = 'signed'): Promise<S3Client> {
   let secret;
   try {
     secret = await kube.core.readNamespacedSecret({ namespace, name: access.credentialsSecret });
@@ -37,18 +40,38 @@ export async function s3ClientFor(kube: Kube, namespace: string, access: S3Acces
     const missing = [!accessKeyId && 'accessKeyId', !secretAccessKey && 'secretAccessKey'].filter(Boolean).join(' and ');
     throw ApplicationFailure.nonRetryable(`S3 credentials Secret ${namespace}/${access.credentialsSecret} has no ${missing}`, 'CredentialsInvalid');
   }
-  return new S3Client({
-    credentials: { accessKeyId, secretAccessKey },
+  return s3Client({ accessKeyId, secretAccessKey }, access, payload);
+}
+
+/** A client for `access` with these credentials. */
+export function s3Client(credentials: { accessKeyId: string; secretAccessKey: string }, access: Omit<S3Access, 'credentialsSecret'>, payload: PayloadMode = 'signed'): S3Client {
+  const client = new S3Client({
+    credentials,
     region: access.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    endpoint: access.endpoint ?? process.env.AWS_ENDPOINT_URL_S3,
-    forcePathStyle: access.forcePathStyle ?? Boolean(access.endpoint ?? process.env.AWS_ENDPOINT_URL_S3),
+    endpoint: endpointOf(access),
+    forcePathStyle: access.forcePathStyle ?? Boolean(endpointOf(access)),
     // One retry per request inside an activity: the activity's own retry policy decides the rest.
     maxAttempts: 2,
-    // The snapshot's SHA-256 is computed and checked end to end; per-part CRCs would only cost CPU.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
+    requestChecksumCalculation: payload === 'checksummed' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
+    // Reads are checked against the snapshot's SHA-256 end to end.
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  // Checksummed: the headers are signed, not the body (the SigV4 signer takes a present
+  // x-amz-content-sha256 as the body's hash). Hashing every part for its signature cost 20% of an
+  // upload (320 MiB from memory: 2.0 s -> 1.6 s); the CRC32 each part carries instead (WHEN_SUPPORTED)
+  // is verified by the server, so a part damaged on the way is refused (BadDigest) and sent again.
+  if (payload === 'checksummed') {
+    client.middlewareStack.add((next) => async (args) => {
+      const headers = (args.request as { headers?: Record<string, string> }).headers;
+      if (headers) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    }, { step: 'build', name: 'unsignedPayload' });
+  }
+  return client;
 }
+
+const endpointOf = (access: Pick<S3Access, 'endpoint'>) => access.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
+
 
 /** S3 errors a retry cannot fix, as non-retryable failures naming the bucket. */
 export function s3Failure(err: unknown, bucket: string, key?: string): unknown {
@@ -64,6 +87,43 @@ export function s3Failure(err: unknown, bucket: string, key?: string): unknown {
   };
   const msg = permanent[err.name];
   return msg ? ApplicationFailure.nonRetryable(msg, `S3${err.name}`) : err;
+}
+
+/** S3 endpoints (per process) that refused a checksummed upload: later uploads there sign the payload. */
+const signedOnly = new Set<string>();
+
+/**
+ * Whether a failed checksummed upload means the server does not take unsigned payloads or CRC32
+ * checksums (S3-compatible servers that predate them answer NotImplemented, InvalidArgument or
+ * InvalidRequest naming the header), not a problem a signed upload would have too.
+ */
+export function refusesChecksummedUploads(err: unknown): boolean {
+  if (!(err instanceof S3ServiceException)) return false;
+  if (['NotImplemented', 'XAmzContentSHA256Mismatch'].includes(err.name)) return true;
+  return ['InvalidArgument', 'InvalidRequest', 'BadRequest'].includes(err.name) && /checksum|crc32|content-sha256|unsigned|x-amz-/i.test(err.message);
+}
+
+/**
+ * Streams `body` into one object at `access` (a multipart upload, see uploadStream): checksummed
+ * (unsigned payload, CRC32 per part) unless this server refused that before. A refusal marks the
+ * server and fails retryably: the body is consumed, so the activity's next attempt sends a fresh
+ * one, signed.
+ */
+export async function uploadSnapshot(access: Omit<S3Access, 'credentialsSecret'>, clientFor: (payload: PayloadMode) => Promise<S3Client>, bucket: string, key: string, body: Readable): Promise<void> {
+  const server = `${endpointOf(access) ?? 'aws'} ${access.region ?? ''}`;
+  const payload: PayloadMode = signedOnly.has(server) ? 'signed' : 'checksummed';
+  const s3 = await clientFor(payload);
+  try {
+    await uploadStream(s3, bucket, key, body);
+  } catch (err) {
+    if (payload === 'checksummed' && refusesChecksummedUploads(err)) {
+      signedOnly.add(server);
+      throw ApplicationFailure.retryable(`the S3 server refused an upload with an unsigned payload and CRC32 checksums (${(err as Error).name}: ${(err as Error).message}); the next attempt signs the payload instead`, 'S3ChecksumsRefused');
+    }
+    throw err;
+  } finally {
+    s3.destroy();
+  }
 }
 
 /**

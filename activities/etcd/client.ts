@@ -19,16 +19,26 @@ export interface EtcdCredentials {
   auth?: { username: string; password: string };
 }
 
+/**
+ * HTTP/2 flow-control window of a client that streams a snapshot. grpc-js's default (64 KiB) makes
+ * etcd wait for a window update every two 32 KiB chunks: a 320 MiB snapshot took 1.5-2.0 s, 1.0-1.1 s
+ * with 4 MiB (etcdctl: 1.6 s). At most this much is buffered per stream.
+ */
+export const SNAPSHOT_FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
+
 export const etcdClient = (hosts: string | string[], callTimeoutMs = 5000, creds: EtcdCredentials = {}, stream = false): Etcd3 =>
   loginThroughOurChannel(new Etcd3({
     hosts,
     dialTimeout: Math.min(2000, callTimeoutMs),
     // No deadline on a stream (a snapshot lasts as long as the database takes; heartbeats catch a stall).
     defaultCallOptions: (ctx) => (stream && ctx.isStream ? {} : { deadline: new Date(Date.now() + callTimeoutMs) }),
+    grpcOptions: {
+      ...(stream && { 'grpc-node.flow_control_window': SNAPSHOT_FLOW_CONTROL_WINDOW }),
+      // Pod IPs are dialled; the certificate is checked against the name every server certificate carries.
+      ...(creds.tls && { 'grpc.ssl_target_name_override': creds.tls.servername, 'grpc.default_authority': creds.tls.servername }),
+    },
     ...(creds.tls && {
       credentials: { rootCertificate: creds.tls.ca, certChain: creds.tls.cert, privateKey: creds.tls.key },
-      // Pod IPs are dialled; the certificate is checked against the name every server certificate carries.
-      grpcOptions: { 'grpc.ssl_target_name_override': creds.tls.servername, 'grpc.default_authority': creds.tls.servername },
     }),
     ...(creds.auth && { auth: { ...creds.auth, callOptions: () => ({ deadline: new Date(Date.now() + callTimeoutMs) }) } }),
   }), hosts, callTimeoutMs, creds);
