@@ -87,8 +87,22 @@ function restoreFloor(ns: string, file: string, r: number): number {
   kubectl(['apply', '-n', ns, '-f', '-'], manifest);
   kubectl(['wait', '-n', ns, '--for=condition=Ready', `pod/${name}`, '--timeout=180s']);
   const started = seconds(t1);
-  kubectl(['delete', '-n', ns, `pod/${name}`, `pvc/${name}`, '--wait=false']);
+  // Gone, volume included, before the next measurement: the provisioner deleting 300 MiB must not
+  // run beside the operator's backup or restore that follows.
+  kubectl(['delete', '-n', ns, `pod/${name}`, `pvc/${name}`, '--wait=true', '--timeout=180s']);
+  waitVolumesGone(ns, name);
   return restored + started;
+}
+
+/** Waits until no PersistentVolume is bound to the claim any more (the provisioner deleted its data). */
+function waitVolumesGone(ns: string, claim: string): void {
+  const deadline = Date.now() + 180_000;
+  const bound = () => kubectlJson<{ items: { spec?: { claimRef?: { namespace?: string; name?: string } } }[] }>(['get', 'pv']).items
+    .some((pv) => pv.spec?.claimRef?.namespace === ns && pv.spec.claimRef.name === claim);
+  while (bound()) {
+    if (Date.now() > deadline) throw new Error(`the volume of ${ns}/${claim} was not deleted within 180 s`);
+    execFileSync('sleep', ['0.5']);
+  }
 }
 
 async function timedBackup(ns: string, name: string, cluster: string, secret: string): Promise<{ seconds: number; bytes: number }> {
@@ -131,6 +145,7 @@ try {
       await waitAvailable(ns, name, 900_000);
       row.restore.push(seconds(t0));
       kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
+      waitVolumesGone(ns, `data-${name}-0`);
     }
     rows.push(row);
     kubectl(['delete', 'etcdcluster', '-n', ns, src, '--wait=true', '--timeout=180s']);

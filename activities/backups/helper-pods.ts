@@ -14,7 +14,10 @@ import { isConflict, type Kube } from '../../k8s/kube-client.ts';
 import { openTunnel } from './port-forward.ts';
 import { notYet } from '../not-yet.ts';
 
-const POLL_MS = 1000;
+/** How often a helper pod's progress is read: a pod's step often ends within a second, and each poll is one GET. */
+const POLL_MS = 250;
+/** How long the receiver's listener may take to come up (refused or unanswered tunnels are tried again until then). */
+const CONNECT_MS = 30_000;
 /** How long the receiver has to answer the token. */
 const ANSWER_MS = 15_000;
 /** Heartbeats while bytes flow: at most this often (the SDK throttles further). */
@@ -140,7 +143,8 @@ function heartbeating(what: string): Transform {
 export async function pushToPod(kube: Kube, namespace: string, name: string, open: Readable | (() => Promise<Readable>), what: string): Promise<void> {
   await waitRunning(kube, namespace, name, what);
   const token = await transferToken(kube, namespace, name);
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + CONNECT_MS;
+  for (;;) {
     let tunnel;
     try {
       tunnel = await openTunnel(kube, namespace, name, HELPER_PORT);
@@ -148,7 +152,7 @@ export async function pushToPod(kube: Kube, namespace: string, name: string, ope
       const why = (err as Error).message;
       // Not allowed: waiting does not help; say which permission is missing.
       if (/\b(401|403)\b/.test(why)) throw ApplicationFailure.nonRetryable(`${what}: ${why} (the operator needs get and create on pods/portforward, see deploy/rbac/operator.yaml)`, 'Forbidden');
-      if (attempt >= 30) throw ApplicationFailure.retryable(`${what}: ${why}`, 'HelperPodUnreachable');
+      if (Date.now() >= deadline) throw ApplicationFailure.retryable(`${what}: ${why}`, 'HelperPodUnreachable');
       heartbeat({ step: `${what}: connecting to ${name}` });
       await sleep(POLL_MS);
       continue;
@@ -159,7 +163,7 @@ export async function pushToPod(kube: Kube, namespace: string, name: string, ope
       if (answer !== 'ok') throw new Error(`the receiver answered ${JSON.stringify(answer.slice(0, 80))}`);
     } catch (err) {
       tunnel.destroy();
-      if (attempt >= 30) throw ApplicationFailure.retryable(`${what}: pod ${name} did not take the stream: ${(err as Error).message}`, 'HelperPodUnreachable');
+      if (Date.now() >= deadline) throw ApplicationFailure.retryable(`${what}: pod ${name} did not take the stream: ${(err as Error).message}`, 'HelperPodUnreachable');
       heartbeat({ step: `${what}: connecting to ${name}` });
       await sleep(POLL_MS);
       continue;

@@ -106,7 +106,7 @@ describe('helper pods', () => {
     assert.equal(pod.spec!.restartPolicy, 'Never');
     assert.ok(!c.command!.join(' ').includes('rm -rf /'), 'the file name is not spliced into the script');
     assert.deepEqual(c.env!.find((e) => e.name === 'FILE'), { name: 'FILE', value: 'etcd/x; rm -rf /' });
-    assert.match(c.command![2]!, /receive "\$f\.part"\n.*termination-log\nmv/s);
+    assert.match(c.command![2]!, /receive "\$f\.part"\n.*\$f\.part\.sha256.*termination-log\nrm -f "\$f\.part\.sha256"\nmv/s);
     assert.equal(pod.metadata!.labels!['app.kubernetes.io/name'], undefined, 'never selected as a member');
   });
   for (const [what, pod] of [['the backup receiver', receiver], ['a restore pod fed a stream', streamRestore]] as const) {
@@ -114,8 +114,9 @@ describe('helper pods', () => {
       const p = pod();
       const c = [...(p.spec!.initContainers ?? []), ...p.spec!.containers][0]!;
       const script = c.command![2]!;
-      // The token line is read and compared before `cat` writes anything; a mismatch exits 9 (the listener waits again).
-      assert.match(script, /IFS= read -r -t 30 t && \[ "\$t" = "\$\(cat "\$TOKEN_FILE"\)" \] \|\| exit 9; echo ok; exec cat > "\$0"/);
+      // The token line is read and compared before `tee` writes anything; a mismatch exits 9 (the listener waits again).
+      // The bytes are hashed as they are written, and a failed write fails the pipeline.
+      assert.match(script, /IFS= read -r -t 30 t && \[ "\$t" = "\$\(cat "\$TOKEN_FILE"\)" \] \|\| exit 9; echo ok; set -o pipefail; tee "\$0" \| sha256sum > "\$0\.sha256"/);
       assert.ok(!c.ports?.length, 'no container port: the stream arrives through port-forward on the pod loopback');
       assert.equal(transferSecretOf(p), transferSecretName(p.metadata!.name!));
       const mount = c.volumeMounts!.find((m) => m.name === 'transfer')!;
