@@ -39,6 +39,8 @@ COPY --from=build /src/dist /app/dist
 USER 65532:65532
 ENV NODE_ENV=production \
     ETCD_OPERATOR_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
+    MALLOC_ARENA_MAX=2 \
+    NODE_OPTIONS=--max-semi-space-size=2 \
     PATH=/nodejs/bin
 EXPOSE 8080
 ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/etcdop.js"]

@@ -52,10 +52,10 @@ OUT_DIR=$CACHE/images-operator
 OUT=$OUT_DIR/etcd-operator-$TAG.tar
 
 # The image's runtime config; the Dockerfile's ENV/USER/WORKDIR/ENTRYPOINT say the same
-# (test/unit/image-layout.test.ts compares them).
+# (test/unit/image-layout.test.ts compares them, and the env with worker/runtime-env.ts).
 IMAGE_USER=65532:65532
 IMAGE_WORKDIR=/app
-IMAGE_ENV=(NODE_ENV=production ETCD_OPERATOR_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js PATH=/usr/local/bin)
+IMAGE_ENV=(NODE_ENV=production ETCD_OPERATOR_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=2 PATH=/usr/local/bin)
 IMAGE_ENTRYPOINT=(/usr/local/bin/node /app/dist/cli/etcdop.js)
 IMAGE_CMD=(run)
 IMAGE_PORT=8080/tcp

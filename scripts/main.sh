@@ -24,4 +24,6 @@ MSG
 # workflow bundle instead of running webpack.
 npm run -s build
 export ETCD_OPERATOR_WORKFLOW_BUNDLE="$ROOT/dist/workflow-bundle.js"
+# As in the image (worker/runtime-env.ts says why): read by node and glibc at start.
+export MALLOC_ARENA_MAX=2 NODE_OPTIONS="--max-semi-space-size=2${NODE_OPTIONS:+ $NODE_OPTIONS}"
 exec node "$ROOT/bin/etcdop.js" run

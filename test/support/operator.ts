@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient, temporalTarget } from '../../client/temporal.ts';
 import { prebuiltBundlePath } from '../../worker/worker.ts';
+import { operatorProcessEnv } from '../../worker/runtime-env.ts';
 import { ensureStack, repoRoot } from './stack.ts';
 import { kubectl, tempNamespace } from './kube.ts';
 import { waitFor } from './wait.ts';
@@ -39,7 +40,7 @@ export class OperatorProcess {
   start(env: Record<string, string> = {}): void {
     const log = openSync(this.logFile, 'a');
     this.proc = spawn(process.execPath, [`${repoRoot}bin/etcdop.js`, 'run', '--namespace', this.namespace, '--task-queue', this.taskQueue, '--http-address', '127.0.0.1:0'], {
-      stdio: ['ignore', log, log], env: { ...process.env, ...env },
+      stdio: ['ignore', log, log], env: operatorProcessEnv({ ...process.env, ...env }),
     });
   }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { test } from 'node:test';
+import { OPERATOR_RUNTIME_ENV, operatorProcessEnv } from '../../worker/runtime-env.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 const imageSh = read('scripts/image.sh');
@@ -74,6 +75,22 @@ test('image.sh and the Dockerfile set the same environment; PATH holds each one\
   assert.equal(sh.env.get('ETCD_OPERATOR_WORKFLOW_BUNDLE'), '/app/dist/workflow-bundle.js');
   assert.equal(sh.env.get('NODE_ENV'), 'production');
   for (const c of [sh, docker]) assert.ok(c.env.get('PATH')!.split(':').includes(posix.dirname(c.entrypoint[0]!)), `PATH ${c.env.get('PATH')} holds ${c.entrypoint[0]}`);
+});
+
+test('the image and npm start run the operator with the runtime settings of worker/runtime-env.ts', () => {
+  const sh = fromImageSh();
+  const docker = fromDockerfile();
+  const mainSh = read('scripts/main.sh');
+  for (const [name, value] of Object.entries(OPERATOR_RUNTIME_ENV)) {
+    assert.equal(sh.env.get(name), value, `scripts/image.sh IMAGE_ENV ${name}`);
+    assert.equal(docker.env.get(name), value, `Dockerfile ENV ${name}`);
+  }
+  const exported = /^export MALLOC_ARENA_MAX=(\S+) NODE_OPTIONS="([^$"]+)\$\{NODE_OPTIONS:\+ \$NODE_OPTIONS\}"\nexec node /m.exec(mainSh);
+  assert.ok(exported, 'scripts/main.sh exports both right before it starts the operator');
+  assert.deepEqual([exported[1], exported[2]], [OPERATOR_RUNTIME_ENV.MALLOC_ARENA_MAX, OPERATOR_RUNTIME_ENV.NODE_OPTIONS]);
+  // Tests' and benches' operator processes: the same, a caller's NODE_OPTIONS kept after ours.
+  assert.deepEqual(operatorProcessEnv({ NODE_OPTIONS: '--inspect' }), { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2 --inspect' });
+  assert.deepEqual(operatorProcessEnv({}), { ...OPERATOR_RUNTIME_ENV });
 });
 
 test('both put package.json, dist and pruned production node_modules under /app', () => {
