@@ -44,15 +44,20 @@ program.command('status <cluster>')
 const ops = program.command('ops').description('operations (Temporal workflows) of clusters');
 
 ops.command('list')
-  .description('operations, newest first (at most 200)')
+  .description('operations of a namespace\'s clusters, newest first (at most 200)')
   .option('-c, --cluster <name>', 'only this cluster')
-  .option('-n, --namespace <ns>', 'only this namespace')
+  .option('-n, --namespace <ns>', NS_HELP)
+  .option('-A, --all-namespaces', 'of every namespace')
   .addOption(outputOption())
-  .action((o: { cluster?: string; namespace?: string; output: string }) => withClient(async (client) => {
-    const { listOperations } = await import('./operations.ts');
-    const rows = await listOperations(client, o);
-    await print(o.output, rows, () => rows.map((r) => `${r.status.padEnd(11)} ${r.operation.padEnd(8)} ${r.cluster.padEnd(30)} ${r.startTime}  ${r.workflowId}`).join('\n') || 'no operations');
-  }));
+  .action(async (o: { cluster?: string; namespace?: string; allNamespaces?: boolean; output: string }) => {
+    if (o.allNamespaces && o.namespace) throw new Error('-n and -A cannot be used together');
+    const namespace = o.allNamespaces ? undefined : await resolveNamespace(o);
+    await withClient(async (client) => {
+      const { listOperations } = await import('./operations.ts');
+      const rows = await listOperations(client, { cluster: o.cluster, namespace });
+      await print(o.output, rows, () => rows.map((r) => `${r.status.padEnd(11)} ${r.operation.padEnd(8)} ${r.cluster.padEnd(30)} ${r.startTime}  ${r.workflowId}`).join('\n') || `no operations${namespace ? ` in namespace ${namespace}` : ''}`);
+    });
+  });
 
 ops.command('show <workflowId>')
   .description('an operation and each of its steps')

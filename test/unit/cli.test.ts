@@ -44,4 +44,13 @@ describe('etcdop start-up', () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /argument 'xml' is invalid\. Allowed choices are text, json, yaml/);
   });
+
+  it('ops list takes one namespace (-n, else the context\'s) or every one (-A), not both', () => {
+    const help = run('etcdop.js', ['ops', 'list', '--help']);
+    assert.match(help.stdout, /-n, --namespace <ns>\s+namespace \(default: the kubeconfig context's,/);
+    assert.match(help.stdout, /-A, --all-namespaces\s+of every namespace/);
+    const r = run('etcdop.js', ['ops', 'list', '-n', 'a', '-A'], { KUBECONFIG: '/nonexistent', TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /-n and -A cannot be used together/);
+  });
 });
