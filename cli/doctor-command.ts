@@ -12,6 +12,7 @@ export function registerDoctorCommand(program: Command): void {
     .option('--deployment <name>', "the operator's Deployment", 'etcd-operator')
     .option('--service-account <name>', "the operator's ServiceAccount", 'etcd-operator')
     .option('--task-queue <q>', 'Temporal task queue of the operator', process.env.ETCD_OPERATOR_TASK_QUEUE ?? TASK_QUEUE)
+    .option('--on-host', 'the operator runs on this host (etcdop run, npm start), not as a Deployment: check your kubeconfig user\'s permissions (also when no Deployment is found)')
     .addOption(outputOption())
     .action(async (o: DoctorOptions) => {
       const { diagnose } = await import('./doctor.ts');

@@ -14,7 +14,7 @@ import { watchedNamespaces } from '../domain/watched-namespaces.ts';
 type Level = 'ok' | 'warn' | 'FAIL';
 export interface Finding { level: Level; check: string; message: string }
 
-export interface DoctorOptions { namespace?: string; operatorNamespace: string; deployment: string; serviceAccount: string; taskQueue: string; output: string }
+export interface DoctorOptions { namespace?: string; operatorNamespace: string; deployment: string; serviceAccount: string; taskQueue: string; output: string; onHost?: boolean }
 
 const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
   : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
@@ -71,9 +71,11 @@ export async function diagnose(o: DoctorOptions): Promise<Finding[]> {
       out.push(checkCrd(want, live));
     }
     const apps = kube.config.makeApiClient(AppsV1Api);
-    const dep = await apps.readNamespacedDeployment({ name: o.deployment, namespace: o.operatorNamespace }).catch(() => undefined);
-    if (!dep) {
-      out.push({ level: 'warn', check: 'operator', message: `no Deployment ${o.deployment} in ${o.operatorNamespace} (running on a host with etcdop run? else: kubectl apply --server-side -k deploy/)` });
+    const dep = o.onHost ? undefined : await apps.readNamespacedDeployment({ name: o.deployment, namespace: o.operatorNamespace }).catch(() => undefined);
+    if (o.onHost) {
+      out.push({ level: 'ok', check: 'operator', message: 'on this host (etcdop run, npm start): it acts with your kubeconfig\'s credentials' });
+    } else if (!dep) {
+      out.push({ level: 'warn', check: 'operator', message: `no Deployment ${o.deployment} in ${o.operatorNamespace}: checked as an operator on this host (etcdop run) with your kubeconfig (else: kubectl apply --server-side -k deploy/)` });
     } else {
       const want = dep.spec?.replicas ?? 1;
       const ready = dep.status?.readyReplicas ?? 0;
@@ -82,14 +84,18 @@ export async function diagnose(o: DoctorOptions): Promise<Finding[]> {
         ? { level: 'ok', check: 'operator', message: `${ready}/${want} replicas ready, image ${image}` }
         : { level: 'FAIL', check: 'operator', message: `${ready}/${want} replicas ready (image ${image}): kubectl -n ${o.operatorNamespace} describe deploy/${o.deployment}; kubectl -n ${o.operatorNamespace} logs deploy/${o.deployment}` });
     }
-    const list = o.namespace ?? await installedWatchList(kube, dep, o.operatorNamespace);
+    // On a host the operator watches what `etcdop run` would (ETCD_OPERATOR_WATCH_NAMESPACES) and acts
+    // as the kubeconfig's user: that user's permissions are the ones to check.
+    const list = o.namespace ?? (dep ? await installedWatchList(kube, dep, o.operatorNamespace) : process.env.ETCD_OPERATOR_WATCH_NAMESPACES);
     const namespaces = watchedNamespaces(list);
     const where = namespaces.length ? namespaces.join(', ') : 'all namespaces';
+    const who = dep ? `ServiceAccount ${o.operatorNamespace}/${o.serviceAccount}` : `your kubeconfig's user (${kube.config.getCurrentUser()?.name ?? '?'})`;
+    const fix = dep ? 'bind ClusterRole etcd-operator there' : 'run the operator with credentials that may, or install it: kubectl apply --server-side -k deploy/';
     try {
-      const denied = await deniedPermissions(kube.config, namespaces, serviceAccountSubject(o.operatorNamespace, o.serviceAccount));
+      const denied = await deniedPermissions(kube.config, namespaces, dep ? serviceAccountSubject(o.operatorNamespace, o.serviceAccount) : undefined);
       out.push(denied.length
-        ? { level: 'FAIL', check: 'rbac', message: `ServiceAccount ${o.operatorNamespace}/${o.serviceAccount} lacks: ${describeDenied(denied).join('; ')} (bind ClusterRole etcd-operator there)` }
-        : { level: 'ok', check: 'rbac', message: `ServiceAccount ${o.operatorNamespace}/${o.serviceAccount} has every permission in ${where}` });
+        ? { level: 'FAIL', check: 'rbac', message: `${who} lacks: ${describeDenied(denied).join('; ')} (${fix})` }
+        : { level: 'ok', check: 'rbac', message: `${who} has every permission the operator needs in ${where}` });
     } catch (err) {
       out.push({ level: 'warn', check: 'rbac', message: `cannot check (you may not create SubjectAccessReviews): ${errText(err)}` });
     }

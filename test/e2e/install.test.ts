@@ -79,7 +79,7 @@ describe('installed with kubectl apply -k: two replicas, verified, crash- and up
       .catch((err: Error) => { throw new Error(`${err.message}\n${out}`); });
     assert.match(out, /ok\s+crd etcdclusters\.etcd\.operator\.dev\s+Established, versions v1alpha1\*, schema of etcdop/);
     assert.match(out, new RegExp(`ok\\s+operator\\s+2/2 replicas ready, image etcd-operator\\.local/etcd-operator:${OPERATOR_VERSION.replaceAll('.', '\\.')}`));
-    assert.match(out, new RegExp(`ok\\s+rbac\\s+ServiceAccount ${install.namespace}/${install.serviceAccount} has every permission in ${app}`));
+    assert.match(out, new RegExp(`ok\\s+rbac\\s+ServiceAccount ${install.namespace}/${install.serviceAccount} has every permission the operator needs in ${app}`));
   });
 
   /** Kills (SIGKILL, no grace) the operator replica that started the latest activity of the running `kind` operation. */

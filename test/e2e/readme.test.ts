@@ -53,7 +53,8 @@ describe('README blocks run as written', () => {
       const fd = openSync(outFile, 'w');
       const run = spawnSync('bash', [join(dir, `${block.name}.sh`)], {
         cwd: repoRoot, stdio: ['ignore', fd, fd], timeout: 1_150_000,
-        env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `${repoRoot}bin:${process.env.PATH}` },
+        // What `npm start` would have set for etcdop doctor: this suite's operator, its task queue and namespace.
+        env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `${repoRoot}bin:${process.env.PATH}`, ETCD_OPERATOR_TASK_QUEUE: ctx.operator.taskQueue, ETCD_OPERATOR_WATCH_NAMESPACES: ctx.ns },
       });
       closeSync(fd);
       const out = readFileSync(outFile, 'utf8');
