@@ -72,7 +72,6 @@ export function s3Client(credentials: { accessKeyId: string; secretAccessKey: st
 
 const endpointOf = (access: Pick<S3Access, 'endpoint'>) => access.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
 
-
 /** S3 errors a retry cannot fix, as non-retryable failures naming the bucket. */
 export function s3Failure(err: unknown, bucket: string, key?: string): unknown {
   if (!(err instanceof S3ServiceException)) return err;
