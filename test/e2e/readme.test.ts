@@ -5,7 +5,7 @@
 // fails, the rest are skipped. Two lines are the harness's to provide, not the block's: `npm start`
 // (here: an operator of this suite, scoped to the namespace) and `eval "$(npm run -s stack:env)"`
 // (here: the stack's environment, already loaded).
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,8 @@ function testedBlocks(markdown: string): { name: string; lines: string[] }[] {
 describe('README blocks run as written', () => {
   const ctx = useOperatorNamespace('e2e-readme');
   const blocks = testedBlocks(readFileSync(join(repoRoot, 'README.md'), 'utf8'));
+  // `npm start` has the operator up when the reader moves on: its worker polls (etcdop doctor checks that).
+  before(() => ctx.operator.waitPolling());
 
   it('the README has the tutorial\'s blocks, each once, in order', () => {
     const names = blocks.map((b) => b.name);

@@ -71,6 +71,19 @@ export class OperatorProcess {
     }
   }
 
+  /** Waits until the operator's worker polls its task queue (what `etcdop doctor` checks): it is up, as after `npm start`'s banner. */
+  async waitPolling(timeoutMs = 60_000): Promise<void> {
+    const client = await connectClient(temporalTarget());
+    try {
+      await waitFor(`a worker polling ${this.taskQueue}`, async () => {
+        const tq = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: this.taskQueue }, taskQueueType: 1 });
+        return (tq.pollers ?? []).length > 0;
+      }, { timeoutMs, intervalMs: 250 }).catch((err: Error) => { throw new Error(`${err.message} (log: ${this.logFile})`); });
+    } finally {
+      await client.connection.close();
+    }
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
