@@ -75,14 +75,14 @@ describe('the Temporal UI reads as what the operator does', () => {
 
     const query = `WorkflowId STARTS_WITH "etcd/${ctx.ns}/${NAME}/"`;
     await page.goto(`${UI}/namespaces/${TEMPORAL_NAMESPACE}/workflows?query=${encodeURIComponent(query)}`, { waitUntil: 'networkidle2' });
-    const list = await pageText(page, [scaleId, `${loopId}/create-1`], 60_000);
+    const list = await pageText(page, [scaleId, `${loopId}/create-1`], 60_000, 3, join(artifacts, 'temporal-ui-list-failed.png'));
     await page.screenshot({ path: join(artifacts, 'temporal-ui-list.png') });
     assert.ok(list.includes(scaleId) && list.includes(`${loopId}/create-1`), 'both operations are rows of the list');
 
     const run = (await client.workflow.getHandle(scaleId).describe()).runId;
     await page.goto(`${UI}/namespaces/${TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(scaleId)}/${run}/history`, { waitUntil: 'networkidle2' });
     const summary = `Scale ${ctx.ns}/${NAME}: scaling 1 -> 2`;
-    const details = await pageText(page, [summary], 60_000);
+    const details = await pageText(page, [summary], 60_000, 3, join(artifacts, 'temporal-ui-operation-failed.png'));
     await page.screenshot({ path: join(artifacts, 'temporal-ui-operation.png'), fullPage: true });
     assert.ok(details.includes(summary), 'the operation\'s page shows its summary');
   });

@@ -12,23 +12,41 @@ export async function launchBrowser(): Promise<Browser> {
   return puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }
 
+/** How long a page may stay blank (nothing rendered) before it is loaded again. */
+const BLANK_MS = 10_000;
+
 /**
  * The page's visible text once every one of `texts` is in it (single-page apps render after load).
  * The Temporal UI shows "Uh oh. There's an error." when one of its API calls failed (a loaded
- * machine): it says to refresh, and so does this, at most `reloads` times.
+ * machine): it says to refresh, and so does this, at most `reloads` times. So does a page that
+ * rendered nothing at all for BLANK_MS (seen once in CI: the history page stayed blank for 60 s).
+ * On failure the page is saved as `failedShot` (a PNG path), when given.
  */
-export async function pageText(page: Page, texts: string[], timeoutMs: number, reloads = 3): Promise<string> {
+export async function pageText(page: Page, texts: string[], timeoutMs: number, reloads = 3, failedShot?: string): Promise<string> {
   let last = '';
   let left = reloads;
+  let blankSince = Date.now();
+  const reload = async (why: string) => {
+    left -= 1;
+    console.log(`the Temporal UI ${why}; reloading`);
+    await page.reload({ waitUntil: 'networkidle2' });
+    blankSince = Date.now();
+  };
   await waitFor(`page shows ${texts.join(', ')}`, async () => {
     last = await page.evaluate(() => document.body.innerText);
     if (/Uh oh\. There's an error\./.test(last) && left > 0) {
-      left -= 1;
-      console.log(`the Temporal UI showed an error page; reloading (${last.replace(/\s+/g, ' ').slice(0, 200)})`);
-      await page.reload({ waitUntil: 'networkidle2' });
+      await reload(`showed an error page (${last.replace(/\s+/g, ' ').slice(0, 200)})`);
+      return false;
+    }
+    if (last.trim() !== '') blankSince = Date.now();
+    else if (Date.now() - blankSince >= BLANK_MS && left > 0) {
+      await reload(`page stayed blank for ${BLANK_MS / 1000} s`);
       return false;
     }
     return texts.every((t) => last.includes(t));
-  }, { timeoutMs, intervalMs: 500 }).catch((err: Error) => { throw new Error(`${err.message}; the page shows: ${last.slice(0, 2000)}`); });
+  }, { timeoutMs, intervalMs: 500 }).catch(async (err: Error) => {
+    if (failedShot) await page.screenshot({ path: failedShot, fullPage: true }).catch(() => undefined);
+    throw new Error(`${err.message}; the page shows: ${last.slice(0, 2000)}${failedShot ? ` (screenshot: ${failedShot})` : ''}`);
+  });
   return last;
 }
