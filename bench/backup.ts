@@ -40,12 +40,16 @@ async function fill(endpoint: string, mib: number): Promise<void> {
 
 const podIP = (ns: string, pod: string) => kubectlJson<{ status: { podIP: string } }>(['get', 'pod', '-n', ns, pod]).status.podIP;
 
+/** `etcdctl snapshot save` of the member's pod to a local file. */
+const snapshotSave = (ns: string, pod: string, file: string) =>
+  execFileSync('etcdctl', [`--endpoints=http://${podIP(ns, pod)}:2379`, 'snapshot', 'save', file], { stdio: 'ignore' });
+
 /** Baseline: etcdctl snapshot save of the same member to a local file. */
 function etcdctlSave(ns: string, pod: string): { seconds: number; bytes: number } {
   const file = join(tmpdir(), `bench-snap-${process.pid}.db`);
   rmSync(file, { force: true });
   const t0 = performance.now();
-  execFileSync('etcdctl', [`--endpoints=http://${podIP(ns, pod)}:2379`, 'snapshot', 'save', file], { stdio: 'ignore' });
+  snapshotSave(ns, pod, file);
   const s = seconds(t0);
   const bytes = statSync(file).size;
   rmSync(file, { force: true });
@@ -61,7 +65,7 @@ async function cronJobPipeline(ns: string, pod: string, key: string): Promise<{ 
   const dir = mkdtempSync(join(tmpdir(), 'bench-cron-'));
   const file = join(dir, 'snapshot.db');
   const t0 = performance.now();
-  execFileSync('etcdctl', [`--endpoints=http://${podIP(ns, pod)}:2379`, 'snapshot', 'save', file], { stdio: 'ignore' });
+  snapshotSave(ns, pod, file);
   const client = s3();
   try {
     await new Upload({ client, params: { Bucket: bucket(), Key: key, Body: createReadStream(file) }, partSize: 16 * MiB, queueSize: 4 }).done();
