@@ -35,9 +35,10 @@ checks=
 if (( $# == 0 )); then (npx eslint . && npx tsc --noEmit) & checks=$!; fi
 # Once, before the suites start: they all need the stack, and the e2e operators the prebuilt bundle.
 if [[ ${suites[*]} != unit ]]; then bash scripts/stack.sh up; fi
-# The real Temporal server's tools too: built under load by the first suite that needs them, they
-# would hold the stack's lock for minutes.
-if [[ " ${suites[*]} " == *" e2e "* ]]; then npx tsx scripts/build-workflows.ts; bash scripts/tools.sh server; bash scripts/browser.sh; fi
+# The build too (the prebuilt workflow bundle, and the bundled CLI that bin/etcdop.js runs, as after
+# npm start), and the real Temporal server's tools: built under load by the first suite that needs
+# them, they would hold the stack's lock for minutes.
+if [[ " ${suites[*]} " == *" e2e "* ]]; then bash scripts/build.sh; bash scripts/tools.sh server; bash scripts/browser.sh; fi
 if [[ -n $checks ]] && ! wait "$checks"; then echo "test: lint or typecheck failed" >&2; exit 1; fi
 
 timings=$(mktemp)
