@@ -80,6 +80,18 @@ export function endpointsOf(pods: readonly V1Pod[], tls = false): Map<string, st
   return m;
 }
 
+/**
+ * The endpoints of serving members (pod Ready), or every endpoint when none is (quorum lost, or
+ * readiness not probed yet). A member whose etcd has not started serving (a learner still joining,
+ * a member starting) accepts the connection and answers nothing, so a call that picks it waits out
+ * its whole deadline.
+ */
+export function servingEndpoints(pods: readonly V1Pod[], endpoints: Map<string, string>): string[] {
+  const ready = (p: V1Pod) => Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const serving = pods.filter(ready).map((p) => endpoints.get(p.metadata!.name!)).filter((e): e is string => Boolean(e));
+  return serving.length ? serving : [...endpoints.values()];
+}
+
 /** One cluster's members as an activity reaches them: its pods, their endpoints, and clients with the cluster's credentials. */
 export interface EtcdAccess {
   /** The EtcdCluster (undefined when gone or replaced by a namesake). */
@@ -137,7 +149,7 @@ export async function etcdAccess(kube: Kube, key: ClusterKey): Promise<EtcdAcces
   const endpoints = endpointsOf(pods, Boolean(tlsCreds.tls));
   // Log in only where etcd has auth on: a login to a cluster with auth off is refused, and with
   // several hosts the client reports that as "unavailable". Unknown (nobody answers): as the spec says.
-  const authOn = root ? await authStatus([...endpoints.values()], tlsCreds) : false;
+  const authOn = root ? await authStatus(servingEndpoints(pods, endpoints), tlsCreds) : false;
   const login = authOn ?? spec?.auth.enabled;
   const creds: EtcdCredentials = { ...tlsCreds, ...(login && root && { auth: root }) };
   return {

@@ -11,11 +11,14 @@ import { observePod } from '../observe.ts';
 import { imagePullProblem } from './health.ts';
 import { failIfUnschedulable } from '../kube/unschedulable.ts';
 import type { ClusterKey } from '../../domain/types.ts';
-import { etcdAccess, hexId, wireMemberName as nameOf, type EtcdAccess, type WireMember } from './client.ts';
+import { etcdAccess, hexId, servingEndpoints, wireMemberName as nameOf, type EtcdAccess, type WireMember } from './client.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { notYet } from '../not-yet.ts';
 
 interface Live { etcd: EtcdAccess; endpoints: Map<string, string>; members: WireMember[]; leaderId: string }
+
+/** A joining member's etcd accepts connections before it serves: asked briefly, as the wait asks again every 0.5 s. */
+const JOINING_STATUS_TIMEOUT_MS = 1000;
 
 
 export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kube; callTimeoutMs?: number }) {
@@ -25,7 +28,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
     const { endpoints } = etcd;
     if (!endpoints.size) throw notYet('no member pod has an address');
     try {
-      return await etcd.with([...endpoints.values()], async (c) => {
+      return await etcd.with(servingEndpoints(etcd.pods, endpoints), async (c) => {
         const { members } = await c.cluster.memberList({ linearizable: true });
         const status = await c.maintenance.status();
         return { etcd, endpoints, members: members as WireMember[], leaderId: status.leader };
@@ -41,7 +44,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
   }
   const find = (l: Live, key: ClusterKey, member: string) =>
     l.members.find((m) => nameOf(m) === member || m.peerURLs.includes(peerURL(key.name, key.namespace, member, Boolean(l.etcd.creds.tls))));
-  const statusOf = (l: Live, ep: string | undefined) => (ep ? l.etcd.with(ep, (c) => c.maintenance.status(), callTimeoutMs).catch(() => undefined) : Promise.resolve(undefined));
+  const statusOf = (l: Live, ep: string | undefined, timeoutMs = callTimeoutMs) => (ep ? l.etcd.with(ep, (c) => c.maintenance.status(), timeoutMs).catch(() => undefined) : Promise.resolve(undefined));
 
   /** `member` is a healthy voter (its own status) and the cluster answers a linearizable read; crash loops end the wait. */
   async function healthyVoter(key: ClusterKey, member: string) {
@@ -59,7 +62,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
     const s = await statusOf(l, l.endpoints.get(member));
     if (!s || s.leader === '0') throw notYet(`${member} is not serving yet`);
     try {
-      await l.etcd.with([...l.endpoints.values()], (c) => c.get('etcd-operator/linearizable-probe').string(), callTimeoutMs);
+      await l.etcd.with(servingEndpoints(l.etcd.pods, l.etcd.endpoints), (c) => c.get('etcd-operator/linearizable-probe').string(), callTimeoutMs);
     } catch (err) {
       throw notYet(`linearizable read failed: ${(err as Error).message}`);
     }
@@ -77,7 +80,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       const added = !m;
       if (!m) {
         try {
-          m = (await l.etcd.with([...l.endpoints.values()], (c) => c.cluster.memberAdd({ peerURLs: [peerURL(key.name, key.namespace, member, Boolean(l.etcd.creds.tls))], isLearner: true }), callTimeoutMs)).member as WireMember;
+          m = (await l.etcd.with(servingEndpoints(l.etcd.pods, l.etcd.endpoints), (c) => c.cluster.memberAdd({ peerURLs: [peerURL(key.name, key.namespace, member, Boolean(l.etcd.creds.tls))], isLearner: true }), callTimeoutMs)).member as WireMember;
         } catch (err) {
           // e.g. "unhealthy cluster" right after a member started, or too many learners: retried.
           throw notYet(`adding learner ${member}: ${(err as Error).message}`);
@@ -96,7 +99,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       if (!m.isLearner) return;
       await failIfUnschedulable(kube, key, l.etcd.pods.find((p) => p.metadata?.name === member));
       const leader = l.members.find((x) => x.ID === l.leaderId);
-      const [ls, ms] = await Promise.all([statusOf(l, leader && l.endpoints.get(nameOf(leader))), statusOf(l, l.endpoints.get(member))]);
+      const [ls, ms] = await Promise.all([statusOf(l, leader && l.endpoints.get(nameOf(leader))), statusOf(l, l.endpoints.get(member), JOINING_STATUS_TIMEOUT_MS)]);
       if (!ms) {
         // With auth on a learner cannot be asked: it refuses Authenticate, and a simple token is only
         // good on the member that issued it. etcd's own promote check (in sync with the leader) decides.
@@ -116,7 +119,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
       if (m.isLearner) {
         try {
-          await l.etcd.with([...l.endpoints.values()], (c) => c.cluster.memberPromote({ ID: m.ID }), callTimeoutMs);
+          await l.etcd.with(servingEndpoints(l.etcd.pods, l.etcd.endpoints), (c) => c.cluster.memberPromote({ ID: m.ID }), callTimeoutMs);
         } catch (err) {
           throw notYet(`promoting ${member}: ${(err as Error).message}`);
         }
@@ -170,7 +173,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
         }
       }
       try {
-        await l.etcd.with([...l.endpoints.values()], (c) => c.cluster.memberRemove({ ID: m.ID }), callTimeoutMs);
+        await l.etcd.with(servingEndpoints(l.etcd.pods, l.etcd.endpoints), (c) => c.cluster.memberRemove({ ID: m.ID }), callTimeoutMs);
       } catch (err) {
         if (/member not found/i.test((err as Error).message)) return 'absent';
         throw notYet(`removing ${member}: ${(err as Error).message}`);
