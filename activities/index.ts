@@ -50,7 +50,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...clusterActivities({ kube, defaultRepository, now }),
     ...certificateActivities({ kube, now }),
     ...statusActivities({ kube, now }),
-    ...memberActivities({ kube, defaultRepository }),
+    ...memberActivities({ kube, defaultRepository, toolsImage }),
     ...etcdActivities({ kube }),
     ...endpointActivities({ kube }),
     ...observeActivities({ kube, callTimeoutMs: 2000 }),

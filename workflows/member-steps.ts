@@ -1,17 +1,32 @@
 // The membership steps operations share, each one activity in etcd's safe order. Every activity
 // looks before it acts, so a step repeated after a worker crash finds its own earlier effect.
+import { patched } from '@temporalio/workflow';
 import { failureType } from '../domain/failures.ts';
 import { etcd, kubeBounded, poll } from './activity-proxies.ts';
 import type { Progress } from './progress.ts';
 import type { ClusterKey } from '../domain/types.ts';
 
-/** Joins `member`: learner first (it cannot vote, so quorum is untouched), its pod, catch-up, then promotion. */
+/** Since 0.2.0 a joining member's pod comes first and waits at its join gate until etcd has the member. */
+export const JOIN_GATE_PATCH = 'join-gate';
+
+/**
+ * Joins `member`: its pod (held at its join gate), then the learner (it cannot vote, so quorum is
+ * untouched) and the gate opened, catch-up, then promotion.
+ */
 export async function joinMember(key: ClusterKey, progress: Progress, member: string, votersAfter: number, events = false): Promise<void> {
   const ev = (message: string) => (events ? { reason: 'MemberJoining', message } : undefined);
-  await progress.step(`AddLearner ${member}`, ev(`Adding ${member} as a learner`));
-  const { initialMembers } = await etcd.addLearner(key, member);
-  await progress.step(`StartMember ${member}`, ev(`Starting ${member} (joins the existing cluster)`));
-  await kubeBounded.applyMember(key, { member, initialMembers, state: 'existing' });
+  if (patched(JOIN_GATE_PATCH)) {
+    await progress.step(`StartMember ${member}`, ev(`Starting ${member} (it waits until etcd has it)`));
+    await kubeBounded.applyMember(key, { member, initialMembers: [], state: 'existing', joinGate: true });
+    await progress.step(`AddLearner ${member}`, ev(`Adding ${member} as a learner`));
+    // A poll: it waits for the pod's address first, as long as any other wait for a member's pod.
+    await poll.addLearner(key, member, { openJoinGate: true });
+  } else {
+    await progress.step(`AddLearner ${member}`, ev(`Adding ${member} as a learner`));
+    const { initialMembers } = await etcd.addLearner(key, member);
+    await progress.step(`StartMember ${member}`, ev(`Starting ${member} (joins the existing cluster)`));
+    await kubeBounded.applyMember(key, { member, initialMembers, state: 'existing' });
+  }
   await progress.step(`WaitCaughtUp ${member}`);
   await poll.checkLearnerCaughtUp(key, member);
   await progress.step(`Promote ${member}`, ev(`Promoting ${member} to a voting member`));

@@ -2,11 +2,13 @@
 // after a worker crash) finds its own earlier effect instead of repeating it.
 import { ApplicationFailure } from '@temporalio/activity';
 import { LABELS, peerURL } from '../../k8s/api.ts';
+import { initialCluster } from '../../k8s/manifests/initial-cluster.ts';
 import { belongsTo } from '../../k8s/manifests/owner.ts';
 import type { V1Pod } from '@kubernetes/client-node';
 import { logSideEffect } from '../side-effects.ts';
 import { CRASH_LOOP_RESTARTS, quorumOf } from '../../domain/members.ts';
 import { ETCD_CONTAINER } from '../../k8s/manifests/member-pod.ts';
+import { addressedPod, nudgeJoinGate, openJoinGate } from '../kube/join-gate.ts';
 import { observePod } from '../observe.ts';
 import { imagePullProblem } from './health.ts';
 import { failIfUnschedulable } from '../kube/unschedulable.ts';
@@ -73,8 +75,12 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
     /**
      * Adds `member` as a non-voting learner unless etcd already has it (a retry, or a crash after
      * the add). Returns its id and the names of every member, for the pod's --initial-cluster.
+     * `openJoinGate`: its pod exists already, held at its join gate; the add waits until the pod's
+     * address is published, and the gate is opened after it (the annotation written once).
      */
-    async addLearner(key: ClusterKey, member: string): Promise<{ id: string; initialMembers: string[]; added: boolean }> {
+    async addLearner(key: ClusterKey, member: string, opts: { openJoinGate?: boolean } = {}): Promise<{ id: string; initialMembers: string[]; added: boolean }> {
+      // A gated pod (MemberPlan.joinGate) first gets the address its peers will look up.
+      const gated = opts.openJoinGate ? await addressedPod(kube, key, member) : undefined;
       const l = await live(key);
       let m = find(l, key, member);
       const added = !m;
@@ -87,8 +93,9 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
         }
         logSideEffect('added a learner to etcd', key, { member, memberId: hexId(m.ID) });
       }
-      const names = new Set([...l.members.map(nameOf), member]);
-      return { id: hexId(m.ID), initialMembers: [...names].filter(Boolean).sort(), added };
+      const initialMembers = [...new Set([...l.members.map(nameOf), member])].filter(Boolean).sort();
+      if (gated) await openJoinGate(kube, key, gated, initialCluster(key.name, key.namespace, initialMembers, Boolean(l.etcd.creds.tls)));
+      return { id: hexId(m.ID), initialMembers, added };
     },
 
     /** Poll: the learner's applied index is within 10% of the leader's (etcd's own bar for promotion), or it is a voter already. */
@@ -97,7 +104,9 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       const m = find(l, key, member);
       if (!m) throw ApplicationFailure.nonRetryable(`${member} is not an etcd member`, 'NotAMember');
       if (!m.isLearner) return;
-      await failIfUnschedulable(kube, key, l.etcd.pods.find((p) => p.metadata?.name === member));
+      const pod = l.etcd.pods.find((p) => p.metadata?.name === member);
+      await failIfUnschedulable(kube, key, pod);
+      await nudgeJoinGate(kube, key, pod);
       const leader = l.members.find((x) => x.ID === l.leaderId);
       const [ls, ms] = await Promise.all([statusOf(l, leader && l.endpoints.get(nameOf(leader))), statusOf(l, l.endpoints.get(member), JOINING_STATUS_TIMEOUT_MS)]);
       if (!ms) {

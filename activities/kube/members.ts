@@ -22,7 +22,12 @@ import { nodeLost, pinnedNode, podNode } from './placement.ts';
 import { logSideEffect } from '../side-effects.ts';
 import { notYet } from '../not-yet.ts';
 
-export interface MembersDeps { kube: Kube; defaultRepository: string }
+export interface MembersDeps {
+  kube: Kube;
+  defaultRepository: string;
+  /** Image of a joining member's join gate (a POSIX shell). */
+  toolsImage: string;
+}
 
 export interface MemberPlan {
   member: string;
@@ -31,6 +36,8 @@ export interface MemberPlan {
   state: 'new' | 'existing';
   /** Restart of a member on its own data: the volume must exist (a new, empty one would make it rejoin without its data). */
   requireVolume?: boolean;
+  /** A joining member whose pod starts before etcd has it: it waits at its join gate (initialMembers unused). */
+  joinGate?: boolean;
 }
 
 /** No container of the pod ever ran (unscheduled, or its image never pulled). */
@@ -41,7 +48,7 @@ function neverStarted(pod: V1Pod): boolean {
 
 const header = (apiVersion: string, kind: string, namespace: string, name: string): KubernetesObject => ({ apiVersion, kind, metadata: { namespace, name } });
 
-export function memberActivities({ kube, defaultRepository }: MembersDeps) {
+export function memberActivities({ kube, defaultRepository, toolsImage }: MembersDeps) {
   async function load(key: ClusterKey) {
     const c = await loadCluster(kube, key);
     if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} no longer exists`, 'ClusterGone');
@@ -112,8 +119,9 @@ export function memberActivities({ kube, defaultRepository }: MembersDeps) {
         image,
         // `existing` without a volume of its own to require: a new member joining as a learner.
         learner: plan.state === 'existing' && !plan.requireVolume,
+        ...(plan.joinGate && { joinGate: { image: toolsImage } }),
       }));
-      logSideEffect('created a member pod', key, { member: plan.member, initialClusterState: plan.state, image });
+      logSideEffect('created a member pod', key, { member: plan.member, initialClusterState: plan.state, image, ...(plan.joinGate && { joinGate: 'closed' }) });
       return 'created';
     },
 

@@ -19,6 +19,14 @@ export const ETCD_CONTAINER = 'etcd';
 export const POD_TEMPLATE_HASH = `${GROUP}/pod-template-hash`;
 /** The fingerprint of the peer and server certificates a member pod was made with. */
 export const TLS_FINGERPRINT = `${GROUP}/tls-fingerprint`;
+/**
+ * A joining member's --initial-cluster, written on its pod once etcd has it as a learner: until
+ * then the pod's join gate (an init container) holds etcd back. See joinGate().
+ */
+export const INITIAL_CLUSTER_ANNOTATION = `${GROUP}/initial-cluster`;
+export const JOIN_GATE_CONTAINER = 'join-gate';
+const JOIN_GATE_VOLUME = 'join-gate';
+const JOIN_GATE_PATH = '/etc/etcd/join-gate';
 
 export interface MemberPodInput {
   cluster: ClusterRef;
@@ -30,6 +38,13 @@ export interface MemberPodInput {
   image: string;
   /** A member joining as a learner: its pod is labelled so (LABELS.learner) until promoted. Not part of the template hash. */
   learner?: boolean;
+  /**
+   * A member whose pod starts before etcd has it: the pod waits at its join gate until
+   * INITIAL_CLUSTER_ANNOTATION is set, and etcd takes --initial-cluster from there (initialCluster
+   * is unused). The image of the gate: a POSIX shell (the operator's tools image). Not part of the
+   * template hash.
+   */
+  joinGate?: { image: string };
 }
 
 /** spec.options as etcd flags, in a fixed order; unset options keep etcd's defaults. */
@@ -181,7 +196,38 @@ export function memberPod(input: MemberPodInput): V1Pod {
   pod.metadata!.annotations = { ...pod.metadata!.annotations, [POD_TEMPLATE_HASH]: podTemplateHash(input.cluster, input.image) };
   if (input.learner) pod.metadata!.labels = { ...pod.metadata!.labels, [LABELS.learner]: 'true' };
   Object.assign(pod.spec!, defaultSpread(input.cluster));
+  if (input.joinGate) joinGate(pod, input.joinGate.image);
   return pod;
+}
+
+/**
+ * Makes a joining member's pod wait until etcd has the member (the operator adds it once the pod has
+ * an address, then writes INITIAL_CLUSTER_ANNOTATION). Added the other way round, the peers look up
+ * the new member's name before its pod exists, and CoreDNS then caches "no such name" for its
+ * negative TTL (5 s by default, 30 s in kubeadm's Corefile): etcd in the new pod waited that long
+ * for its own name, and the leader for its first connection. The gate reads the annotation through
+ * a downward API volume, which the kubelet updates within about a second; etcd then reads it as
+ * ETCD_INITIAL_CLUSTER.
+ */
+function joinGate(pod: V1Pod, image: string): void {
+  const spec = pod.spec!;
+  const etcd = spec.containers[0]!;
+  etcd.command = etcd.command!.filter((f) => !f.startsWith('--initial-cluster='));
+  etcd.env = [...(etcd.env ?? []), { name: 'ETCD_INITIAL_CLUSTER', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${INITIAL_CLUSTER_ANNOTATION}']` } } }];
+  spec.initContainers = [{
+    name: JOIN_GATE_CONTAINER,
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', `until [ -s ${JOIN_GATE_PATH}/initial-cluster ]; do sleep 0.2; done`],
+    volumeMounts: [{ name: JOIN_GATE_VOLUME, mountPath: JOIN_GATE_PATH, readOnly: true }],
+    securityContext: containerSecurityContext(),
+    // The etcd container's: a namespace whose quota wants requests and limits admits the pod.
+    ...(etcd.resources && { resources: structuredClone(etcd.resources) }),
+  }];
+  spec.volumes = [...(spec.volumes ?? []), {
+    name: JOIN_GATE_VOLUME,
+    downwardAPI: { items: [{ path: 'initial-cluster', fieldRef: { fieldPath: `metadata.annotations['${INITIAL_CLUSTER_ANNOTATION}']` } }] },
+  }];
 }
 
 /**

@@ -13,10 +13,10 @@ import { within } from '../support/wait.ts';
 
 const NAME = 'cm';
 // The n-th completion in a fresh operator process; the member operations run these once per step.
-const scaleUp = ['addLearner', 'applyMember', 'checkLearnerCaughtUp', 'promoteLearner', 'checkMemberHealthy', 'applyDisruptionBudget'];
+const scaleUp = ['applyMember', 'addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'checkMemberHealthy', 'applyDisruptionBudget'];
 const scaleDown = ['moveLeaderAway', 'removeMember', 'applyDisruptionBudget', 'deleteMemberPod', 'waitMemberPodGone', 'releaseMemberVolume'];
 const restart = ['applyMember', 'checkMemberHealthy'];
-const replace = ['removeMember', 'deleteMemberPod', 'releaseMemberVolume', 'addLearner', 'applyMember', 'promoteLearner'];
+const replace = ['removeMember', 'deleteMemberPod', 'releaseMemberVolume', 'applyMember', 'addLearner', 'promoteLearner'];
 
 interface PodList { items: { metadata: { name: string }; spec: { containers: { command: string[] }[] } }[] }
 

@@ -3,10 +3,23 @@
 // learner, and the member list equal to the pods; afterwards every acknowledged write is there.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { kubectl } from '../support/kube.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { kubectl, kubectlJson } from '../support/kube.ts';
 import { clusterYaml, getCluster, waitAvailable, waitConverged } from '../support/clusters.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
 import { Writer, clientServiceEndpoint } from '../support/writer.ts';
+
+/**
+ * A member added by a scale-up started at its join gate, and etcd in it found its own name at once:
+ * its address was published before etcd added it and the peers looked the name up (without the
+ * gate CoreDNS cached "no such name" and etcd retried for 2-6 s).
+ */
+function joinedThroughGate(ns: string, member: string): void {
+  const pod = kubectlJson<V1Pod>(['get', 'pod', '-n', ns, member]);
+  assert.equal(pod.spec?.initContainers?.[0]?.name, 'join-gate', `${member} started at its join gate`);
+  assert.match(pod.metadata?.annotations?.['etcd.operator.dev/initial-cluster'] ?? '', new RegExp(`(^|,)${member}=`));
+  assert.doesNotMatch(kubectl(['logs', '-n', ns, member, '-c', 'etcd']), /failed to resolve URL Host/, `${member} resolved its own name at once`);
+}
 
 describe('resize with a writer running', () => {
   const suite = useOperatorNamespace('e2e-resize');
@@ -27,6 +40,7 @@ describe('resize with a writer running', () => {
       kubectl(['patch', 'etcdcluster', '-n', ns, 'rs', '--type=merge', '-p', JSON.stringify({ spec: { size } })]);
       const c = await waitConverged(ns, 'rs', size);
       const names = c.status!.members!.map((m) => m.name);
+      for (const n of names.filter((x) => !seen.has(x))) joinedThroughGate(ns, n);
       // New members get fresh names: a name that left is never handed out again.
       for (const n of names) if (!seen.has(n)) assert.ok(![...seen].includes(n));
       seen = new Set([...seen, ...names]);

@@ -27,12 +27,15 @@ export function fakeKube(spec: Record<string, unknown> = {}) {
     mergePatch: async (o: KubernetesObject, patch: { metadata: V1ObjectMeta }) => {
       const cur = objects.get(id(o))!;
       writes.push(`patch ${id(o)}`);
-      const { ownerReferences, labels, resourceVersion } = patch.metadata;
+      const { ownerReferences, labels, annotations, resourceVersion } = patch.metadata;
       if (resourceVersion && resourceVersion !== (cur.metadata as V1ObjectMeta).resourceVersion) throw new ApiException(409, 'conflict', '{}', {});
       const meta = cur.metadata as V1ObjectMeta;
       if (ownerReferences === null) delete meta.ownerReferences; else if (ownerReferences) meta.ownerReferences = ownerReferences;
       meta.labels = { ...meta.labels, ...labels };
+      if (annotations) meta.annotations = { ...meta.annotations, ...annotations };
     },
+    listEndpointSlices: async (namespace: string, service: string) => [...objects.values()]
+      .filter((o) => o.kind === 'EndpointSlice' && o.metadata?.namespace === namespace && o.metadata.labels?.['kubernetes.io/service-name'] === service),
     getCluster: async () => cr,
     custom: {
       getNamespacedCustomObject: async () => ({ metadata: { name: 'app', namespace: 'prod', uid: 'user-uid', generation: 1 }, spec: { clusterName: 'db', username: 'app', roles: [] } }),

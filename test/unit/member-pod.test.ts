@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import type { EtcdClusterSpecInput } from '../../k8s/cluster-spec.ts';
-import { POD_TEMPLATE_HASH, defaultSpread, memberPod, optionFlags, podTemplateHash, type MemberPodInput } from '../../k8s/manifests/member-pod.ts';
+import { INITIAL_CLUSTER_ANNOTATION, POD_TEMPLATE_HASH, defaultSpread, memberPod, optionFlags, podTemplateHash, type MemberPodInput } from '../../k8s/manifests/member-pod.ts';
 import { OWNER, UID, cluster } from './cluster-fixture.ts';
 
 const IMAGE = 'gcr.io/etcd-development/etcd:v3.6.16';
@@ -51,6 +51,34 @@ describe('memberPod: etcd command line', () => {
       assert.deepEqual(container({ options: c.options }).command!.slice(11), c.flags);
     });
   }
+});
+
+describe('memberPod: the join gate of a member that joins before etcd has it', () => {
+  const gated = (spec?: EtcdClusterSpecInput) => pod(spec, { member: 'db-3', initialCluster: '', initialClusterState: 'existing', learner: true, joinGate: { image: 'busybox:1.36' } });
+  const ref = `metadata.annotations['${INITIAL_CLUSTER_ANNOTATION}']`;
+  it('an init container in the tools image waits until the initial-cluster annotation shows in its downward API volume', () => {
+    const p = gated();
+    const gate = p.spec!.initContainers!;
+    assert.equal(gate.length, 1);
+    assert.equal(gate[0]!.image, 'busybox:1.36');
+    assert.match(gate[0]!.command!.join(' '), /until \[ -s \/etc\/etcd\/join-gate\/initial-cluster \]/);
+    assert.deepEqual(gate[0]!.volumeMounts, [{ name: 'join-gate', mountPath: '/etc/etcd/join-gate', readOnly: true }]);
+    assert.deepEqual(p.spec!.volumes!.find((v) => v.name === 'join-gate')?.downwardAPI, { items: [{ path: 'initial-cluster', fieldRef: { fieldPath: ref } }] });
+  });
+  it('etcd takes --initial-cluster from the annotation (ETCD_INITIAL_CLUSTER), and still joins as existing', () => {
+    const c = gated().spec!.containers[0]!;
+    assert.ok(!c.command!.some((f) => f.startsWith('--initial-cluster=')));
+    assert.ok(c.command!.includes('--initial-cluster-state=existing'));
+    assert.deepEqual(c.env, [{ name: 'ETCD_INITIAL_CLUSTER', valueFrom: { fieldRef: { fieldPath: ref } } }]);
+  });
+  it('the gate gets the etcd container\'s resources (a quota that wants limits admits the pod)', () =>
+    assert.deepEqual(gated({ pod: { resources: { limits: { cpu: 1 } } } }).spec!.initContainers![0]!.resources, { limits: { cpu: '1' } }));
+  it('is not part of the template hash: a gated member is not rolled once it runs', () =>
+    assert.equal(gated().metadata!.annotations![POD_TEMPLATE_HASH], pod().metadata!.annotations![POD_TEMPLATE_HASH]));
+  it('a member pod without it has no init container and its --initial-cluster flag', () => {
+    assert.equal(pod().spec!.initContainers, undefined);
+    assert.ok(container().command!.includes(`--initial-cluster=${INITIAL}`));
+  });
 });
 
 describe('memberPod: data volume', () => {

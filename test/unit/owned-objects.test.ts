@@ -72,7 +72,7 @@ describe('applyOwned', () => {
 });
 
 describe('derived-name objects of a cluster', () => {
-  const members = (k: ReturnType<typeof fakeKube>) => memberActivities({ kube: k.kube, defaultRepository: 'etcd' });
+  const members = (k: ReturnType<typeof fakeKube>) => memberActivities({ kube: k.kube, defaultRepository: 'etcd', toolsImage: 'busybox' });
 
   it('applyServices: the namesake PDB stops it with a NameConflict naming the PDB; the Services before it are created; the namesake is unchanged', async () => {
     const k = fakeKube();

@@ -42,6 +42,7 @@ const file = { namespace: 'prod', name: 'h', owner, claimName: 'backups', file: 
 const pods: [string, V1Pod][] = [
   ['a member pod (PVC)', memberPod({ cluster: cluster(), member: 'db-0', initialCluster: 'db-0=http://x:2380', initialClusterState: 'new', image: 'etcd:v3.6.16' })],
   ['a member pod (emptyDir, scheduling options)', memberPod({ cluster: cluster({ storage: { emptyDir: true }, pod: { nodeSelector: { a: 'b' }, priorityClassName: 'p' } }), member: 'db-0', initialCluster: '', initialClusterState: 'existing', image: 'etcd:v3.6.16' })],
+  ['a joining member pod (join gate, resources)', memberPod({ cluster: cluster({ pod: { resources: { limits: { cpu: '1', memory: '1Gi' } } } }), member: 'db-3', initialCluster: '', initialClusterState: 'existing', image: 'etcd:v3.6.16', learner: true, joinGate: { image: 'busybox:1.36' } })],
   ['the snapshot receiver', snapshotReceiverPod(file)],
   ['the snapshot remover', fileRemoverPod(file)],
   ['a restore pod (stream)', restorePod({ namespace: 'prod', name: 'r', owner, dataClaim: 'data-db-0', source: { stream: true }, sha256: 'x', toolsImage: 'busybox:1.36', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://x:2380', token: 't', peerURL: 'http://x:2380' } })],

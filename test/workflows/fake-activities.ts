@@ -32,6 +32,8 @@ export interface FakePod {
   crashLooping: boolean;
   /** The pod template it was made from (FakeCluster.templateHash() at creation). */
   templateHash: string;
+  /** A joining member's pod waits at its join gate until addLearner opens it (its initialMembers are set then). */
+  joinGate?: 'closed' | 'open';
 }
 
 /** An etcd member as the fake etcd holds it. */
@@ -595,10 +597,12 @@ export function createFakeActivities(world: FakeWorld) {
           c.pods.delete(plan.member);
           c.writes.push(`delete Pod/${plan.member}`);
         } else if (existing && !existing.terminating) return 'exists';
-        c.pods.set(plan.member, c.newPod(plan.member, plan.initialMembers, plan.state));
+        c.pods.set(plan.member, { ...c.newPod(plan.member, plan.initialMembers, plan.state), ...(plan.joinGate && { joinGate: 'closed' as const }) });
         c.writes.push(`create Pod/${plan.member}`);
-        // The member's process starts: at bootstrap it is a voter of the initial cluster; joining, it must have been added.
+        // The member's process starts: at bootstrap it is a voter of the initial cluster; joining, it
+        // must have been added (a gated pod starts when addLearner opens its gate).
         const m = c.members.get(plan.member);
+        if (plan.joinGate) return 'created';
         if (m) m.started = true;
         else if (plan.state === 'new') c.members.set(plan.member, c.newMember(false, true));
         return 'created';
@@ -695,9 +699,11 @@ export function createFakeActivities(world: FakeWorld) {
       });
     },
 
-    async addLearner(key: ClusterKey, member: string): Promise<{ id: string; initialMembers: string[]; added: boolean }> {
-      return run('addLearner', key, [key, member], (c) => {
+    async addLearner(key: ClusterKey, member: string, opts: { openJoinGate?: boolean } = {}): Promise<{ id: string; initialMembers: string[]; added: boolean }> {
+      return run('addLearner', key, [key, member, opts], (c) => {
         if (!c.hasQuorum()) throw ApplicationFailure.retryable('etcd does not answer a linearizable member list', 'NotYet');
+        const pod = c.pods.get(member);
+        if (opts.openJoinGate && !pod) throw ApplicationFailure.retryable(`the pod of ${member} does not exist yet`, 'NotYet');
         let m = c.members.get(member);
         const added = !m;
         if (!m) {
@@ -705,7 +711,14 @@ export function createFakeActivities(world: FakeWorld) {
           c.members.set(member, m);
           c.writes.push(`etcd add learner ${member}`);
         }
-        return { id: m.id, initialMembers: [...c.members.keys()].sort(), added };
+        const initialMembers = [...c.members.keys()].sort();
+        if (opts.openJoinGate && pod!.joinGate === 'closed') {
+          pod!.joinGate = 'open';
+          pod!.initialMembers = initialMembers;
+          m.started = true;
+          c.writes.push(`open join gate ${member}`);
+        }
+        return { id: m.id, initialMembers, added };
       });
     },
 

@@ -39,9 +39,9 @@ describe('reconcile loop: resize', () => {
     await resize(c, 5);
     await settled(c, handle, ['demo-0', 'demo-1', 'demo-2', 'demo-3', 'demo-4']);
     assert.deepEqual(etcdWrites(c), ['etcd add learner demo-3', 'etcd promote demo-3', 'etcd add learner demo-4', 'etcd promote demo-4']);
-    // Each learner's pod starts after it was added and joins the existing cluster.
+    // Each learner's pod comes first and waits at its join gate; etcd adds it, then the gate opens.
     const w = c.writes;
-    assert.ok(w.indexOf('etcd add learner demo-3') < w.indexOf('create Pod/demo-3') && w.indexOf('create Pod/demo-3') < w.indexOf('etcd promote demo-3'));
+    assert.ok(w.indexOf('create Pod/demo-3') < w.indexOf('etcd add learner demo-3') && w.indexOf('etcd add learner demo-3') < w.indexOf('open join gate demo-3') && w.indexOf('open join gate demo-3') < w.indexOf('etcd promote demo-3'));
     assert.equal(c.pods.get('demo-3')?.state, 'existing');
     assert.deepEqual(c.pods.get('demo-4')?.initialMembers, ['demo-0', 'demo-1', 'demo-2', 'demo-3', 'demo-4']);
     assert.equal(c.pdbMinAvailable, 3, 'the PDB follows the size');
