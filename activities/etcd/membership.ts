@@ -8,7 +8,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { logSideEffect } from '../side-effects.ts';
 import { CRASH_LOOP_RESTARTS, quorumOf } from '../../domain/members.ts';
 import { ETCD_CONTAINER } from '../../k8s/manifests/member-pod.ts';
-import { addressedPod, nudgeJoinGate, openJoinGate } from '../kube/join-gate.ts';
+import { addressedPod, failIfJoinGateStuck, nudgeJoinGate, openJoinGate } from '../kube/join-gate.ts';
 import { observePod } from '../observe.ts';
 import { imagePullProblem } from './health.ts';
 import { failIfUnschedulable } from '../kube/unschedulable.ts';
@@ -106,6 +106,7 @@ export function membershipActivities({ kube, callTimeoutMs = 5000 }: { kube: Kub
       if (!m.isLearner) return;
       const pod = l.etcd.pods.find((p) => p.metadata?.name === member);
       await failIfUnschedulable(kube, key, pod);
+      failIfJoinGateStuck(pod);
       await nudgeJoinGate(kube, key, pod);
       const leader = l.members.find((x) => x.ID === l.leaderId);
       const [ls, ms] = await Promise.all([statusOf(l, leader && l.endpoints.get(nameOf(leader))), statusOf(l, l.endpoints.get(member), JOINING_STATUS_TIMEOUT_MS)]);

@@ -19,6 +19,20 @@ export const JOIN_GATE_NUDGE_AFTER_MS = 2000;
 
 const podHeader = (key: ClusterKey, name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
 
+/** The gate's image cannot be pulled: waiting does not help, the operator's tools image must change. */
+export function joinGatePullProblem(pod: V1Pod | undefined): string | undefined {
+  const gate = pod?.status?.initContainerStatuses?.find((c) => c.name === JOIN_GATE_CONTAINER);
+  const reason = gate?.state?.waiting?.reason ?? '';
+  if (!/ImagePullBackOff|InvalidImageName|ErrImageNeverPull/.test(reason)) return undefined;
+  return `member ${pod!.metadata?.name} cannot start: the image of its join gate, ${gate!.image}, cannot be pulled (${reason}): set ETCD_OPERATOR_TOOLS_IMAGE to an image with a POSIX shell that the nodes can pull`;
+}
+
+/** Fails the wait at once when the gate's image cannot be pulled. */
+export function failIfJoinGateStuck(pod: V1Pod | undefined): void {
+  const stuck = joinGatePullProblem(pod);
+  if (stuck) throw ApplicationFailure.nonRetryable(stuck, 'ImagePull');
+}
+
 /**
  * The joining member's pod once its address is published under its name (the headless Service's
  * EndpointSlice, which CoreDNS answers from): adding the member earlier makes the peers look the
@@ -29,6 +43,7 @@ export async function addressedPod(kube: Kube, key: ClusterKey, member: string):
   if (!pod || pod.metadata?.deletionTimestamp) throw notYet(`the pod of ${member} does not exist yet`);
   if (!belongsTo(pod.metadata, key.uid)) throw ApplicationFailure.nonRetryable(`Pod ${member} belongs to another cluster`, 'PodConflict');
   await failIfUnschedulable(kube, key, pod);
+  failIfJoinGateStuck(pod);
   const ip = pod.status?.podIP;
   if (!ip) throw notYet(`the pod of ${member} has no address yet`);
   const slices = await kube.listEndpointSlices(key.namespace, headlessServiceName(key.name));

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
-import { JOIN_GATE_NUDGE_ANNOTATION, addressedPod, nudgeJoinGate, openJoinGate } from '../../activities/kube/join-gate.ts';
+import { JOIN_GATE_NUDGE_ANNOTATION, addressedPod, joinGatePullProblem, nudgeJoinGate, openJoinGate } from '../../activities/kube/join-gate.ts';
 import { INITIAL_CLUSTER_ANNOTATION } from '../../k8s/manifests/member-pod.ts';
 import { fakeKube, type Obj } from './fake-kube.ts';
 import { UID } from './cluster-fixture.ts';
@@ -29,6 +29,16 @@ describe('join gate: a member pod that starts before etcd has the member', () =>
     await assert.rejects(addressedPod(k.kube, key, 'db-3'), /not published under its name yet/);
     k.put(slice('10.0.0.9'));
     assert.equal((await addressedPod(k.kube, key, 'db-3')).status?.podIP, '10.0.0.9');
+  });
+  it('a gate whose image cannot be pulled fails the wait at once, before etcd adds the member, naming the setting to change', async () => {
+    const k = fakeKube();
+    const stuck = pod({ ip: '10.0.0.9' });
+    (stuck.status as { initContainerStatuses: { state: unknown }[] }).initContainerStatuses[0]!.state = { waiting: { reason: 'ImagePullBackOff' } };
+    k.put(stuck);
+    k.put(slice('10.0.0.9'));
+    await assert.rejects(addressedPod(k.kube, key, 'db-3'), (e: Error & { type?: string; nonRetryable?: boolean }) =>
+      /join gate, busybox, cannot be pulled \(ImagePullBackOff\): set ETCD_OPERATOR_TOOLS_IMAGE/.test(e.message) && e.type === 'ImagePull' && e.nonRetryable === true);
+    assert.equal(joinGatePullProblem(pod() as V1Pod), undefined, 'a running gate is fine');
   });
   it('a pod of another cluster with the member\'s name is never taken over', async () => {
     const k = fakeKube();
