@@ -94,11 +94,20 @@ export const valueOf = (i: number, size = 100) => `v${i}-`.padEnd(size, String.f
 
 /** Every key under the prefix and its value. */
 export async function readKeys(endpoint: string, prefix: string): Promise<Map<string, string>> {
-  const c = new Etcd3({ hosts: endpoint });
-  try {
-    return new Map(Object.entries(await c.getAll().prefix(`${prefix}/`).strings()));
-  } finally {
-    c.close();
+  // Right after a cluster turns Available its client Service may not be programmed on the node yet
+  // (kube-proxy lags the endpoints: ECONNREFUSED on the ClusterIP): unreachable is tried again for
+  // a while; any answer is returned as it is.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const c = new Etcd3({ hosts: endpoint });
+    try {
+      return new Map(Object.entries(await c.getAll().prefix(`${prefix}/`).strings()));
+    } catch (err) {
+      if (!/UNAVAILABLE|ECONNREFUSED|EHOSTUNREACH/.test(String(err)) || Date.now() > deadline) throw err;
+    } finally {
+      c.close();
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
