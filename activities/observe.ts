@@ -8,7 +8,7 @@ import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { ETCD_CONTAINER, POD_TEMPLATE_HASH } from '../k8s/manifests/member-pod.ts';
 import { memberIndex } from '../domain/members.ts';
 import type { ClusterKey, ClusterObservation, ObservedMember, ObservedPod } from '../domain/types.ts';
-import { etcdAccess, hexId, wireMemberName, type EtcdAccess, type WireMember } from './etcd/client.ts';
+import { etcdAccess, hexId, podReady, wireMemberName, type EtcdAccess, type WireMember } from './etcd/client.ts';
 import type { Kube } from '../k8s/kube-client.ts';
 import { memberHealthy } from '../domain/health.ts';
 import { fetchCluster } from './kube/cluster.ts';
@@ -49,7 +49,7 @@ export function observePod(p: V1Pod): ObservedPod {
     name: p.metadata!.name!,
     uid: p.metadata!.uid ?? '',
     phase: p.status?.phase ?? 'Unknown',
-    ready: Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')),
+    ready: podReady(p),
     terminating: Boolean(p.metadata?.deletionTimestamp),
     restarts: cs?.restartCount ?? 0,
     crashLooping: waiting === 'CrashLoopBackOff' || waiting === 'Error' || exitedBadly,

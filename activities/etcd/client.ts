@@ -80,6 +80,9 @@ export function endpointsOf(pods: readonly V1Pod[], tls = false): Map<string, st
   return m;
 }
 
+/** The pod's Ready condition is True (for a member: etcd answers /health, see the readiness probe). */
+export const podReady = (p: V1Pod): boolean => Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+
 /**
  * The endpoints of serving members (pod Ready), or every endpoint when none is (quorum lost, or
  * readiness not probed yet). A member whose etcd has not started serving (a learner still joining,
@@ -87,8 +90,7 @@ export function endpointsOf(pods: readonly V1Pod[], tls = false): Map<string, st
  * its whole deadline.
  */
 export function servingEndpoints(pods: readonly V1Pod[], endpoints: Map<string, string>): string[] {
-  const ready = (p: V1Pod) => Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  const serving = pods.filter(ready).map((p) => endpoints.get(p.metadata!.name!)).filter((e): e is string => Boolean(e));
+  const serving = pods.filter(podReady).map((p) => endpoints.get(p.metadata!.name!)).filter((e): e is string => Boolean(e));
   return serving.length ? serving : [...endpoints.values()];
 }
 

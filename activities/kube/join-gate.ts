@@ -18,6 +18,8 @@ export const JOIN_GATE_NUDGE_ANNOTATION = `${GROUP}/join-gate-nudged`;
 export const JOIN_GATE_NUDGE_AFTER_MS = 2000;
 
 const podHeader = (key: ClusterKey, name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
+const annotatePod = (kube: Kube, key: ClusterKey, name: string, annotations: Record<string, string>) =>
+  kube.mergePatch(podHeader(key, name), { metadata: { name, namespace: key.namespace, annotations } });
 
 /** The gate's image cannot be pulled: waiting does not help, the operator's tools image must change. */
 export function joinGatePullProblem(pod: V1Pod | undefined): string | undefined {
@@ -54,9 +56,8 @@ export async function addressedPod(kube: Kube, key: ClusterKey, member: string):
 /** Opens the gate: the member's --initial-cluster on its pod (written once; etcd has the member by now). */
 export async function openJoinGate(kube: Kube, key: ClusterKey, pod: V1Pod, initialCluster: string): Promise<void> {
   if (pod.metadata?.annotations?.[INITIAL_CLUSTER_ANNOTATION]) return;
-  const metadata = { name: pod.metadata!.name!, namespace: key.namespace };
-  await kube.mergePatch(podHeader(key, metadata.name), { metadata: { ...metadata, annotations: { [INITIAL_CLUSTER_ANNOTATION]: initialCluster } } });
-  logSideEffect('opened the join gate of a member pod', key, { member: metadata.name });
+  await annotatePod(kube, key, pod.metadata!.name!, { [INITIAL_CLUSTER_ANNOTATION]: initialCluster });
+  logSideEffect('opened the join gate of a member pod', key, { member: pod.metadata!.name });
 }
 
 /**
@@ -71,7 +72,6 @@ export async function nudgeJoinGate(kube: Kube, key: ClusterKey, pod: V1Pod | un
   const gate = pod.status?.initContainerStatuses?.find((c) => c.name === JOIN_GATE_CONTAINER);
   if (!gate?.state?.running) return false;
   if (now - Number(annotations[JOIN_GATE_NUDGE_ANNOTATION] ?? 0) < JOIN_GATE_NUDGE_AFTER_MS) return false;
-  const metadata = { name: pod.metadata!.name!, namespace: key.namespace };
-  await kube.mergePatch(podHeader(key, metadata.name), { metadata: { ...metadata, annotations: { [JOIN_GATE_NUDGE_ANNOTATION]: String(now) } } });
+  await annotatePod(kube, key, pod.metadata!.name!, { [JOIN_GATE_NUDGE_ANNOTATION]: String(now) });
   return true;
 }

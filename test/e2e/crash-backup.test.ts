@@ -62,15 +62,12 @@ describe('operator killed at every activity boundary of backup and restore', () 
   backupBoundaries.forEach((b, i) => {
     it(`a backup survives a SIGKILL right after ${b}: Succeeded, exactly one stored object, its hash in status`, { timeout: 300_000 }, async () => {
       const name = `b-${i}`;
-      try {
-        await crashThenResume(b, () => kubectl(['apply', '-n', ns, '-f', '-'], backupYaml(name, { clusterName: SRC, destination: { s3: { bucket: bucket(), prefix, credentialsSecret: secret } } })));
-        const done = await waitBackupDone(ns, name, 240_000);
-        assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
-        assert.equal((await objectsOf(name)).length, 1, 'one stored object for one backup');
-        assert.deepEqual(await objectDigest(done.status!.location!), { sha256: done.status!.sha256, size: done.status!.sizeBytes });
-      } finally {
-        await operator.stop(); // also after a failure: a plain operator left polling would take the next case's failpoint activity
-      }
+      await crashThenResume(b, () => kubectl(['apply', '-n', ns, '-f', '-'], backupYaml(name, { clusterName: SRC, destination: { s3: { bucket: bucket(), prefix, credentialsSecret: secret } } })));
+      const done = await waitBackupDone(ns, name, 240_000);
+      assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+      assert.equal((await objectsOf(name)).length, 1, 'one stored object for one backup');
+      assert.deepEqual(await objectDigest(done.status!.location!), { sha256: done.status!.sha256, size: done.status!.sizeBytes });
+      await operator.stop();
     });
   });
 
@@ -79,18 +76,15 @@ describe('operator killed at every activity boundary of backup and restore', () 
       const name = `r-${i}`;
       // Two members only where the second volume's restore is the boundary: every case stays short.
       const size = b.endsWith('#2') ? 2 : 1;
-      try {
-        await crashThenResume(b, () => kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size, storage: { size: '64Mi' }, bootstrap: { backup: { name: 'b-0' } } })));
-        await waitAvailable(ns, name, 300_000);
-        assert.equal((await readKeys(clientServiceEndpoint(ns, name), 'k')).size, KEYS);
-        for (const member of Array.from({ length: size }, (_, m) => `${name}-${m}`)) {
-          const events = kubectlJson<{ items: { involvedObject: { uid: string } }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${member}-restore,involvedObject.kind=Pod`]).items;
-          assert.equal(new Set(events.map((e) => e.involvedObject.uid)).size, 1, `${member}'s volume was restored by exactly one pod`);
-        }
-      } finally {
-        kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=false']);
-        await operator.stop(); // also after a failure: see the backup cases
+      await crashThenResume(b, () => kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size, storage: { size: '64Mi' }, bootstrap: { backup: { name: 'b-0' } } })));
+      await waitAvailable(ns, name, 300_000);
+      assert.equal((await readKeys(clientServiceEndpoint(ns, name), 'k')).size, KEYS);
+      for (const member of Array.from({ length: size }, (_, m) => `${name}-${m}`)) {
+        const events = kubectlJson<{ items: { involvedObject: { uid: string } }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${member}-restore,involvedObject.kind=Pod`]).items;
+        assert.equal(new Set(events.map((e) => e.involvedObject.uid)).size, 1, `${member}'s volume was restored by exactly one pod`);
       }
+      kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=false']);
+      await operator.stop();
     });
   });
 });

@@ -49,8 +49,7 @@ describe('operator killed at every activity boundary of create and delete', () =
   for (const boundary of createBoundaries) {
     it(`create of ${SIZE} survives a SIGKILL right after ${boundary}: Available with exactly ${SIZE} members, no pod re-created, one CreateStarted`, async () => {
       const name = `c-${slug(boundary)}`;
-      await operator.stop(); // an earlier failed case may have left one running
-      operator.start(armed(boundary));
+      operator.start(armed(boundary)); // kills one an earlier failed case left running
       kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: SIZE }));
       assert.equal(await within(120_000, `failpoint ${boundary} (log: ${operator.logFile})`, operator.exited()), 'SIGKILL');
       const podsAtCrash = podUids(ns, name);

@@ -50,13 +50,6 @@ describe('operator killed at every activity boundary of scale, restart and repla
 
   /** Arms the failpoint, triggers the change, waits for the crash, restarts plainly and checks the end state. */
   async function crashCase(failpoint: string, size: number, trigger: () => void): Promise<void> {
-    try {
-      await crashAndCheck(failpoint, size, trigger);
-    } finally {
-      await operator.stop(); // also after a failure: a plain operator left polling would take the next case's failpoint activity
-    }
-  }
-  async function crashAndCheck(failpoint: string, size: number, trigger: () => void): Promise<void> {
     operator.start({ ...bundle, ETCD_OPERATOR_FAILPOINTS: `crash-after:${failpoint}` });
     trigger();
     assert.equal(await within(180_000, `failpoint ${failpoint} (log: ${operator.logFile})`, operator.exited()), 'SIGKILL');
@@ -72,6 +65,7 @@ describe('operator killed at every activity boundary of scale, restart and repla
     }
     const pvcs = kubectl(['get', 'pvc', '-n', ns, '-l', `etcd.operator.dev/cluster=${NAME}`, '-o', 'name']).split('\n').filter(Boolean);
     assert.equal(pvcs.length, size, `one volume per member: ${pvcs}`);
+    await operator.stop();
   }
   const setSize = (size: number) => () => { kubectl(['patch', 'etcdcluster', '-n', ns, NAME, '--type=merge', '-p', JSON.stringify({ spec: { size } })]); };
   const follower = () => getCluster(ns, NAME).status!.members!.find((m) => !m.leader)!.name;

@@ -36,8 +36,14 @@ export class OperatorProcess {
     return { ETCD_OPERATOR_WORKFLOW_BUNDLE: prebuiltBundlePath };
   }
 
-  /** `env` adds to this process's environment, e.g. ETCD_OPERATOR_FAILPOINTS for one run. */
+  /**
+   * `env` adds to this process's environment, e.g. ETCD_OPERATOR_FAILPOINTS for one run. One object,
+   * one operator: one still running (a case that failed before its stop) is killed first, or it
+   * would keep polling the task queue, take the next case's activities, and outlive the suite.
+   */
   start(env: Record<string, string> = {}): void {
+    const running = this.proc;
+    if (running && running.exitCode === null && running.signalCode === null) running.kill('SIGKILL');
     const log = openSync(this.logFile, 'a');
     this.proc = spawn(process.execPath, [`${repoRoot}bin/etcdop.js`, 'run', '--namespace', this.namespace, '--task-queue', this.taskQueue, '--http-address', '127.0.0.1:0'], {
       stdio: ['ignore', log, log], env: operatorProcessEnv({ ...process.env, ...env }),
