@@ -13,6 +13,7 @@ import { bucket, createS3Secret, listBackups, readKeys, writeKeys } from '../sup
 import { OperatorProcess } from '../support/operator.ts';
 import { waitFor, within } from '../support/wait.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
+import { watchPodCreations } from '../support/pod-creations.ts';
 
 const NAME = 'cu';
 const KEYS = 300;
@@ -60,7 +61,9 @@ describe('operator killed at every activity boundary of a rolling upgrade', () =
     cleanup();
   });
 
-  it(`3.5.35 -> 3.6.16 survives ${chain.length} SIGKILLs, one after each boundary: same members, each restarted once, one backup, every key`, { timeout: 1_200_000 }, async () => {
+  it(`3.5.35 -> 3.6.16 survives ${chain.length} SIGKILLs, one after each boundary: same members, each restarted once, one backup, every key`, { timeout: 1_200_000 }, async (t) => {
+    const creations = await watchPodCreations(ns, /^cu-\d+$/);
+    t.after(() => creations.stop());
     const ids = status(ns)!.members!.map((m) => `${m.name}=${m.id}`).sort();
     const leader = status(ns)!.members!.find((m) => m.leader)!.name;
     kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', ns, NAME, '--type=merge', '-p', JSON.stringify({ spec: { version: '3.6.16' } })]);
@@ -76,9 +79,9 @@ describe('operator killed at every activity boundary of a rolling upgrade', () =
     const s = status(ns)!;
     assert.deepEqual(s.members!.map((m) => `${m.name}=${m.id}`).sort(), ids, 'the same members: none added, none lost');
     assert.deepEqual(s.members!.map((m) => m.version), ['3.6.16', '3.6.16', '3.6.16']);
-    const scheduled = kubectlJson<{ items: { involvedObject: { name: string } }[] }>(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=Pod,reason=Scheduled']).items
-      .map((e) => e.involvedObject.name).filter((n) => /^cu-\d+$/.test(n));
-    for (const m of ['cu-0', 'cu-1', 'cu-2']) assert.equal(scheduled.filter((n) => n === m).length, 2, `${m}: created once, restarted exactly once`);
+    const pods = creations.counts();
+    assert.deepEqual([...pods.keys()].sort(), ['cu-0', 'cu-1', 'cu-2']);
+    for (const [m, n] of pods) assert.equal(n, 2, `${m}: restarted exactly once (the pod before, one new pod)`);
     const updating = kubectlJson<{ items: { message: string; lastTimestamp: string }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${NAME},reason=MemberUpdating`]).items;
     assert.ok(updating.sort((a, b) => a.lastTimestamp.localeCompare(b.lastTimestamp)).at(-1)?.message.includes(`restarting ${leader} (3/3)`), 'the leader went last');
     assert.equal(listBackups(ns).filter((b) => b.metadata.name.startsWith(`${NAME}-upgrade-`)).length, 1, 'one pre-upgrade backup');

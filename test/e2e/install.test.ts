@@ -14,12 +14,14 @@ import { waitFor } from '../support/wait.ts';
 import { completedActivities } from '../support/history.ts';
 import { applyInstall, buildOperatorImage, deleteInstall, doctor, operatorPods, retagOperatorImage, rolloutStatus, writeInstallOverlay, type Install } from '../support/install.ts';
 import { OPERATOR_VERSION } from '../../worker/version.ts';
+import { watchPodCreations } from '../support/pod-creations.ts';
 
 const NAME = 'inst';
 const FROM = '3.5.35';
 const TO = '3.6.16';
 interface Status { operation?: { type?: string; workflowId?: string }; members?: { id: string; version?: string; healthy: boolean }[] }
 const status = (ns: string) => (getCluster(ns, NAME) as { status?: Status }).status;
+const MEMBER_POD = new RegExp(`^${NAME}-\\d+$`);
 const CRDS = ['etcdclusters.etcd.operator.dev', 'etcdbackups.etcd.operator.dev', 'etcdusers.etcd.operator.dev'];
 
 /** The operator pod that started the latest activity of a workflow: its worker identity is pid@pod. */
@@ -31,14 +33,6 @@ async function podRunningLatestActivity(client: Client, workflowId: string): Pro
 async function activityWorkers(client: Client, workflowId: string): Promise<string[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? []).flatMap((e) => e.activityTaskStartedEventAttributes?.identity?.split('@')[1] ?? []);
-}
-
-/** Scheduled events per member pod: each one is a (re)start of that member. */
-function memberStarts(ns: string): Map<string, number> {
-  const list = kubectlJson<{ items: { involvedObject: { name: string } }[] }>(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=Pod,reason=Scheduled']).items;
-  const m = new Map<string, number>();
-  for (const e of list) if (new RegExp(`^${NAME}-\\d+$`).test(e.involvedObject.name)) m.set(e.involvedObject.name, (m.get(e.involvedObject.name) ?? 0) + 1);
-  return m;
 }
 
 describe('installed with kubectl apply -k: two replicas, verified, crash- and upgrade-safe, uninstalled without touching data', () => {
@@ -95,12 +89,14 @@ describe('installed with kubectl apply -k: two replicas, verified, crash- and up
     return victim!;
   }
 
-  it('a replica killed mid-create leaves the other to finish: 3 members, each pod started once', { timeout: 600_000 }, async () => {
+  it('a replica killed mid-create leaves the other to finish: 3 members, each pod started once', { timeout: 600_000 }, async (t) => {
+    const creations = await watchPodCreations(app, MEMBER_POD);
+    t.after(() => creations.stop());
     kubectl(['apply', '-n', app, '-f', '-'], clusterYaml(NAME, { size: 3, version: FROM, storage: { size: '64Mi' } }));
     await killReplicaRunning(/create/i);
     const c = await waitConverged(app, NAME, 3, 300_000);
     assert.equal(new Set(c.status!.members!.map((m) => m.id)).size, 3, 'three distinct members');
-    assert.deepEqual([...memberStarts(app).values()], [1, 1, 1], 'no member pod created twice');
+    assert.deepEqual([...creations.counts().values()], [1, 1, 1], 'no member pod created twice');
     rolloutStatus(install); // the Deployment replaced the killed replica
   });
 
@@ -116,8 +112,9 @@ describe('installed with kubectl apply -k: two replicas, verified, crash- and up
     rolloutStatus(install);
   });
 
-  it('a new operator image rolled out during an etcd upgrade: the upgrade completes, each member restarted once', { timeout: 900_000 }, async () => {
-    const before = memberStarts(app);
+  it('a new operator image rolled out during an etcd upgrade: the upgrade completes, each member restarted once', { timeout: 900_000 }, async (t) => {
+    const creations = await watchPodCreations(app, MEMBER_POD);
+    t.after(() => creations.stop());
     const ids = getCluster(app, NAME).status!.members!.map((m) => m.id).sort();
     kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', app, NAME, '--type=merge', '-p', JSON.stringify({ spec: { version: TO } })]);
     let upgradeId = '';
@@ -140,8 +137,9 @@ describe('installed with kubectl apply -k: two replicas, verified, crash- and up
     // Handed over mid-operation: the old image's replicas started it, the new image's finished it.
     const workers = await activityWorkers(client, upgradeId);
     assert.ok(workers.some((p) => oldPods.has(p)) && workers.some((p) => !oldPods.has(p)), `upgrade activities ran on old and new replicas: ${workers.join(', ')}`);
-    const after = memberStarts(app);
-    for (const [pod, n] of after) assert.equal(n - (before.get(pod) ?? 0), 1, `${pod} restarted once`);
+    const pods = creations.counts();
+    assert.equal(pods.size, 5, `five member pods: ${JSON.stringify([...pods])}`);
+    for (const [pod, n] of pods) assert.equal(n, 2, `${pod} restarted once (the pod before, one new pod)`);
     assert.match(kubectl(['get', 'deploy', '-n', install.namespace, install.deployment, '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), new RegExp(`:${next.replaceAll('.', '\\.')}$`));
   });
 

@@ -13,6 +13,7 @@ import { useOperatorNamespace } from '../support/operator.ts';
 import { repoRoot } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 import { Writer, clientServiceEndpoint } from '../support/writer.ts';
+import { watchPodCreations } from '../support/pod-creations.ts';
 
 const NAME = 'up';
 const FROM = '3.5.35';
@@ -31,14 +32,6 @@ const patchSpec = (ns: string, spec: object) => kubectl(['patch', 'etcdclusters.
 /** Events about the cluster with this reason, oldest first. */
 const events = (ns: string, reason: string) => kubectlJson<{ items: { reason: string; message: string; lastTimestamp: string }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${NAME},reason=${reason}`]).items
   .sort((a, b) => a.lastTimestamp.localeCompare(b.lastTimestamp)).map((e) => e.message);
-/** How many times each member pod was scheduled (created) in the namespace. */
-function podStarts(ns: string): Map<string, number> {
-  const list = kubectlJson<{ items: { involvedObject: { name: string } }[] }>(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=Pod,reason=Scheduled']).items;
-  const m = new Map<string, number>();
-  for (const e of list) if (e.involvedObject.name.startsWith(`${NAME}-`) && /^up-\d+$/.test(e.involvedObject.name)) m.set(e.involvedObject.name, (m.get(e.involvedObject.name) ?? 0) + 1);
-  return m;
-}
-
 /** Waits until the operation of this type finished at the current generation and returns its outcome. */
 async function finished(ns: string, type: string, timeoutMs = 300_000, since = '') {
   return waitFor(`${type} finished`, () => {
@@ -77,7 +70,9 @@ describe('rolling upgrade and rolling changes with a writer running', () => {
     writer.longestUnavailableMs = Math.max(u, writer.longestUnavailableMs);
   }
 
-  it(`${FROM} -> ${TO}: a backup first, then one member at a time, the leader last; every member on ${TO}`, { timeout: 420_000 }, async () => {
+  it(`${FROM} -> ${TO}: a backup first, then one member at a time, the leader last; every member on ${TO}`, { timeout: 420_000 }, async (t) => {
+    const creations = await watchPodCreations(ns, /^up-\d+$/);
+    t.after(() => creations.stop());
     await during('upgrade', async () => {
       const before = podUids(ns, NAME);
       const leader = cluster(ns).status!.members!.find((m) => m.leader)!.name;
@@ -97,7 +92,9 @@ describe('rolling upgrade and rolling changes with a writer running', () => {
       assert.ok(c);
       const after = podUids(ns, NAME);
       for (const [m, uid] of before) assert.notEqual(after.get(m), uid, `${m} restarted`);
-      for (const [m, n] of podStarts(ns)) assert.equal(n, 2, `${m} was started twice in all (created, then restarted once)`);
+      const pods = creations.counts();
+      assert.equal(pods.size, 3, `three member pods: ${JSON.stringify([...pods])}`);
+      for (const [m, n] of pods) assert.equal(n, 2, `${m} restarted exactly once (the pod before, one new pod)`);
       assert.ok([...steps].some((x) => /^Upgrade 3\.5\.35 -> 3\.6\.16: [12]\/3 members/.test(x)), `progress in status: ${[...steps].join(' | ')}`);
       const updating = events(ns, 'MemberUpdating');
       assert.equal(updating.length, 3);
