@@ -1,7 +1,8 @@
 // Reaching a cluster's etcd members: by pod IP (works from inside the cluster and from the node's
 // host), only pods of this cluster's uid, and every call with a deadline so a dead member fails fast.
 import type { V1Pod } from '@kubernetes/client-node';
-import { Etcd3 } from 'etcd3';
+import { handleType, handleWhen, retry, wrap } from 'cockatiel';
+import { Etcd3, GRPCDeadlineExceededError, isRecoverableError } from 'etcd3';
 import { CLIENT_PORT, clientServiceHost } from '../../k8s/api.ts';
 import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
 import type { EtcdCluster } from '../../k8s/etcd-cluster.ts';
@@ -26,9 +27,23 @@ export interface EtcdCredentials {
  */
 export const SNAPSHOT_FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
 
+/**
+ * etcd3 retries a failed call 3 times by default, each time with a fresh deadline: a call to a dead
+ * or quorumless member took 3x its deadline (a 2.5 s member list 7.5 s, so observing a cluster that
+ * lost quorum took 6-7 s). A call that ran out of time is tried once on each host instead (a
+ * failover, never the same member again: the activity's own retry policy retries); a quick failure
+ * (unavailable: a connection reset, a leader change) is still retried twice, on the next host.
+ */
+export function onceEachHost(hosts: string | string[]) {
+  const n = typeof hosts === 'string' ? 1 : hosts.length;
+  const quick = retry(handleWhen((e) => isRecoverableError(e) && !(e instanceof GRPCDeadlineExceededError)), { maxAttempts: 2 });
+  return n > 1 ? wrap(retry(handleType(GRPCDeadlineExceededError), { maxAttempts: n - 1 }), quick) : quick;
+}
+
 export const etcdClient = (hosts: string | string[], callTimeoutMs = 5000, creds: EtcdCredentials = {}, stream = false): Etcd3 =>
   loginThroughOurChannel(new Etcd3({
     hosts,
+    faultHandling: { global: onceEachHost(hosts) },
     dialTimeout: Math.min(2000, callTimeoutMs),
     // No deadline on a stream (a snapshot lasts as long as the database takes; heartbeats catch a stall).
     defaultCallOptions: (ctx) => (stream && ctx.isStream ? {} : { deadline: new Date(Date.now() + callTimeoutMs) }),
