@@ -63,11 +63,13 @@ async function readPod(kube: Kube, namespace: string, name: string): Promise<V1P
 /**
  * Deletes the pod and waits until it is gone (a name can then be used again); then the transfer
  * Secret and NetworkPolicy of a receiving pod, when ours (else they go with the pod's owner).
+ * `wait: false` for a pod whose containers all ended: nothing of it runs any more, so what follows
+ * need not wait the second or two the kubelet takes to let it go.
  */
-export async function deleteHelperPod(kube: Kube, namespace: string, name: string): Promise<void> {
+export async function deleteHelperPod(kube: Kube, namespace: string, name: string, { wait = true }: { wait?: boolean } = {}): Promise<void> {
   const pod = await readPod(kube, namespace, name);
   await kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name } }, 'Background');
-  while (await readPod(kube, namespace, name)) {
+  while (wait && await readPod(kube, namespace, name)) {
     heartbeat({ step: `deleting pod ${name}` });
     await sleep(POLL_MS);
   }
@@ -88,13 +90,28 @@ export function podFailure(pod: V1Pod): string {
   return pod.status?.message ?? pod.status?.reason ?? 'failed';
 }
 
+/**
+ * How a helper pod (restartPolicy Never) ended, from its containers as soon as they tell: the
+ * kubelet reports the phase about a second after the last container ended, and a restore pod has
+ * three containers in a row, so waiting for the phase cost a second a step.
+ */
+export function helperPodOutcome(pod: V1Pod): 'Succeeded' | 'Failed' | undefined {
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return pod.status.phase;
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  if (statuses.some((s) => (s.state?.terminated?.exitCode ?? 0) !== 0)) return 'Failed';
+  const expected = (pod.spec?.initContainers?.length ?? 0) + (pod.spec?.containers?.length ?? 0);
+  const done = statuses.filter((s) => s.state?.terminated?.exitCode === 0).length;
+  return expected > 0 && done === expected ? 'Succeeded' : undefined;
+}
+
 /** Waits until the pod ran to completion; returns it, or throws with its failure. */
 export async function waitPodDone(kube: Kube, namespace: string, name: string, what: string): Promise<V1Pod> {
   for (;;) {
     const pod = await readPod(kube, namespace, name);
     if (!pod) throw ApplicationFailure.retryable(`${what}: pod ${name} disappeared`, 'HelperPodGone');
-    if (pod.status?.phase === 'Succeeded') return pod;
-    if (pod.status?.phase === 'Failed') throw ApplicationFailure.retryable(`${what} failed: ${podFailure(pod)}`, 'HelperPodFailed');
+    const outcome = helperPodOutcome(pod);
+    if (outcome === 'Succeeded') return pod;
+    if (outcome === 'Failed') throw ApplicationFailure.retryable(`${what} failed: ${podFailure(pod)}`, 'HelperPodFailed');
     // An image that cannot be pulled never gets better by waiting.
     const stuck = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => /ErrImagePull|ImagePullBackOff|InvalidImageName/.test(s.state?.waiting?.reason ?? ''));
     if (stuck) throw ApplicationFailure.nonRetryable(`${what}: image ${stuck.image} cannot be pulled (${stuck.state?.waiting?.reason})`, 'ImagePull');

@@ -8,7 +8,7 @@ import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { GROUP, pvcName } from '../../k8s/api.ts';
 import { imageFor, minorOf } from '../../k8s/cluster-spec.ts';
-import { restorePod } from '../../k8s/manifests/backup-pods.ts';
+import { restorePod, restorePodSha256 } from '../../k8s/manifests/backup-pods.ts';
 import { initialCluster } from '../../k8s/manifests/initial-cluster.ts';
 import { memberPVC } from '../../k8s/manifests/member-pvc.ts';
 import { belongsTo, ownerReference } from '../../k8s/manifests/owner.ts';
@@ -17,7 +17,7 @@ import type { ClusterKey } from '../../domain/types.ts';
 import { parseS3Location, readObject, s3ClientFor, s3Location } from './s3.ts';
 import type { RecoveryCandidates, RestoreSource, S3Access } from '../../domain/backups.ts';
 import { parsePvcLocation } from './backup.ts';
-import { deleteHelperPod, ensurePod, pushToPod, waitPodDone } from './helper-pods.ts';
+import { deleteHelperPod, ensurePod, helperPodOutcome, pushToPod, waitPodDone } from './helper-pods.ts';
 import { backupOfCluster, getBackup, listBackups, type EtcdBackupObject } from '../../k8s/backup-objects.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from '../kube/cluster.ts';
@@ -164,8 +164,10 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
 
       const name = `${plan.member}-restore`;
       const existing = await kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
-      // A pod that succeeded verified and restored the snapshot; any other leftover starts over.
-      if (existing?.status?.phase !== 'Succeeded') {
+      // A pod that succeeded verified and restored this snapshot; any other leftover (one still
+      // going away, or one that restored another snapshot: a recovery trying its next backup) starts over.
+      const done = existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) === 'Succeeded';
+      if (!done) {
         if (existing) await deleteHelperPod(kube, key.namespace, name);
         const pvc = parsePvcLocation(plan.source.location);
         await ensurePod(kube, restorePod({
@@ -198,7 +200,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
         }
       }
       await kube.mergePatch(claimHeader, { metadata: { ...claimHeader.metadata, annotations: { [RESTORED_ANNOTATION]: plan.source.sha256 } } });
-      await deleteHelperPod(kube, key.namespace, name);
+      await deleteHelperPod(kube, key.namespace, name, { wait: false });
       return 'restored';
     },
   };

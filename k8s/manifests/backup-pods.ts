@@ -216,6 +216,9 @@ export function restorePod(i: RestorePodInput): V1Pod {
   });
 }
 
+/** The SHA-256 a restore pod was made to restore (its fetch step checks it). */
+export const restorePodSha256 = (pod: V1Pod): string | undefined => pod.spec?.initContainers?.flatMap((c) => c.env ?? []).find((e) => e.name === 'SHA256')?.value;
+
 /** Pulls a new etcd image and runs `etcd --version` where the members may run (their nodeSelector and tolerations). */
 export function imageCheckPod(i: { namespace: string; name: string; owner: V1OwnerReference; image: string; nodeSelector?: Record<string, string>; tolerations?: V1Toleration[] }): V1Pod {
   return podOf(helperMeta(i.namespace, i.name, 'image-check', i.owner), {

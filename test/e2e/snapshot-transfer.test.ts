@@ -172,9 +172,11 @@ describe('snapshot transfer into helper pods', () => {
 
       const pvc = kubectlJson<{ metadata: { annotations?: Record<string, string> } }>(['get', 'pvc', '-n', ns, 'data-slow-0']);
       assert.equal(pvc.metadata.annotations?.[RESTORED_ANNOTATION], sha256(snapshot));
-      for (const what of ['pod/slow-0-restore', 'secret/slow-0-restore-transfer', 'networkpolicy/slow-0-restore-transfer']) {
+      for (const what of ['secret/slow-0-restore-transfer', 'networkpolicy/slow-0-restore-transfer']) {
         assert.equal(kubectl(['get', what, '-n', ns, '--ignore-not-found', '-o', 'name']).trim(), '', `${what} deleted after the restore`);
       }
+      // The pod, every container of which had ended, goes once the kubelet lets it go: not waited for.
+      await waitFor('the restore pod gone', () => kubectl(['get', 'pod/slow-0-restore', '-n', ns, '--ignore-not-found', '-o', 'name']).trim() === '', { timeoutMs: 60_000, intervalMs: 250 });
     } finally {
       await proxy.close();
     }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdBackupSpecSchema } from '../../k8s/backup-spec.ts';
 import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
-import { restorePod, snapshotReceiverPod, transferNetworkPolicy, transferSecret, transferSecretName, transferSecretOf, HELPER_POD_LABEL } from '../../k8s/manifests/backup-pods.ts';
+import { restorePod, restorePodSha256, snapshotReceiverPod, transferNetworkPolicy, transferSecret, transferSecretName, transferSecretOf, HELPER_POD_LABEL } from '../../k8s/manifests/backup-pods.ts';
 import { planBackup } from '../../client/backup-watcher.ts';
 import { versionSkew } from '../../activities/backups/restore.ts';
 import { scheduleSpecOf } from '../../activities/backups/schedule.ts';
@@ -99,6 +99,11 @@ describe('names and locations', () => {
 describe('helper pods', () => {
   const receiver = () => snapshotReceiverPod({ namespace: 'n', name: 'r', owner, claimName: 'backups', file: 'etcd/x; rm -rf /', toolsImage: 'busybox' });
   const streamRestore = () => restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { stream: true }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });
+
+  it('a restore pod says which snapshot it restores (a leftover of another one is never taken as done)', () => {
+    assert.equal(restorePodSha256(streamRestore()), 'f'.repeat(64));
+    assert.equal(restorePodSha256(receiver()), undefined);
+  });
 
   it('the receiver writes to .part and renames after reporting its hash; values reach the script as env, not text', () => {
     const pod = receiver();
