@@ -80,9 +80,12 @@ export async function deleteHelperPod(kube: Kube, namespace: string, name: strin
   }
 }
 
+/** Every container's status of the pod, init containers first. */
+const containerStates = (pod: V1Pod) => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+
 /** Why a helper pod failed, from its containers' termination messages (or their logs' tail). */
 export function podFailure(pod: V1Pod): string {
-  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const statuses = containerStates(pod);
   const failed = statuses.find((s) => (s.state?.terminated?.exitCode ?? 0) !== 0);
   const waiting = statuses.find((s) => s.state?.waiting?.reason && /Err|BackOff|Invalid/.test(s.state.waiting.reason));
   if (failed) return `${failed.name}: ${(failed.state?.terminated?.message ?? failed.state?.terminated?.reason ?? 'failed').trim()}`;
@@ -97,7 +100,7 @@ export function podFailure(pod: V1Pod): string {
  */
 export function helperPodOutcome(pod: V1Pod): 'Succeeded' | 'Failed' | undefined {
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return pod.status.phase;
-  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const statuses = containerStates(pod);
   if (statuses.some((s) => (s.state?.terminated?.exitCode ?? 0) !== 0)) return 'Failed';
   const expected = (pod.spec?.initContainers?.length ?? 0) + (pod.spec?.containers?.length ?? 0);
   const done = statuses.filter((s) => s.state?.terminated?.exitCode === 0).length;
@@ -113,7 +116,7 @@ export async function waitPodDone(kube: Kube, namespace: string, name: string, w
     if (outcome === 'Succeeded') return pod;
     if (outcome === 'Failed') throw ApplicationFailure.retryable(`${what} failed: ${podFailure(pod)}`, 'HelperPodFailed');
     // An image that cannot be pulled never gets better by waiting.
-    const stuck = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => /ErrImagePull|ImagePullBackOff|InvalidImageName/.test(s.state?.waiting?.reason ?? ''));
+    const stuck = containerStates(pod).find((s) => /ErrImagePull|ImagePullBackOff|InvalidImageName/.test(s.state?.waiting?.reason ?? ''));
     if (stuck) throw ApplicationFailure.nonRetryable(`${what}: image ${stuck.image} cannot be pulled (${stuck.state?.waiting?.reason})`, 'ImagePull');
     heartbeat({ step: `${what}: pod ${name} ${pod.status?.phase ?? 'Pending'}` });
     await sleep(POLL_MS);
@@ -126,7 +129,7 @@ async function waitRunning(kube: Kube, namespace: string, name: string, what: st
     const pod = await readPod(kube, namespace, name);
     if (!pod) throw ApplicationFailure.retryable(`${what}: pod ${name} disappeared`, 'HelperPodGone');
     if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') throw ApplicationFailure.retryable(`${what}: pod ${name} ended before receiving (${podFailure(pod)})`, 'HelperPodFailed');
-    const running = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].some((s) => s.state?.running);
+    const running = containerStates(pod).some((s) => s.state?.running);
     if (running) return;
     heartbeat({ step: `${what}: waiting for pod ${name}` });
     await sleep(POLL_MS);

@@ -34,7 +34,7 @@ export const SNAPSHOT_FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
  * failover, never the same member again: the activity's own retry policy retries); a quick failure
  * (unavailable: a connection reset, a leader change) is still retried twice, on the next host.
  */
-export function onceEachHost(hosts: string | string[]) {
+function onceEachHost(hosts: string | string[]) {
   const n = typeof hosts === 'string' ? 1 : hosts.length;
   const quick = retry(handleWhen((e) => isRecoverableError(e) && !(e instanceof GRPCDeadlineExceededError)), { maxAttempts: 2 });
   return n > 1 ? wrap(retry(handleType(GRPCDeadlineExceededError), { maxAttempts: n - 1 }), quick) : quick;
