@@ -3,7 +3,7 @@
 #   docker build -t <registry>/etcd-operator:0.1.0 --build-arg VERSION=0.1.0 --build-arg SOURCE=<repo url> .
 # The layout under /app is identical to `npm run image`'s (scripts/image.sh, which builds the image
 # for the local node with umoci + skopeo, no container engine): /app/package.json, /app/dist
-# (npm run build: the compiled operator and dist/workflow-bundle.js), /app/node_modules (production
+# (npm run build: the compiled operator, dist/workflow-bundle.js and the bundles the entrypoint runs), /app/node_modules (production
 # dependencies pruned by scripts/image-prune.sh); same user, workdir, env and arguments. Only node's
 # place differs: distroless has it at /nodejs/bin/node (scripts/image.sh: /usr/local/bin/node).
 # Runs with a read-only root filesystem: only /tmp is written (an emptyDir in the Deployment).
@@ -40,8 +40,10 @@ USER 65532:65532
 ENV NODE_ENV=production \
     ETCD_OPERATOR_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=65536 \
+    MALLOC_TRIM_THRESHOLD_=131072 \
     NODE_OPTIONS=--max-semi-space-size=2 \
     PATH=/nodejs/bin
 EXPOSE 8080
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/etcdop.js"]
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli-bundle/etcdop.js"]
 CMD ["run"]

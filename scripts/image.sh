@@ -55,8 +55,8 @@ OUT=$OUT_DIR/etcd-operator-$TAG.tar
 # (test/unit/image-layout.test.ts compares them, and the env with worker/runtime-env.ts).
 IMAGE_USER=65532:65532
 IMAGE_WORKDIR=/app
-IMAGE_ENV=(NODE_ENV=production ETCD_OPERATOR_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=2 PATH=/usr/local/bin)
-IMAGE_ENTRYPOINT=(/usr/local/bin/node /app/dist/cli/etcdop.js)
+IMAGE_ENV=(NODE_ENV=production ETCD_OPERATOR_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=131072 NODE_OPTIONS=--max-semi-space-size=2 PATH=/usr/local/bin)
+IMAGE_ENTRYPOINT=(/usr/local/bin/node /app/dist/cli-bundle/etcdop.js)
 IMAGE_CMD=(run)
 IMAGE_PORT=8080/tcp
 
@@ -78,7 +78,8 @@ exec 9>"$OUT_DIR/.lock"
 flock 9
 inputs_hash() {
   (cd "$ROOT" && find domain k8s workflows activities client worker cli package.json package-lock.json tsconfig.json \
-      tsconfig.build.json scripts/image.sh scripts/image-prune.sh scripts/stack/images.sh -type f -print0 \
+      tsconfig.build.json scripts/image.sh scripts/image-prune.sh scripts/bundle.ts scripts/build-workflows.ts \
+      scripts/stack/images.sh -type f -print0 \
     | sort -z | xargs -0 sha256sum; echo "$TAG $SOURCE") | sha256sum | cut -d' ' -f1
 }
 HASH=$(inputs_hash)
@@ -106,6 +107,8 @@ cp "$ROOT/package.json" "$ROOT/package-lock.json" "$tmp/deps/"
 (cd "$tmp/deps" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error) >&2
 bash "$ROOT/scripts/image-prune.sh" "$tmp/deps/node_modules" x86_64
 mv "$tmp/deps/node_modules" "$root/app/node_modules"
+# The CLI and operator bundles the entrypoint runs, from the image's own dependencies.
+(cd "$ROOT" && npx tsx scripts/bundle.ts "$root/app/dist") >&2
 
 # node and every shared library it or a native module links (like stack.sh's sample-app image).
 mkdir -p "$root/usr/local/bin"
@@ -156,7 +159,7 @@ got=$(in_image --version) || die "etcdop --version failed in the image"
 got=$(in_image --help) && grep -q '^Usage: etcdop' <<< "$got" || die "etcdop --help failed in the image"
 # The worker's imports, Temporal's native module and its runtime; the user and the writable paths.
 got=$(in_image -- /usr/local/bin/node --input-type=module -e '
-  import("/app/dist/worker/worker.js").then(async () => {
+  import("/app/dist/operator-bundle/run.js").then(async () => {
     const { Runtime } = await import("@temporalio/worker");
     Runtime.instance();
     const fs = await import("node:fs");

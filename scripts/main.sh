@@ -25,5 +25,5 @@ MSG
 npm run -s build
 export ETCD_OPERATOR_WORKFLOW_BUNDLE="$ROOT/dist/workflow-bundle.js"
 # As in the image (worker/runtime-env.ts says why): read by node and glibc at start.
-export MALLOC_ARENA_MAX=2 NODE_OPTIONS="--max-semi-space-size=2${NODE_OPTIONS:+ $NODE_OPTIONS}"
+export MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=131072 NODE_OPTIONS="--max-semi-space-size=2${NODE_OPTIONS:+ $NODE_OPTIONS}"
 exec node "$ROOT/bin/etcdop.js" run

@@ -15,8 +15,9 @@ function temporalClient(target: TemporalTarget): () => Promise<Client> {
   return () => (client ??= connectClient(target));
 }
 
-// Compiled (dist/, `npm run build`) the workflows are JavaScript next to this file's directory.
-const compiled = import.meta.url.endsWith('/dist/worker/worker.js');
+// Compiled (dist/worker/, or bundled into dist/operator-bundle/: `npm run build`) the workflows are
+// JavaScript in dist/workflows/, beside this file's directory.
+const compiled = /\/dist\/(worker|operator-bundle)\/[^/]+\.js$/.test(import.meta.url);
 export const workflowsPath = fileURLToPath(new URL(compiled ? '../workflows/index.js' : '../workflows/index.ts', import.meta.url));
 /** Built by `npm run build:workflows`. A worker uses a prebuilt bundle only when
  * ETCD_OPERATOR_WORKFLOW_BUNDLE names it (production), so a stale bundle never runs in development. */

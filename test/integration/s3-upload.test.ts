@@ -40,12 +40,12 @@ it('a checksummed upload stores exactly the bytes sent, each part unsigned with 
   const endpoint = process.env.AWS_ENDPOINT_URL_S3!;
   const body = randomBytes(37 * MiB + 5); // three parts of 16 MiB
   const Key = `it/checksummed-${process.pid}-${Date.now()}.db`;
-  const plain = s3Client(creds(), { bucket: Bucket(), endpoint });
+  const plain = await s3Client(creds(), { bucket: Bucket(), endpoint });
   let seen: ReturnType<typeof recordHeaders> = [];
   try {
     await uploadSnapshot({ bucket: Bucket(), endpoint }, async (payload) => {
       assert.equal(payload, 'checksummed');
-      const c = s3Client(creds(), { bucket: Bucket(), endpoint }, payload);
+      const c = await s3Client(creds(), { bucket: Bucket(), endpoint }, payload);
       seen = recordHeaders(c);
       return c;
     }, Bucket(), Key, stream(body));
@@ -63,7 +63,7 @@ it('a checksummed upload stores exactly the bytes sent, each part unsigned with 
 });
 
 it('the S3 server refuses a part whose CRC32 does not match its bytes (BadDigest)', async () => {
-  const client = s3Client(creds(), { bucket: Bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3! }, 'checksummed');
+  const client = await s3Client(creds(), { bucket: Bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3! }, 'checksummed');
   const Key = `it/bad-digest-${process.pid}-${Date.now()}.db`;
   const mp = await client.send(new CreateMultipartUploadCommand({ Bucket: Bucket(), Key, ChecksumAlgorithm: 'CRC32' }));
   try {
@@ -110,7 +110,7 @@ it('a server that refuses checksummed uploads fails the attempt retryably; the n
   const Key = `it/signed-fallback-${process.pid}-${Date.now()}.db`;
   const modes: PayloadMode[] = [];
   const clientFor = async (payload: PayloadMode) => { modes.push(payload); return s3Client(creds(), access, payload); };
-  const plain = s3Client(creds(), { bucket: Bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3! });
+  const plain = await s3Client(creds(), { bucket: Bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3! });
   try {
     await assert.rejects(uploadSnapshot(access, clientFor, Bucket(), Key, stream(body)), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure, String(err));

@@ -64,7 +64,9 @@ test('image.sh and the Dockerfile run the same command as the same user in the s
   assert.equal(sh.entrypoint[0], '/usr/local/bin/node');
   assert.equal(docker.entrypoint[0], '/nodejs/bin/node');
   assert.deepEqual(docker.entrypoint.slice(1), sh.entrypoint.slice(1));
-  assert.deepEqual(sh.entrypoint.slice(1), ['/app/dist/cli/etcdop.js']);
+  // The CLI bundle, which loads the operator's bundle for `run` (scripts/bundle.ts).
+  assert.deepEqual(sh.entrypoint.slice(1), ['/app/dist/cli-bundle/etcdop.js']);
+  assert.match(imageSh, /scripts\/bundle\.ts "\$root\/app\/dist"/);
 });
 
 test('image.sh and the Dockerfile set the same environment; PATH holds each one\'s node', () => {
@@ -85,11 +87,14 @@ test('the image and npm start run the operator with the runtime settings of work
     assert.equal(sh.env.get(name), value, `scripts/image.sh IMAGE_ENV ${name}`);
     assert.equal(docker.env.get(name), value, `Dockerfile ENV ${name}`);
   }
-  const exported = /^export MALLOC_ARENA_MAX=(\S+) NODE_OPTIONS="([^$"]+)\$\{NODE_OPTIONS:\+ \$NODE_OPTIONS\}"\nexec node /m.exec(mainSh);
-  assert.ok(exported, 'scripts/main.sh exports both right before it starts the operator');
-  assert.deepEqual([exported[1], exported[2]], [OPERATOR_RUNTIME_ENV.MALLOC_ARENA_MAX, OPERATOR_RUNTIME_ENV.NODE_OPTIONS]);
+  const exported = /^export ((?:[A-Z_]+=\S+ )+)NODE_OPTIONS="([^$"]+)\$\{NODE_OPTIONS:\+ \$NODE_OPTIONS\}"\nexec node /m.exec(mainSh);
+  assert.ok(exported, 'scripts/main.sh exports them right before it starts the operator');
+  const { NODE_OPTIONS, ...malloc } = OPERATOR_RUNTIME_ENV;
+  assert.deepEqual(Object.fromEntries(exported[1]!.trim().split(' ').map((a) => a.split('='))), malloc);
+  assert.equal(exported[2], NODE_OPTIONS);
   // Tests' and benches' operator processes: the same, a caller's NODE_OPTIONS kept after ours.
-  assert.deepEqual(operatorProcessEnv({ NODE_OPTIONS: '--inspect' }), { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2 --inspect' });
+  assert.deepEqual(operatorProcessEnv({ NODE_OPTIONS: '--inspect' }), { ...malloc, NODE_OPTIONS: '--max-semi-space-size=2 --inspect' });
+  assert.deepEqual(operatorProcessEnv({ MALLOC_ARENA_MAX: '4' }), { ...OPERATOR_RUNTIME_ENV, MALLOC_ARENA_MAX: '4' });
   assert.deepEqual(operatorProcessEnv({}), { ...OPERATOR_RUNTIME_ENV });
 });
 
