@@ -24,6 +24,18 @@ const { clusters, idle: idleSeconds } = benchArgs({ clusters: 100, idle: 120 });
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const quantile = (xs: number[], q: number) => { const s = sorted(xs); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!; };
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+/** RSS by kind of mapping (/proc/<pid>/smaps): glibc's main heap, anonymous memory (both V8 heaps, the other malloc arena, stacks), files (node, Temporal's native module). */
+function rssByKind(pid: number): { mallocHeap: number; anonymous: number; files: number } {
+  const out = { mallocHeap: 0, anonymous: 0, files: 0 };
+  let kind: keyof typeof out = 'anonymous';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) { const name = head[1]!; kind = name === '[heap]' ? 'mallocHeap' : name.startsWith('/') ? 'files' : 'anonymous'; continue; }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] += Number(rss[1]) / 1024;
+  }
+  return { mallocHeap: Math.round(out.mallocHeap), anonymous: Math.round(out.anonymous), files: Math.round(out.files) };
+}
 const requests = (samples: Sample[]) => samples.filter((s) => s.name === 'etcd_operator_kube_api_requests_total');
 const total = (samples: Sample[]) => requests(samples).reduce((a, s) => a + s.value, 0);
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,6 +61,7 @@ try {
   await scrapeOperator(operator.logFile);
   await settle(10_000);
   result.rssIdleOperatorMiB = rssMiB(operator.pid!);
+  result.rssByKindIdleMiB = rssByKind(operator.pid!);
 
   const t0 = Date.now();
   const manifests = Array.from({ length: clusters }, (_, i) => clusterYaml(`s${i}`, { size: 1, storage: { emptyDir: true } }));
@@ -68,6 +81,7 @@ try {
     return [`${s.labels.verb} ${s.labels.resource}`, Number(((s.value - was) / clusters / (idleSeconds / 60)).toFixed(2))];
   }).filter(([, v]) => (v as number) > 0));
   result.rssWithClustersMiB = rssMiB(operator.pid!);
+  result.rssByKindWithClustersMiB = rssByKind(operator.pid!);
   // Where the memory is: the V8 heap (used, committed) and what lies outside it (the SDK's native core, buffers).
   const mib = (name: string) => Number(((after.find((x) => x.name === name)?.value ?? 0) / 1048576).toFixed(1));
   result.heapWithClustersMiB = { used: mib('nodejs_heap_size_used_bytes'), total: mib('nodejs_heap_size_total_bytes'), external: mib('nodejs_external_memory_bytes') };
