@@ -9,8 +9,6 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { Kube } from '../../k8s/kube-client.ts';
 import { restoreActivities, RESTORED_ANNOTATION } from '../../activities/backups/restore.ts';
 import { deleteHelperPod, ensurePod, pushToPod, waitPodDone } from '../../activities/backups/helper-pods.ts';
@@ -22,6 +20,7 @@ import { bucket, createS3Secret, loopbackSnapshot, putObject, writeKeys } from '
 import { clusterYaml } from '../support/clusters.ts';
 import { slowDownloadProxy } from '../support/tcp-proxy.ts';
 import { waitFor } from '../support/wait.ts';
+import { startOwnWorker, type OwnWorker } from '../support/own-worker.ts';
 
 const workflowsPath = fileURLToPath(new URL('./workflows/run-activity.ts', import.meta.url));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -31,11 +30,7 @@ describe('snapshot transfer into helper pods', () => {
   let ns: string;
   let cleanup = () => {};
   let kube: Kube;
-  let client: Client;
-  let connection: Connection;
-  let nativeConnection: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
+  let own: OwnWorker;
   const taskQueue = `e2e-transfer-${process.pid}`;
 
   before(async () => {
@@ -58,22 +53,15 @@ describe('snapshot transfer into helper pods', () => {
       },
       async removeReceiver(namespace: string, name: string): Promise<void> { await deleteHelperPod(kube, namespace, name); },
     };
-    nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-    worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath, activities });
-    running = worker.run();
-    connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-    client = new Client({ connection });
+    own = await startOwnWorker({ taskQueue, workflowsPath, activities });
   });
   after(async () => {
-    worker?.shutdown();
-    await running;
-    await connection?.close();
-    await nativeConnection?.close();
+    await own?.close();
     cleanup();
   });
 
   const runOnce = async (name: string, args: unknown[], heartbeatTimeout = '10s') => {
-    const handle = await client.workflow.start('runActivityOnce', { taskQueue, workflowId: `${taskQueue}-${name}-${Date.now()}`, args: [name, args, heartbeatTimeout] });
+    const handle = await own.client.workflow.start('runActivityOnce', { taskQueue, workflowId: `${taskQueue}-${name}-${Date.now()}`, args: [name, args, heartbeatTimeout] });
     return { handle, result: handle.result() };
   };
 

@@ -6,13 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { createActivities } from '../../activities/index.ts';
 import type { BackupKey, SnapshotInfo } from '../../domain/types.ts';
 import { backupWorkflow } from '../../workflows/backup.ts';
 import { ensureStack } from '../support/stack.ts';
 import { within } from '../support/wait.ts';
+import { startOwnWorker, type OwnWorker } from '../support/own-worker.ts';
 import { workflowsPath } from './harness.ts';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -43,33 +43,20 @@ const activities = {
   },
 } satisfies Partial<Activities>;
 
-let worker: Worker;
-let running: Promise<void>;
-let client: Client;
-let connection: Connection;
-let native: NativeConnection;
+let own: OwnWorker;
 const taskQueue = `wf-backup-${process.pid}`;
 
 before(async () => {
   ensureStack();
-  native = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  worker = await Worker.create({ connection: native, taskQueue, workflowsPath, activities });
-  running = worker.run();
-  connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  client = new Client({ connection });
+  own = await startOwnWorker({ taskQueue, workflowsPath, activities });
 });
-after(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await native?.close();
-});
+after(async () => { await own?.close(); });
 
 async function runBackup(name: string): Promise<SnapshotInfo | undefined> {
   log.length = 0;
   startedAt = t0();
   const backup: BackupKey = { namespace: 'default', name, uid: `${name}-${process.pid}-${Date.now()}` };
-  const handle = await client.workflow.start(backupWorkflow, { taskQueue, workflowId: `test/backups/${backup.uid}`, args: [{ backup }] });
+  const handle = await own.client.workflow.start(backupWorkflow, { taskQueue, workflowId: `test/backups/${backup.uid}`, args: [{ backup }] });
   return within(30_000, 'backup workflow', handle.result());
 }
 
