@@ -3,9 +3,10 @@
 #   docker build -t <registry>/etcd-operator:0.1.0 --build-arg VERSION=0.1.0 --build-arg SOURCE=<repo url> .
 # The layout under /app is identical to `npm run image`'s (scripts/image.sh, which builds the image
 # for the local node with umoci + skopeo, no container engine): /app/package.json, /app/dist
-# (npm run build: the compiled operator, dist/workflow-bundle.js and the bundles the entrypoint runs), /app/node_modules (production
-# dependencies pruned by scripts/image-prune.sh); same user, workdir, env and arguments. Only node's
-# place differs: distroless has it at /nodejs/bin/node (scripts/image.sh: /usr/local/bin/node).
+# (npm run build: the compiled operator, dist/workflow-bundle.js and the bundles the entrypoint
+# runs), /app/node_modules (production dependencies pruned by scripts/image-prune.sh); same user,
+# workdir, env and arguments. Only node's place differs: distroless has it at /nodejs/bin/node
+# (scripts/image.sh: /usr/local/bin/node).
 # Runs with a read-only root filesystem: only /tmp is written (an emptyDir in the Deployment).
 
 # 1. Compile the operator and prebuild the workflow bundle. Plain JavaScript comes out, the same for

@@ -7,11 +7,11 @@
 // heap (the main thread's and the workflow thread's) committed up to 16 MiB per semi-space and
 // grew the heaps' committed size to 2-3x what was live; and glibc gave each of the Temporal core's
 // threads its own malloc arena, kept after use.
-// Later, with 100 clusters: 331-391 -> 266 MiB with the two fixed malloc thresholds below and the
-// operator bundled (scripts/bundle.ts). glibc raises its mmap threshold as large blocks are freed,
-// so bursts (100 clusters created at once) left ~30-70 MiB free inside its heap that only
-// malloc_trim gave back (measured with gdb: 333 -> 281 MiB). A threshold set in the environment
-// stays where it is set.
+// Later, the two fixed malloc thresholds below and the operator bundled (scripts/bundle.ts): the heap
+// probe with 100 clusters 331-391 -> 258-309 MiB (bench:scale still measured 403-421 MiB, not yet
+// explained). glibc raises its mmap threshold as large blocks are freed, so bursts (100 clusters
+// created at once) left free memory inside its heap that only malloc_trim gave back (measured with
+// gdb: 333 -> 281 MiB). A threshold set in the environment stays where it is set.
 
 export const OPERATOR_RUNTIME_ENV = {
   /** Two malloc arenas instead of 8 per core: the native side (Temporal's core) returns memory it freed. */

@@ -8,13 +8,13 @@ import type { BackupKey, ClusterKey, SnapshotInfo } from '../domain/types.ts';
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
-/** Runs started before it wrote the Running status and its Event first, then took the snapshot. */
+/** Runs started before this patch write the Running status and its Event first, then take the snapshot. */
 export const STATUS_BESIDE_SNAPSHOT_PATCH = 'backup-status-beside-snapshot';
 
 /**
- * The snapshot is taken while the Running status and its Event are written (two API calls the
- * stream does not need: ~0.25 s of a 1.5 s backup). All three finish before anything else is
- * written, so a Failed or Succeeded status always lands after Running, never under it.
+ * The snapshot is taken while the Running status and its Event are written: the stream does not
+ * wait for two activities it does not need. All three finish before anything else is written, so a
+ * Failed or Succeeded status always lands after Running, never under it.
  */
 async function beside<T>(work: Promise<T>, ...writes: Promise<void>[]): Promise<T> {
   const [done, ...written] = await Promise.allSettled([work, ...writes]);
