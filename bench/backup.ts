@@ -14,7 +14,7 @@ import { etcdImage, kubectl, kubectlJson, tempNamespace } from '../test/support/
 import { OperatorProcess } from '../test/support/operator.ts';
 import { clusterYaml, getCluster, waitAvailable } from '../test/support/clusters.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { backupYaml, bucket, createS3Secret, getBackup, s3 } from '../test/support/backups.ts';
+import { backupYaml, bucket, createS3Secret, s3, type Backup } from '../test/support/backups.ts';
 import { Kube } from '../k8s/kube-client.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchArgs } from './support/args.ts';
@@ -22,7 +22,6 @@ import { median } from './support/stats.ts';
 import { emitRows, rowsOf, targetsMet } from './support/rows.ts';
 
 const kube = Kube.fromDefault();
-type Backup = ReturnType<typeof getBackup>;
 const args = benchArgs({ sizes: '64,256', runs: 3 });
 const sizesMiB = args.sizes.split(',').map(Number);
 const runs = args.runs;
