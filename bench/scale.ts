@@ -3,7 +3,8 @@
 // requests per cluster and minute while every cluster idles (its own counter,
 // etcd_operator_kube_api_requests_total, split by verb and resource); and how long a CR change takes
 // to reach the cluster's workflow (the API server's answer to the spec patch -> the signal's event in
-// the workflow history; the operator sees the change through its watch), p50/p99.
+// the workflow history; the operator sees the change through its watch), p50/p99; and the operator's
+// CPU time, to create them and while they idle.
 // Usage: node --import tsx bench/scale.ts [--clusters N] [--idle SECONDS]   (needs the stack)
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -36,6 +37,8 @@ function rssByKind(pid: number): { mallocHeap: number; anonymous: number; files:
   }
   return { mallocHeap: Math.round(out.mallocHeap), anonymous: Math.round(out.anonymous), files: Math.round(out.files) };
 }
+/** CPU time the process has used, user + system (/proc/<pid>/stat, in clock ticks of 1/100 s). */
+const cpuSeconds = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
 const requests = (samples: Sample[]) => samples.filter((s) => s.name === 'etcd_operator_kube_api_requests_total');
 const total = (samples: Sample[]) => requests(samples).reduce((a, s) => a + s.value, 0);
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,15 +67,19 @@ try {
   result.rssByKindIdleMiB = rssByKind(operator.pid!);
 
   const t0 = Date.now();
+  const cpu0 = cpuSeconds(operator.pid!);
   const manifests = Array.from({ length: clusters }, (_, i) => clusterYaml(`s${i}`, { size: 1, storage: { emptyDir: true } }));
   kubectl(['apply', '-n', ns, '-f', '-'], `{"apiVersion":"v1","kind":"List","items":[${manifests.join(',')}]}`);
   await waitFor(`${clusters} clusters converged`, () => list(ns).filter(converged).length === clusters, { timeoutMs: clusters * 30_000, intervalMs: 5000 });
   result.createAllSeconds = (Date.now() - t0) / 1000;
+  result.operatorCpuCreateSeconds = Number((cpuSeconds(operator.pid!) - cpu0).toFixed(1));
 
   // Idle: nothing changes; what the operator still asks the API server for.
   await settle(30_000);
   const before = await scrapeOperator(operator.logFile);
+  const idleCpu0 = cpuSeconds(operator.pid!);
   await settle(idleSeconds * 1000);
+  result.operatorCpuIdlePercent = Number(((cpuSeconds(operator.pid!) - idleCpu0) / idleSeconds * 100).toFixed(1));
   const after = await scrapeOperator(operator.logFile);
   const perClusterMinute = (total(after) - total(before)) / clusters / (idleSeconds / 60);
   result.idleRequestsPerClusterMinute = Number(perClusterMinute.toFixed(2));
@@ -118,7 +125,8 @@ const rows: [string, string, string][] = [
   [`operator RSS, ${clusters} clusters`, `${(result.rssWithClustersMiB as number).toFixed(0)} MiB`, `${((result.rssWithClustersMiB as number) / (result.rssIdleOperatorMiB as number)).toFixed(2)}x baseline; target <= 300 MB`],
   ['API requests per cluster and minute, idle', String(result.idleRequestsPerClusterMinute), 'target <= 6'],
   ['CR change -> workflow signalled, p99', `${(result.changeToSignalMs as { p99: number }).p99} ms`, `p50 ${(result.changeToSignalMs as { p50: number }).p50} ms; target p99 <= 250 ms`],
-  [`create of ${clusters} one-member clusters`, `${result.createAllSeconds} s`, ''],
+  [`create of ${clusters} one-member clusters`, `${result.createAllSeconds} s`, `operator CPU ${result.operatorCpuCreateSeconds} s`],
+  [`operator CPU, ${clusters} clusters idle`, `${result.operatorCpuIdlePercent} %`, 'of one core'],
 ];
 for (const [what, value, note] of rows) console.log(`${what.padEnd(45)} ${value.padStart(10)}  ${note}`);
 
@@ -131,4 +139,6 @@ emitRows([
   rowOf('CR change -> workflow signalled (runs: clusters signalled)', 'ms', latencies),
   rowOf('CR change -> workflow signalled, p99', 'ms', latencies.length ? [(result.changeToSignalMs as { p99: number }).p99] : [], { target: '<= 250 ms', check: (r) => r.median <= 250 }),
   rowOf(`create of ${clusters} one-member clusters -> all converged`, 's', [result.createAllSeconds as number]),
+  rowOf(`operator CPU time, create of ${clusters} one-member clusters`, 's', [result.operatorCpuCreateSeconds as number]),
+  rowOf(`operator CPU, ${clusters} clusters idle (% of one core)`, '%', [result.operatorCpuIdlePercent as number]),
 ]);

@@ -21,6 +21,7 @@ import { createLogger, installTemporalRuntime } from './logger.ts';
 import { freeLoopbackPort, operatorMetrics } from './metrics-endpoint.ts';
 import { kubeRequestMade, registry } from '../activities/metrics.ts';
 import { ClusterMetrics } from '../client/cluster-metrics.ts';
+import { applyOperatorV8Flags } from './runtime-env.ts';
 
 export interface RunOptions {
   /** Namespaces to watch, comma-separated; empty or absent: all (ETCD_OPERATOR_WATCH_NAMESPACES). */
@@ -39,6 +40,7 @@ function resyncMs(): number {
 }
 
 export async function runOperator(opts: RunOptions): Promise<void> {
+  applyOperatorV8Flags();
   const log = createLogger();
   // The SDK's own metrics on a loopback port of their own, passed on by /metrics.
   const sdkMetricsPort = await freeLoopbackPort();

@@ -12,6 +12,13 @@
 // explained). glibc raises its mmap threshold as large blocks are freed, so bursts (100 clusters
 // created at once) left free memory inside its heap that only malloc_trim gave back (measured with
 // gdb: 333 -> 281 MiB). A threshold set in the environment stays where it is set.
+// The rest of that gap was V8's own: since V8 13.6 (Node 24) a GC keeps the heap pages it frees in
+// a pool, resident, and hands them back to the system only in a GC that reduces memory, which a busy
+// operator rarely gets, so RSS kept the heap's highest committed size (the main heap swung between
+// 66 and 130 MiB while 100 clusters were created). With OPERATOR_V8_FLAGS: bench:scale 305-319 (and
+// earlier 391-421) -> 252-260 MiB, for more GC work (idle CPU 6-8 -> 9-10% of a core with 100 clusters).
+
+import v8 from 'node:v8';
 
 export const OPERATOR_RUNTIME_ENV = {
   /** Two malloc arenas instead of 8 per core: the native side (Temporal's core) returns memory it freed. */
@@ -23,6 +30,18 @@ export const OPERATOR_RUNTIME_ENV = {
   /** Semi-spaces of 2 MiB: more frequent scavenges of a small young generation (the operator mostly waits). */
   NODE_OPTIONS: '--max-semi-space-size=2',
 } as const;
+
+/**
+ * V8 flags the operator sets on itself as it starts (node refuses them in NODE_OPTIONS). Memory
+ * saver: every full GC reduces memory, so pooled pages go back to the system; a little more GC
+ * work, in a process that mostly waits. Read at each GC, so they hold for the workflow thread too.
+ */
+export const OPERATOR_V8_FLAGS = ['--memory-saver-mode'] as const;
+
+/** Sets OPERATOR_V8_FLAGS on this process: call before the worker starts. */
+export function applyOperatorV8Flags(): void {
+  for (const flag of OPERATOR_V8_FLAGS) v8.setFlagsFromString(flag);
+}
 
 /** The environment to start an operator process with: `env` plus the runtime settings (a value in `env` wins; NODE_OPTIONS appended to any given). */
 export function operatorProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
