@@ -33,8 +33,9 @@ export const OPERATOR_RUNTIME_ENV = {
 
 /**
  * V8 flags the operator sets on itself as it starts (node refuses them in NODE_OPTIONS). Memory
- * saver: every full GC reduces memory, so pooled pages go back to the system; a little more GC
- * work, in a process that mostly waits. Read at each GC, so they hold for the workflow thread too.
+ * saver: every full GC reduces memory, so pooled pages go back to the system, for more GC work (see
+ * above; a burst of creates took up to twice the CPU). Read at each GC, so they hold for the workflow
+ * thread too.
  */
 export const OPERATOR_V8_FLAGS = ['--memory-saver-mode'] as const;
 
