@@ -192,7 +192,12 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
           }
         }
         try {
-          await waitPodDone(kube, key.namespace, name, `restore of ${plan.member}`);
+          const finished = await waitPodDone(kube, key.namespace, name, `restore of ${plan.member}`);
+          // A cancelled restore (its snapshot failed verification) may still wait here while the next
+          // backup's restore pod takes the name: that pod's success is not this snapshot's.
+          if (restorePodSha256(finished) !== plan.source.sha256) {
+            throw ApplicationFailure.retryable(`restore of ${plan.member}: pod ${name} now restores another snapshot`, 'RestorePodReplaced');
+          }
         } catch (err) {
           // A checksum mismatch of a volume source will not fix itself.
           if (pvc && /sha256 mismatch/.test((err as Error).message)) throw ApplicationFailure.nonRetryable((err as Error).message, 'ChecksumMismatch');

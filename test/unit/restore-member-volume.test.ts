@@ -1,0 +1,47 @@
+// restoreMemberVolume marks a volume restored only from its own restore pod. A restore can be
+// cancelled while its activity still waits (a recovery whose snapshot failed verification moves on
+// to the next backup, whose restore pod takes the same name): that waiting activity must not take
+// the next snapshot's pod as its own and mark the volume with its own, rejected snapshot.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { RESTORED_ANNOTATION, restoreActivities } from '../../activities/backups/restore.ts';
+import { restorePodSha256 } from '../../k8s/manifests/backup-pods.ts';
+import type { RestoreSource } from '../../domain/backups.ts';
+import { fakeKube, type Obj } from './fake-kube.ts';
+import { UID } from './cluster-fixture.ts';
+
+const key = { namespace: 'prod', name: 'db', uid: UID };
+const source = (sha: string): RestoreSource => ({ location: 'pvc://backups/db/snap.db', sha256: sha.repeat(64), revision: 7, etcdVersion: '3.6.16', sizeBytes: 1 });
+const succeeded = (pod: V1Pod): V1Pod => ({ ...pod, status: { phase: 'Succeeded' } });
+
+function world(onCreate: (pod: V1Pod, put: (o: Obj) => void) => void) {
+  const k = fakeKube({ version: '3.6.16', size: 1 });
+  Object.assign(k.kube.core, {
+    createNamespacedPod: async ({ body }: { body: V1Pod }) => { k.writes.push(`create Pod/${body.metadata?.name}`); onCreate(body, (o) => k.put(o)); return body; },
+  });
+  const run = (sha: string) => new MockActivityEnvironment().run(restoreActivities({ kube: k.kube, toolsImage: 'busybox', defaultRepository: 'etcd' }).restoreMemberVolume, key, { member: 'db-3', initialMembers: ['db-3'], source: source(sha) });
+  const restored = () => (k.objects.get('PersistentVolumeClaim/prod/data-db-3')?.metadata as V1ObjectMeta | undefined)?.annotations?.[RESTORED_ANNOTATION];
+  return { k, run, restored };
+}
+
+describe('restoreMemberVolume', () => {
+  it('marks the volume with the snapshot its own restore pod restored', async () => {
+    const w = world((pod, put) => put(succeeded(pod) as Obj));
+    assert.equal(await w.run('a'), 'restored');
+    assert.equal(w.restored(), 'a'.repeat(64));
+  });
+
+  it('a restore pod of another snapshot under the same name is not taken as its own: the volume is not marked', async () => {
+    // The pod this activity created is replaced, before it ends, by the next backup's restore pod, which succeeds.
+    const w = world((pod, put) => {
+      const other = structuredClone(pod);
+      for (const c of other.spec!.initContainers!) for (const e of c.env ?? []) if (e.name === 'SHA256') e.value = 'b'.repeat(64);
+      put(succeeded(other) as Obj);
+    });
+    await assert.rejects(w.run('a'), /restores another snapshot/);
+    assert.equal(restorePodSha256(w.k.objects.get('Pod/prod/db-3-restore') as V1Pod), 'b'.repeat(64), 'the other restore\'s pod is left to it');
+    assert.equal(w.restored(), undefined, 'the volume is not marked with a snapshot its pod did not restore');
+  });
+});
