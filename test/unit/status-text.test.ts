@@ -111,7 +111,7 @@ describe('a 9-member recovery of a cluster with a 50-character name fits every s
   const decision = planNext(NAME, { size: 9, emptyDir: false }, obs);
   assert.equal(decision.kind, 'recover');
   const reason = decision.reason;
-  // As workflows/cluster.ts, recover.ts and restore-steps.ts build them (VerifySnapshot: runs from before the restore-verify-beside-volumes patch).
+  // As workflows/cluster.ts, recover.ts and restore-steps.ts build them.
   const how = `restore every member from the latest backup with: etcdop approve ${NAME} -n ${key.namespace} (or the approveRecovery signal in the Temporal UI), or set spec.recovery.policy: RestoreLatestBackup`;
   const location = `s3://etcd-backups-${key.namespace}/clusters/${key.namespace}/${NAME}/scheduled-backup-${NAME}-20260101t000000z-7c0e1f6a.db`;
   const restored = `EtcdBackup ${NAME}-scheduled-20260101t000000z (${location}) at revision 123456789`;
