@@ -193,8 +193,8 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
         }
         try {
           const finished = await waitPodDone(kube, key.namespace, name, `restore of ${plan.member}`);
-          // A cancelled restore (its snapshot failed verification) may still wait here while the next
-          // backup's restore pod takes the name: that pod's success is not this snapshot's.
+          // The pod under this name may be another snapshot's restore (another attempt took the
+          // name meanwhile): its success is not this snapshot's, and the pod is left to it.
           if (restorePodSha256(finished) !== plan.source.sha256) {
             throw ApplicationFailure.retryable(`restore of ${plan.member}: pod ${name} now restores another snapshot`, 'RestorePodReplaced');
           }

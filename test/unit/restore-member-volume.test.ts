@@ -1,7 +1,7 @@
-// restoreMemberVolume marks a volume restored only from its own restore pod. A restore can be
-// cancelled while its activity still waits (a recovery whose snapshot failed verification moves on
-// to the next backup, whose restore pod takes the same name): that waiting activity must not take
-// the next snapshot's pod as its own and mark the volume with its own, rejected snapshot.
+// restoreMemberVolume marks a volume restored only from its own restore pod. The pod's name is the
+// member's, whatever the snapshot: if another attempt's restore pod (another snapshot) takes the name
+// while this one waits, this one must not take that pod's success as its own and mark the volume
+// with a snapshot it does not hold.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
