@@ -8,8 +8,8 @@
 // grew the heaps' committed size to 2-3x what was live; and glibc gave each of the Temporal core's
 // threads its own malloc arena, kept after use.
 // Later, the two fixed malloc thresholds below and the operator bundled (scripts/bundle.ts): the heap
-// probe with 100 clusters 331-391 -> 258-309 MiB (bench:scale still measured 403-421 MiB, not yet
-// explained). glibc raises its mmap threshold as large blocks are freed, so bursts (100 clusters
+// probe with 100 clusters 331-391 -> 258-309 MiB (bench:scale still measured 403-421 MiB: see the
+// next paragraph). glibc raises its mmap threshold as large blocks are freed, so bursts (100 clusters
 // created at once) left free memory inside its heap that only malloc_trim gave back (measured with
 // gdb: 333 -> 281 MiB). A threshold set in the environment stays where it is set.
 // The rest of that gap was V8's own: since V8 13.6 (Node 24) a GC keeps the heap pages it frees in

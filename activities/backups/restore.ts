@@ -191,17 +191,18 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
             s3.destroy();
           }
         }
+        let finished: V1Pod;
         try {
-          const finished = await waitPodDone(kube, key.namespace, name, `restore of ${plan.member}`);
-          // The pod under this name may be another snapshot's restore (another attempt took the
-          // name meanwhile): its success is not this snapshot's, and the pod is left to it.
-          if (restorePodSha256(finished) !== plan.source.sha256) {
-            throw ApplicationFailure.retryable(`restore of ${plan.member}: pod ${name} now restores another snapshot`, 'RestorePodReplaced');
-          }
+          finished = await waitPodDone(kube, key.namespace, name, `restore of ${plan.member}`);
         } catch (err) {
           // A checksum mismatch of a volume source will not fix itself.
           if (pvc && /sha256 mismatch/.test((err as Error).message)) throw ApplicationFailure.nonRetryable((err as Error).message, 'ChecksumMismatch');
           throw err;
+        }
+        // The pod under this name may be another snapshot's restore (another attempt took the name
+        // meanwhile): its success is not this snapshot's, and the pod is left to it.
+        if (restorePodSha256(finished) !== plan.source.sha256) {
+          throw ApplicationFailure.retryable(`restore of ${plan.member}: pod ${name} now restores another snapshot`, 'RestorePodReplaced');
         }
       }
       await kube.mergePatch(claimHeader, { metadata: { ...claimHeader.metadata, annotations: { [RESTORED_ANNOTATION]: plan.source.sha256 } } });

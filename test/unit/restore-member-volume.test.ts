@@ -19,7 +19,7 @@ const succeeded = (pod: V1Pod): V1Pod => ({ ...pod, status: { phase: 'Succeeded'
 function world(onCreate: (pod: V1Pod, put: (o: Obj) => void) => void) {
   const k = fakeKube({ version: '3.6.16', size: 1 });
   Object.assign(k.kube.core, {
-    createNamespacedPod: async ({ body }: { body: V1Pod }) => { k.writes.push(`create Pod/${body.metadata?.name}`); onCreate(body, (o) => k.put(o)); return body; },
+    createNamespacedPod: async ({ body }: { body: V1Pod }) => { onCreate(body, (o) => k.put(o)); return body; },
   });
   const run = (sha: string) => new MockActivityEnvironment().run(restoreActivities({ kube: k.kube, toolsImage: 'busybox', defaultRepository: 'etcd' }).restoreMemberVolume, key, { member: 'db-3', initialMembers: ['db-3'], source: source(sha) });
   const restored = () => (k.objects.get('PersistentVolumeClaim/prod/data-db-3')?.metadata as V1ObjectMeta | undefined)?.annotations?.[RESTORED_ANNOTATION];
