@@ -8,6 +8,8 @@ import { createActivities } from '../activities/index.ts';
 import type { Client } from '@temporalio/client';
 import { connectClient, type TemporalTarget } from '../client/temporal.ts';
 import { failpointInterceptors, parseFailpoints } from './failpoints.ts';
+import { memorySaverSwitch, transferGcInterceptors } from './transfer-gc.ts';
+import { operatorV8FlagsApplied } from './runtime-env.ts';
 
 /** One lazily made client for the activities that manage Schedules. */
 function temporalClient(target: TemporalTarget): () => Promise<Client> {
@@ -53,7 +55,7 @@ export async function createOperatorWorker(o: OperatorWorkerOptions): Promise<{ 
     taskQueue: o.taskQueue,
     ...code,
     activities: createActivities({ kube: o.kube, defaultRepository: o.defaultRepository, toolsImage: o.toolsImage, taskQueue: o.taskQueue, temporal: temporalClient(o.temporal) }),
-    interceptors: { activity: failpointInterceptors(failpoints) },
+    interceptors: { activity: [...failpointInterceptors(failpoints), ...transferGcInterceptors(memorySaverSwitch(operatorV8FlagsApplied))] },
     ...(o.maxCachedWorkflows !== undefined && { maxCachedWorkflows: o.maxCachedWorkflows }),
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',

@@ -9,11 +9,11 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { S3Access } from '../../domain/backups.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { isNotFound } from '../../k8s/kube-client.ts';
+import { uploadInParts } from './multipart-upload.ts';
 
 /** A module's exports: named, as node and tsx load it; under `default` where the operator's bundle imports a CommonJS build. */
 const exportsOf = <M extends object>(m: M): M => ((m as { default?: M }).default ?? m);
 const sdk = async () => exportsOf(await import('@aws-sdk/client-s3'));
-const storage = async () => exportsOf(await import('@aws-sdk/lib-storage'));
 
 export const s3Location = (bucket: string, key: string) => `s3://${bucket}/${key}`;
 
@@ -141,14 +141,13 @@ export async function uploadSnapshot(access: Omit<S3Access, 'credentialsSecret'>
  * parts, never an object; those are aborted before a new attempt so one backup never leaves two.
  */
 export async function uploadStream(s3: S3Client, bucket: string, key: string, body: Readable): Promise<void> {
-  const [{ AbortMultipartUploadCommand, ListMultipartUploadsCommand }, { Upload }] = await Promise.all([sdk(), storage()]);
+  const s = await sdk();
   try {
-    const stale = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+    const stale = await s3.send(new s.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
     for (const u of stale.Uploads ?? []) {
-      if (u.Key === key && u.UploadId) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
+      if (u.Key === key && u.UploadId) await s3.send(new s.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
     }
-    const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/octet-stream' }, partSize: 16 * 1024 * 1024, queueSize: 4, leavePartsOnError: false });
-    await upload.done();
+    await uploadInParts(s, s3, bucket, key, body);
   } catch (err) {
     throw s3Failure(err, bucket, key);
   }

@@ -1,14 +1,16 @@
 // Snapshot uploads against the stack's real S3 server: checksummed (unsigned payload, a CRC32 per
-// part the server verifies), and the fall back to signed payloads for a server that refuses that.
+// part the server verifies), the fall back to signed payloads for a server that refuses that, and
+// the part uploader itself (part boundaries, one PutObject for a small body, failures cleaned up).
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, S3ServiceException, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, ListMultipartUploadsCommand, S3ServiceException, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { refusesChecksummedUploads, s3Client, uploadSnapshot, type PayloadMode } from '../../activities/backups/s3.ts';
+import { uploadInParts } from '../../activities/backups/multipart-upload.ts';
 import { ensureStack } from '../support/stack.ts';
 
 before(() => { ensureStack(); });
@@ -139,4 +141,104 @@ it('only refusals of the checksum or the unsigned payload switch a server to sig
   assert.equal(refusesChecksummedUploads(s3err('AccessDenied', 'Access Denied')), false);
   assert.equal(refusesChecksummedUploads(s3err('BadDigest', 'The CRC32 you specified did not match the calculated checksum.')), false);
   assert.equal(refusesChecksummedUploads(Object.assign(new Error('not an S3 answer'), { name: 'NotImplemented' })), false);
+});
+
+/** Multipart uploads still open for a key (an upload that failed must leave none). */
+async function openUploads(client: S3Client, Key: string): Promise<number> {
+  const r = await client.send(new ListMultipartUploadsCommand({ Bucket: Bucket(), Prefix: Key }));
+  return (r.Uploads ?? []).filter((u) => u.Key === Key).length;
+}
+
+it('parts go out as they fill, in order, with at most `concurrency` in flight; a body of exact parts sends no empty last part', async () => {
+  const client = await s3Client(creds(), { bucket: Bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3! }, 'checksummed');
+  const seen = recordHeaders(client);
+  const partSize = 5 * MiB;
+  let inFlight = 0;
+  let most = 0;
+  client.middlewareStack.add((next, ctx) => async (args) => {
+    if ((ctx as { commandName: string }).commandName !== 'UploadPartCommand') return next(args);
+    most = Math.max(most, ++inFlight);
+    try { return await next(args); } finally { inFlight--; }
+  }, { step: 'finalizeRequest', name: 'countInFlight' });
+  const sdk = await import('@aws-sdk/client-s3');
+  try {
+    for (const [size, parts] of [[4 * partSize, 4], [4 * partSize + 1, 5]] as const) {
+      seen.length = 0;
+      const body = randomBytes(size);
+      const Key = `it/parts-${size}-${process.pid}-${Date.now()}.db`;
+      try {
+        await uploadInParts(sdk, client, Bucket(), Key, stream(body), { partSize, concurrency: 2 });
+        assert.equal(sha(await stored(client, Key)), sha(body), `${size} bytes stored exactly`);
+        assert.equal(seen.filter((s) => s.command === 'UploadPartCommand').length, parts);
+        assert.ok(seen.filter((s) => s.command === 'UploadPartCommand').every((p) => /^[A-Za-z0-9+/]{6}==$/.test(p.crc32 ?? '')), 'each part carries its CRC32');
+      } finally {
+        await client.send(new DeleteObjectCommand({ Bucket: Bucket(), Key }));
+      }
+    }
+    assert.equal(most, 2, 'two parts in flight at most, and two did overlap');
+  } finally {
+    client.destroy();
+  }
+});
+
+it('a body that fits one part is one PutObject (no multipart upload); an empty one too', async () => {
+  const client = await s3Client(creds(), { bucket: Bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3! }, 'checksummed');
+  const seen = recordHeaders(client);
+  const sdk = await import('@aws-sdk/client-s3');
+  try {
+    for (const size of [5 * MiB, 1000, 0]) {
+      seen.length = 0;
+      const body = randomBytes(size);
+      const Key = `it/one-part-${size}-${process.pid}-${Date.now()}.db`;
+      try {
+        await uploadInParts(sdk, client, Bucket(), Key, stream(body), { partSize: 5 * MiB, concurrency: 2 });
+        assert.deepEqual(seen.map((s) => s.command), ['PutObjectCommand']);
+        assert.equal(sha(await stored(client, Key)), sha(body));
+      } finally {
+        await client.send(new DeleteObjectCommand({ Bucket: Bucket(), Key }));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+});
+
+it('a body that fails mid-stream fails the upload with its error and leaves no object and no open multipart upload', async () => {
+  const client = await s3Client(creds(), { bucket: Bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3! }, 'checksummed');
+  const sdk = await import('@aws-sdk/client-s3');
+  const Key = `it/cut-${process.pid}-${Date.now()}.db`;
+  const cut = Readable.from((async function* () {
+    for (let i = 0; i < 12; i++) yield randomBytes(MiB); // two full parts and more
+    throw new Error('snapshot stream closed before its end');
+  })());
+  try {
+    await assert.rejects(uploadInParts(sdk, client, Bucket(), Key, cut, { partSize: 5 * MiB, concurrency: 2 }), /closed before its end/);
+    assert.equal(await openUploads(client, Key), 0);
+    await assert.rejects(client.send(new GetObjectCommand({ Bucket: Bucket(), Key })), (err: Error) => err.name === 'NoSuchKey');
+  } finally {
+    client.destroy();
+  }
+});
+
+it('a part the server refuses aborts the upload: the first error, no object, no open multipart upload, the body not read to its end', async () => {
+  const client = await s3Client(creds(), { bucket: Bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3! }, 'checksummed');
+  client.middlewareStack.add((next, ctx) => async (args) => {
+    const req = args.request as { query?: Record<string, string> };
+    if ((ctx as { commandName: string }).commandName === 'UploadPartCommand' && req.query?.partNumber === '2') {
+      throw Object.assign(new Error('refused by the test'), { name: 'InternalError' });
+    }
+    return next(args);
+  }, { step: 'finalizeRequest', name: 'refusePart2' });
+  const sdk = await import('@aws-sdk/client-s3');
+  const Key = `it/refused-${process.pid}-${Date.now()}.db`;
+  let read = 0;
+  const body = Readable.from((function* () { for (let i = 0; i < 64; i++) { read++; yield randomBytes(MiB); } })());
+  try {
+    await assert.rejects(uploadInParts(sdk, client, Bucket(), Key, body, { partSize: 5 * MiB, concurrency: 2 }), /refused by the test/);
+    assert.ok(read < 64, `stopped reading after ${read} of 64 MiB`);
+    assert.equal(await openUploads(client, Key), 0);
+    await assert.rejects(client.send(new GetObjectCommand({ Bucket: Bucket(), Key })), (err: Error) => err.name === 'NoSuchKey');
+  } finally {
+    client.destroy();
+  }
 });
