@@ -47,8 +47,18 @@ const podIP = (ns: string, pod: string) => kubectlJson<{ status: { podIP: string
 const snapshotSave = (ns: string, pod: string, file: string) =>
   execFileSync('etcdctl', [`--endpoints=http://${podIP(ns, pod)}:2379`, 'snapshot', 'save', file], { stdio: 'ignore' });
 
+/**
+ * Writes back what earlier steps left in the page cache before a measurement starts: the volume
+ * a restore baseline deleted or the files it wrote would otherwise be flushed during whichever
+ * measurement comes next (in the loop below, always ours).
+ */
+function settle(): void {
+  execFileSync('sync');
+}
+
 /** Baseline: etcdctl snapshot save of the same member to a local file. */
 function etcdctlSave(ns: string, pod: string): { seconds: number; bytes: number } {
+  settle();
   const file = join(tmpdir(), `bench-snap-${process.pid}.db`);
   rmSync(file, { force: true });
   const t0 = performance.now();
@@ -65,6 +75,7 @@ function etcdctlSave(ns: string, pod: string): { seconds: number; bytes: number 
  * one step after the other. The file is kept for the restore baseline.
  */
 async function cronJobPipeline(ns: string, pod: string, key: string): Promise<{ seconds: number; bytes: number; file: string }> {
+  settle();
   const dir = mkdtempSync(join(tmpdir(), 'bench-cron-'));
   const file = join(dir, 'snapshot.db');
   const t0 = performance.now();
@@ -80,6 +91,7 @@ async function cronJobPipeline(ns: string, pod: string, key: string): Promise<{ 
 
 /** Baseline of a restore: `etcdutl snapshot restore` of the file, plus a pod with a new volume started (what a restore must at least do). */
 function restoreFloor(ns: string, file: string, r: number): number {
+  settle();
   const out = mkdtempSync(join(tmpdir(), 'bench-restore-'));
   const t0 = performance.now();
   execFileSync('etcdutl', ['snapshot', 'restore', file, '--data-dir', join(out, 'data'), '--skip-hash-check=false'], { stdio: 'ignore' });
@@ -118,6 +130,7 @@ function waitVolumesGone(ns: string, claim: string): void {
  * (~0.1-0.2 s an apply, as much again to see the status) is no part of a backup.
  */
 async function timedBackup(ns: string, name: string, cluster: string, secret: string): Promise<{ seconds: number; bytes: number }> {
+  settle();
   const obj = { ...JSON.parse(backupYaml(name, { clusterName: cluster, destination: { s3: { bucket: bucket(), prefix: `bench/${ns}/`, credentialsSecret: secret } } })), metadata: { name, namespace: ns } };
   const t0 = performance.now();
   await kube.create(obj);
@@ -159,6 +172,7 @@ try {
     }
     for (let r = 0; r < runs; r++) {
       const name = `rs${mib}-${r}`;
+      settle();
       const t0 = performance.now();
       kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: 1, storage: { size: '2Gi' }, options: { quotaBackendBytes: 4 * 1024 * MiB }, bootstrap: { backup: { name: `${src}-b0` } } }));
       await waitAvailable(ns, name, 900_000);
@@ -183,6 +197,7 @@ try {
     kubectl(['delete', 'pvc', '-n', ns, ...lost.map((m) => `data-${m}`), '--wait=false']);
     kubectl(['delete', 'pod', '-n', ns, ...lost, '--grace-period=1', '--wait=true']);
     await waitFor('waiting for approval', () => getCluster(ns, name).status?.conditions?.some((c) => /waiting for approval/.test(c.message ?? '')), { timeoutMs: 180_000, intervalMs: 500 });
+    settle();
     const t0 = performance.now();
     execFileSync(process.execPath, [`${repoRoot}bin/etcdop.js`, 'approve', name, '-n', ns], { stdio: 'ignore' });
     await waitFor(`${name} recovered`, () => { const c = getCluster(ns, name); return c.status?.readyMembers === 3 && (c.status?.members ?? []).every((m) => !['0', '1', '2'].includes(m.name.split('-').pop()!)); }, { timeoutMs: 600_000, intervalMs: 200 });
