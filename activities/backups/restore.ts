@@ -17,7 +17,7 @@ import type { ClusterKey } from '../../domain/types.ts';
 import { parseS3Location, readObject, s3ClientFor, s3Location } from './s3.ts';
 import type { RecoveryCandidates, RestoreSource, S3Access } from '../../domain/backups.ts';
 import { parsePvcLocation } from './backup.ts';
-import { deleteHelperPod, ensurePod, helperPodOutcome, pushToPod, waitPodDone } from './helper-pods.ts';
+import { deleteHelperPod, ensurePod, helperPodOutcome, pushToPod, throttledHeartbeat, waitPodDone } from './helper-pods.ts';
 import { backupOfCluster, getBackup, listBackups, type EtcdBackupObject } from '../../k8s/backup-objects.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from '../kube/cluster.ts';
@@ -133,8 +133,9 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       try {
         const body = await readObject(s3, loc.bucket, loc.key);
         const hash = createHash('sha256');
+        const beat = throttledHeartbeat();
         let size = 0;
-        await pipeline(body, new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); size += chunk.length; heartbeat({ readBytes: size }); done(); } }), { signal: Context.current().cancellationSignal });
+        await pipeline(body, new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); size += chunk.length; beat({ readBytes: size }); done(); } }), { signal: Context.current().cancellationSignal });
         const got = hash.digest('hex');
         if (got !== source.sha256) throw ApplicationFailure.nonRetryable(`snapshot ${source.location} is corrupt or truncated: sha256 ${got} (${size} bytes), expected ${source.sha256}`, 'ChecksumMismatch');
         return { sizeBytes: size };
