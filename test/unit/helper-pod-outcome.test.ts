@@ -33,7 +33,7 @@ describe('throttledHeartbeat', () => {
     const env = new MockActivityEnvironment();
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
-    const calls = await env.run(async () => {
+    const calls: number = await env.run(async (): Promise<number> => {
       const beat = throttledHeartbeat();
       let n = 0;
       const until = Date.now() + 1500;
