@@ -40,8 +40,9 @@ export const OPERATOR_RUNTIME_ENV = {
  * - External memory counted in the heap's global limit, as later V8 versions always do (the flag
  *   became the default, then went): Buffers passing through (a snapshot's gRPC messages and HTTP
  *   frames) no longer start a full GC each time 64 MiB of them were allocated. A 280 MiB backup
- *   ran 11-17 full GCs of the operator's ~52 MiB heap (1.1-1.6 s of V8's helper threads, on a
- *   core etcd and S3 need) and 1 with it; the backup took 2.9-3.3 s instead of 3.6-4.2 s.
+ *   (memory saver paused, parts in reused buffers) ran 17 full GCs of the operator's ~52 MiB heap
+ *   (1.1-1.6 s of V8's helper threads, on a core etcd and S3 need) and 1 with it; the backup took
+ *   2.7-3.3 s instead of 3.1-4.3 s.
  */
 export const OPERATOR_V8_FLAGS = ['--memory-saver-mode', '--external-memory-accounted-in-global-limit'] as const;
 

@@ -1,7 +1,7 @@
 // V8's memory saver mode (runtime-env.ts) paused while an activity streams a snapshot through the
 // operator. Every full GC in that mode compacts and hands pages back, and hundreds of MiB of
 // Buffers passing through trigger many full GCs: a 280 MiB backup took 3.4-5.4 s with it against
-// 2.1-2.7 s without (test-results' take probe, same process otherwise). Once the last transfer
+// 2.1-3.6 s without (test-results' take probe, same process otherwise). Once the last transfer
 // ends the mode is back, and the next full GC returns what the transfer left in V8's page pool.
 import v8 from 'node:v8';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
