@@ -28,6 +28,7 @@ export async function uploadInParts(sdk: Sdk, s3: S3Client, bucket: string, key:
   let creating: Promise<string | undefined> | undefined;
   const uploadId = () => (creating ??= s3.send(new sdk.CreateMultipartUploadCommand({ ...params, ...(checksummed && { ChecksumAlgorithm: 'CRC32' }) })).then((r) => r.UploadId));
   const free: Buffer[] = [];
+  const take = () => free.pop() ?? Buffer.allocUnsafeSlow(o.partSize);
   const parts: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
@@ -49,7 +50,7 @@ export async function uploadInParts(sdk: Sdk, s3: S3Client, bucket: string, key:
     inFlight.add(sending);
   };
 
-  let buf = free.pop() ?? Buffer.allocUnsafeSlow(o.partSize);
+  let buf = take();
   let filled = 0;
   let partNumber = 0;
   try {
@@ -59,7 +60,7 @@ export async function uploadInParts(sdk: Sdk, s3: S3Client, bucket: string, key:
           // A full part goes once more bytes come: the last part may be the only one (one PutObject).
           send(buf, filled, ++partNumber);
           while (inFlight.size >= o.concurrency && !failure) await Promise.race(inFlight);
-          buf = free.pop() ?? Buffer.allocUnsafeSlow(o.partSize);
+          buf = take();
           filled = 0;
         }
         const n = chunk.copy(buf, filled, off, Math.min(chunk.length, off + o.partSize - filled));
