@@ -2,13 +2,13 @@
 // member's volume with a helper pod. A volume carries an annotation once restored, so a retried or
 // resumed restore never restores a member twice.
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { GROUP, pvcName } from '../../k8s/api.ts';
 import { imageFor, minorOf } from '../../k8s/cluster-spec.ts';
-import { restorePod, restorePodSha256 } from '../../k8s/manifests/backup-pods.ts';
+import { restorePod, restorePodFetched, restorePodSha256 } from '../../k8s/manifests/backup-pods.ts';
 import { initialCluster } from '../../k8s/manifests/initial-cluster.ts';
 import { memberPVC } from '../../k8s/manifests/member-pvc.ts';
 import { belongsTo, ownerReference } from '../../k8s/manifests/owner.ts';
@@ -21,6 +21,9 @@ import { deleteHelperPod, ensurePod, helperPodOutcome, pushToPod, throttledHeart
 import { backupOfCluster, getBackup, listBackups, type EtcdBackupObject } from '../../k8s/backup-objects.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from '../kube/cluster.ts';
+
+/** One member's restore: its name, the members it is restored as one of, and the snapshot. */
+export interface RestorePlan { member: string; initialMembers: string[]; source: RestoreSource }
 
 /** On a member volume once a snapshot was restored onto it: the SHA-256 restored. */
 export const RESTORED_ANNOTATION = `${GROUP}/restored-sha256`;
@@ -87,6 +90,47 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     return out;
   };
 
+  /**
+   * `member`'s volume (applied) and its restore pod for this snapshot: the one there unless it
+   * failed, is going away or restores another snapshot (a recovery trying its next backup), else a
+   * new one. 'already' when the volume holds this snapshot.
+   */
+  const startRestore = async (key: ClusterKey, plan: RestorePlan): Promise<'already' | { pod: V1Pod; claimHeader: KubernetesObject & { metadata: { namespace: string; name: string } }; fromVolume: boolean }> => {
+    // Heartbeat from the first step, not only once bytes flow: on a loaded API server the reads and
+    // applies before the pod exists can outlast a short heartbeat timeout on their own.
+    heartbeat({ step: `${plan.member}: preparing its volume` });
+    const c = await loadCluster(kube, key);
+    if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
+    const claimHeader = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(plan.member) } };
+    const claim = await kube.read<V1PersistentVolumeClaim>(claimHeader);
+    if (claim?.metadata?.annotations?.[RESTORED_ANNOTATION] === plan.source.sha256) return 'already';
+    if (claim && !belongsTo(claim.metadata, key.uid)) {
+      throw ApplicationFailure.nonRetryable(`PersistentVolumeClaim ${pvcName(plan.member)} belongs to another cluster`, 'VolumeConflict');
+    }
+    await kube.apply(memberPVC(c.ref, plan.member));
+    heartbeat({ step: `${plan.member}: volume ready` });
+
+    const name = `${plan.member}-restore`;
+    const pvc = parsePvcLocation(plan.source.location);
+    const existing = await kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
+    if (existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) !== 'Failed') {
+      return { pod: existing, claimHeader, fromVolume: Boolean(pvc) };
+    }
+    if (existing) await deleteHelperPod(kube, key.namespace, name);
+    const pod = await ensurePod(kube, restorePod({
+      namespace: key.namespace,
+      name,
+      owner: ownerReference(c.ref),
+      dataClaim: pvcName(plan.member),
+      source: pvc ? { claimName: pvc.claimName, file: pvc.file } : { stream: true },
+      sha256: plan.source.sha256,
+      toolsImage,
+      etcdImage: imageFor(c.spec, defaultRepository),
+      member: { name: plan.member, initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(c.spec.tls)), token: key.uid, peerURL: peerURL(key.name, key.namespace, plan.member, Boolean(c.spec.tls)) },
+    }));
+    return { pod, claimHeader, fromVolume: Boolean(pvc) };
+  };
+
   return {
     /** The snapshot spec.bootstrap.backup names, checked against the cluster's version. */
     async resolveBootstrapSource(key: ClusterKey): Promise<RestoreSource> {
@@ -131,7 +175,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       if (!source.s3) throw ApplicationFailure.nonRetryable(`no credentials known for ${source.location}`, 'NoDestination');
       const s3 = await s3ClientFor(kube, key.namespace, source.s3);
       try {
-        const body = await readObject(s3, loc.bucket, loc.key);
+        const { body } = await readObject(s3, loc.bucket, loc.key);
         const hash = createHash('sha256');
         const beat = throttledHeartbeat();
         let size = 0;
@@ -145,49 +189,46 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     },
 
     /**
-     * Restores the snapshot onto `member`'s volume (created here) as a member of `initialMembers`.
-     * Skips a volume already restored from this snapshot; otherwise runs the restore pod again from scratch.
+     * Provisions `member`'s volume and starts its restore pod, which then waits for the snapshot.
+     * Runs beside verifySnapshot: neither a fresh volume nor a waiting pod holds data, and nothing is
+     * sent into the pod before restoreMemberVolume (after the check).
      */
-    async restoreMemberVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }): Promise<'restored' | 'already'> {
-      // Heartbeat from the first step, not only once bytes flow: on a loaded API server the reads and
-      // applies before the pod exists can outlast a short heartbeat timeout on their own.
-      heartbeat({ step: `${plan.member}: preparing its volume` });
-      const c = await loadCluster(kube, key);
-      if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
-      const claimHeader = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(plan.member) } };
-      const claim = await kube.read<V1PersistentVolumeClaim>(claimHeader);
-      if (claim?.metadata?.annotations?.[RESTORED_ANNOTATION] === plan.source.sha256) return 'already';
-      if (claim && !belongsTo(claim.metadata, key.uid)) {
-        throw ApplicationFailure.nonRetryable(`PersistentVolumeClaim ${pvcName(plan.member)} belongs to another cluster`, 'VolumeConflict');
-      }
-      await kube.apply(memberPVC(c.ref, plan.member));
-      heartbeat({ step: `${plan.member}: volume ready` });
+    async prepareRestoreVolume(key: ClusterKey, plan: RestorePlan): Promise<'prepared' | 'already'> {
+      return (await startRestore(key, plan)) === 'already' ? 'already' : 'prepared';
+    },
 
-      const name = `${plan.member}-restore`;
-      const existing = await kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
-      // A pod that succeeded verified and restored this snapshot; any other leftover (one still
-      // going away, or one that restored another snapshot: a recovery trying its next backup) starts over.
-      const done = existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) === 'Succeeded';
-      if (!done) {
-        if (existing) await deleteHelperPod(kube, key.namespace, name);
-        const pvc = parsePvcLocation(plan.source.location);
-        await ensurePod(kube, restorePod({
-          namespace: key.namespace,
-          name,
-          owner: ownerReference(c.ref),
-          dataClaim: pvcName(plan.member),
-          source: pvc ? { claimName: pvc.claimName, file: pvc.file } : { stream: true },
-          sha256: plan.source.sha256,
-          toolsImage,
-          etcdImage: imageFor(c.spec, defaultRepository),
-          member: { name: plan.member, initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(c.spec.tls)), token: key.uid, peerURL: peerURL(key.name, key.namespace, plan.member, Boolean(c.spec.tls)) },
-        }));
-        if (!pvc) {
+    /**
+     * Deletes the restore pods prepared for a snapshot that failed its check: they would wait for a
+     * stream that never comes. Only pods of this cluster that were made for this snapshot.
+     */
+    async discardRestorePods(key: ClusterKey, plan: { members: string[]; sha256: string }): Promise<void> {
+      for (const member of plan.members) {
+        const name = `${member}-restore`;
+        const pod = await kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
+        if (pod && belongsTo(pod.metadata, key.uid) && restorePodSha256(pod) === plan.sha256) await deleteHelperPod(kube, key.namespace, name, { wait: false });
+      }
+    },
+
+    /**
+     * Restores the snapshot onto `member`'s volume (created here unless prepared) as a member of
+     * `initialMembers`. Skips a volume already restored from this snapshot; a restore pod of this
+     * snapshot that has not failed is taken on where it is, any other runs again from scratch.
+     */
+    async restoreMemberVolume(key: ClusterKey, plan: RestorePlan): Promise<'restored' | 'already'> {
+      const started = await startRestore(key, plan);
+      if (started === 'already') return 'already';
+      const { pod, claimHeader, fromVolume } = started;
+      const name = pod.metadata!.name!;
+      if (helperPodOutcome(pod) !== 'Succeeded') {
+        if (!fromVolume && !restorePodFetched(pod)) {
           const loc = parseS3Location(plan.source.location);
           if (!loc || !plan.source.s3) throw ApplicationFailure.nonRetryable(`cannot read ${plan.source.location}`, 'BadLocation');
           const s3 = await s3ClientFor(kube, key.namespace, plan.source.s3);
           try {
-            await pushToPod(kube, key.namespace, name, () => readObject(s3, loc.bucket, loc.key), `restore of ${plan.member}`);
+            await pushToPod(kube, key.namespace, name, async () => {
+              const { body, length } = await readObject(s3, loc.bucket, loc.key);
+              return Readable.from(verifiedStream(body, length, plan.source));
+            }, `restore of ${plan.member}`);
           } finally {
             s3.destroy();
           }
@@ -197,7 +238,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
           finished = await waitPodDone(kube, key.namespace, name, `restore of ${plan.member}`);
         } catch (err) {
           // A checksum mismatch of a volume source will not fix itself.
-          if (pvc && /sha256 mismatch/.test((err as Error).message)) throw ApplicationFailure.nonRetryable((err as Error).message, 'ChecksumMismatch');
+          if (fromVolume && /sha256 mismatch/.test((err as Error).message)) throw ApplicationFailure.nonRetryable((err as Error).message, 'ChecksumMismatch');
           throw err;
         }
         // The pod under this name may be another snapshot's restore (another attempt took the name
@@ -217,4 +258,28 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
 function stripPrefix(d: S3Access & { prefix?: string }): S3Access {
   const { prefix: _p, ...access } = d;
   return access;
+}
+
+/**
+ * What a restore pod fed from S3 takes: the object's length on a first line, then the object,
+ * hashed on the way. The last chunk is held back until the hash matched: an object replaced or
+ * damaged since it was verified ends the stream short, which the pod's length check refuses.
+ */
+export async function* verifiedStream(body: AsyncIterable<Buffer>, length: number | undefined, source: Pick<RestoreSource, 'location' | 'sha256'>): AsyncGenerator<Buffer> {
+  if (length === undefined) throw ApplicationFailure.retryable(`${source.location}: the S3 server did not say the object's length`, 'S3NoLength');
+  yield Buffer.from(`${length}\n`);
+  const hash = createHash('sha256');
+  let held: Buffer | undefined;
+  let size = 0;
+  for await (const chunk of body) {
+    hash.update(chunk);
+    size += chunk.length;
+    if (held) yield held;
+    held = chunk;
+  }
+  const got = hash.digest('hex');
+  if (got !== source.sha256 || size !== length) {
+    throw ApplicationFailure.nonRetryable(`snapshot ${source.location} is corrupt or truncated (it changed after it was verified): sha256 ${got} (${size} of ${length} bytes), expected ${source.sha256}`, 'ChecksumMismatch');
+  }
+  if (held) yield held;
 }

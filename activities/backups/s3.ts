@@ -153,11 +153,11 @@ export async function uploadStream(s3: S3Client, bucket: string, key: string, bo
   }
 }
 
-export async function readObject(s3: S3Client, bucket: string, key: string): Promise<Readable> {
+export async function readObject(s3: S3Client, bucket: string, key: string): Promise<{ body: Readable; length: number | undefined }> {
   const { GetObjectCommand } = await sdk();
   try {
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return got.Body as Readable;
+    return { body: got.Body as Readable, length: got.ContentLength };
   } catch (err) {
     throw s3Failure(err, bucket, key);
   }

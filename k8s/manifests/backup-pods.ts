@@ -21,7 +21,10 @@ export const BACKUP_MOUNT = '/backup';
 export const HELPER_LABEL = `${GROUP}/helper`;
 /** The helper pod's own name: what its NetworkPolicy selects. */
 export const HELPER_POD_LABEL = `${GROUP}/helper-pod`;
-const RESTORE_FILE = `${DATA_MOUNT_PATH}/restore.db`;
+/** Where a restore pod keeps the snapshot until etcdutl restored it: an emptyDir, gone with the pod. */
+const SCRATCH_MOUNT = '/scratch';
+const SCRATCH_VOLUME = 'scratch';
+const RESTORE_FILE = `${SCRATCH_MOUNT}/restore.db`;
 const TRANSFER_MOUNT = '/transfer';
 const TRANSFER_VOLUME = 'transfer';
 /** Key of the token in the transfer Secret. */
@@ -41,18 +44,17 @@ const helperMeta = (namespace: string, name: string, role: string, owner: V1Owne
 });
 
 /**
- * Shell function `receive FILE`: takes one stream into FILE from whoever presents the token first
- * (the operator: the token is in the pod's Secret and the operator's activity, nowhere else), and
- * the SHA-256 of what it wrote into FILE.sha256 as it arrives (busybox hashes at ~100 MiB/s, so
- * hashing after the transfer added 3 s to a 330 MiB restore). A connection without the token is
- * closed before any byte is written, and the listener waits for the next (at most MAX_REFUSED
- * times). Runs under `set -eu`; pipefail: a write that fails (a full volume) fails the transfer.
+ * Shell function `NAME FILE`: takes one stream into FILE from whoever presents the token first (the
+ * operator: the token is in the pod's Secret and the operator's activity, nowhere else), then runs
+ * `take` on the rest of the stream ($0 is FILE). A connection without the token is closed before
+ * any byte is written, and the listener waits for the next (at most MAX_REFUSED times). Runs under
+ * `set -eu`; pipefail: a write that fails (a full volume) fails the transfer.
  */
-const RECEIVE = [
-  'receive() {',
+const receiver = (name: string, take: string) => [
+  `${name}() {`,
   '  refused=0',
   // -e: the socket is the program's stdin and stdout; its exit code is nc's. 9: no (or a wrong) token.
-  '  until nc -l -p "$PORT" -e sh -c \'IFS= read -r -t 30 t && [ "$t" = "$(cat "$TOKEN_FILE")" ] || exit 9; echo ok; set -o pipefail; tee "$0" | sha256sum > "$0.sha256"\' "$1"; do',
+  `  until nc -l -p "$PORT" -e sh -c 'IFS= read -r -t 30 t && [ "$t" = "$(cat "$TOKEN_FILE")" ] || exit 9; echo ok; set -o pipefail; ${take}' "$1"; do`,
   '    rc=$?',
   '    [ "$rc" -eq 9 ] || return "$rc"',
   '    refused=$((refused + 1))',
@@ -61,6 +63,22 @@ const RECEIVE = [
   '  done',
   '}',
 ].join('\n');
+
+/**
+ * `receive FILE`: the stream into FILE and its SHA-256 into FILE.sha256 as it arrives (busybox
+ * hashes at ~100 MiB/s, so hashing after the transfer added 3 s to a 330 MiB restore).
+ */
+const RECEIVE = receiver('receive', 'tee "$0" | sha256sum > "$0.sha256"');
+
+/**
+ * `receive_sized FILE`: a first line with the stream's length into FILE.size, then that many bytes
+ * into FILE, unhashed. For a restore from S3: the operator hashes what it sends and holds back the
+ * last bytes until the hash matched, so a short file is the only way a bad stream can land, and the
+ * length check catches it (etcdutl checks the snapshot's own SHA-256 too). Hashing in busybox as
+ * well took a third of the transfer's rate on two cores. Taking exactly the length ends the step
+ * with the last byte: the end of a port-forward stream reaches the pod a second after it closed.
+ */
+const RECEIVE_SIZED = receiver('receive_sized', 'IFS= read -r -t 30 n; echo "$n" > "$0.size"; case "$n" in ""|*[!0-9]*) exit 3;; esac; head -c "$n" > "$0"');
 
 /** What a receiving container needs: the token file and the port, as env vars. */
 const receiveEnv = { PORT: String(HELPER_PORT), TOKEN_FILE: `${TRANSFER_MOUNT}/${TRANSFER_TOKEN_KEY}` };
@@ -174,47 +192,60 @@ export interface RestorePodInput {
 }
 
 /**
- * Restores one member's data directory from a snapshot: fetch (stream or copy) -> verify SHA-256
- * -> `etcdutl snapshot restore` of the cluster's own version -> drop the copy. The data directory is
- * cleared first: a restore pod only runs on a volume the workflow has not marked restored yet.
+ * Restores one member's data directory from a snapshot: fetch (stream, or copy and verify its
+ * SHA-256) into a scratch emptyDir -> `etcdutl snapshot restore` of the cluster's own version (it
+ * checks the snapshot's own hash too). The data directory is cleared first: a restore pod only runs
+ * on a volume the workflow has not marked restored yet. The copy goes with the pod (no cleanup step:
+ * each container is a second or so of the kubelet's), and never takes room on the member's volume.
  */
 export function restorePod(i: RestorePodInput): V1Pod {
   const stream = 'stream' in i.source;
   const script = [
     'set -eu',
-    ...(stream ? [RECEIVE] : []),
-    'rm -rf "$DATA_DIR" "$SNAPSHOT" "$SNAPSHOT.sha256"',
-    stream ? 'receive "$SNAPSHOT"' : 'set -o pipefail; tee "$SNAPSHOT" < "$BACKUP_MOUNT/$FILE" | sha256sum > "$SNAPSHOT.sha256"',
-    'got=$(cut -d" " -f1 "$SNAPSHOT.sha256")',
-    'if [ "$got" != "$SHA256" ]; then echo "snapshot sha256 mismatch: expected $SHA256, got $got ($(wc -c < "$SNAPSHOT") bytes)" > /dev/termination-log; exit 3; fi',
+    ...(stream ? [RECEIVE_SIZED] : []),
+    'rm -rf "$DATA_DIR" "$SNAPSHOT" "$SNAPSHOT.sha256" "$SNAPSHOT.size"',
+    ...(stream
+      ? [
+        'receive_sized "$SNAPSHOT"',
+        'want=$(cat "$SNAPSHOT.size"); got=$(wc -c < "$SNAPSHOT")',
+        'case "$want" in ""|*[!0-9]*) echo "snapshot stream without a length" > /dev/termination-log; exit 3;; esac',
+        'if [ "$got" != "$want" ]; then echo "snapshot truncated: $got of $want bytes arrived" > /dev/termination-log; exit 3; fi',
+      ]
+      : [
+        'set -o pipefail; tee "$SNAPSHOT" < "$BACKUP_MOUNT/$FILE" | sha256sum > "$SNAPSHOT.sha256"',
+        'got=$(cut -d" " -f1 "$SNAPSHOT.sha256")',
+        'if [ "$got" != "$SHA256" ]; then echo "snapshot sha256 mismatch: expected $SHA256, got $got ($(wc -c < "$SNAPSHOT") bytes)" > /dev/termination-log; exit 3; fi',
+      ]),
   ].join('\n');
-  const dataMount = [{ name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH }];
+  const dataMount = { name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH };
+  const scratchMount = { name: SCRATCH_VOLUME, mountPath: SCRATCH_MOUNT };
   const env = { DATA_DIR, SNAPSHOT: RESTORE_FILE, SHA256: i.sha256, BACKUP_MOUNT, ...('file' in i.source ? { FILE: i.source.file } : receiveEnv) };
-  const fetchContainer = shell('fetch', i.toolsImage, script, env, stream ? [...dataMount, transferMount] : [...dataMount, { name: 'backup', mountPath: BACKUP_MOUNT, readOnly: true }]);
+  const fetchContainer = shell('fetch', i.toolsImage, script, env, [dataMount, scratchMount, stream ? transferMount : { name: 'backup', mountPath: BACKUP_MOUNT, readOnly: true }]);
   return podOf(helperMeta(i.namespace, i.name, 'restore', i.owner), {
-    initContainers: [
-      fetchContainer,
-      {
-        name: 'restore',
-        image: i.etcdImage,
-        imagePullPolicy: 'IfNotPresent',
-        command: [
-          '/usr/local/bin/etcdutl', 'snapshot', 'restore', RESTORE_FILE,
-          `--data-dir=${DATA_DIR}`,
-          `--name=${i.member.name}`,
-          `--initial-cluster=${i.member.initialCluster}`,
-          `--initial-cluster-token=${i.member.token}`,
-          `--initial-advertise-peer-urls=${i.member.peerURL}`,
-        ],
-        volumeMounts: dataMount,
-        securityContext: containerSecurityContext(),
-        terminationMessagePolicy: 'FallbackToLogsOnError',
-      },
-    ],
-    containers: [shell('cleanup', i.toolsImage, 'rm -f "$SNAPSHOT" "$SNAPSHOT.sha256"', { SNAPSHOT: RESTORE_FILE }, dataMount)],
-    volumes: [claimVolume(DATA_VOLUME, i.dataClaim), 'claimName' in i.source ? claimVolume('backup', i.source.claimName, true) : transferVolume(i.name)],
+    initContainers: [fetchContainer],
+    containers: [{
+      name: 'restore',
+      image: i.etcdImage,
+      imagePullPolicy: 'IfNotPresent',
+      command: [
+        '/usr/local/bin/etcdutl', 'snapshot', 'restore', RESTORE_FILE,
+        `--data-dir=${DATA_DIR}`,
+        `--name=${i.member.name}`,
+        `--initial-cluster=${i.member.initialCluster}`,
+        `--initial-cluster-token=${i.member.token}`,
+        `--initial-advertise-peer-urls=${i.member.peerURL}`,
+      ],
+      volumeMounts: [dataMount, { ...scratchMount, readOnly: true }],
+      securityContext: containerSecurityContext(),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+    }],
+    volumes: [claimVolume(DATA_VOLUME, i.dataClaim), { name: SCRATCH_VOLUME, emptyDir: {} }, 'claimName' in i.source ? claimVolume('backup', i.source.claimName, true) : transferVolume(i.name)],
   });
 }
+
+/** Whether the restore pod's fetch step has ended well: the snapshot is in, only etcdutl is left. */
+export const restorePodFetched = (pod: V1Pod): boolean =>
+  pod.status?.initContainerStatuses?.some((s) => s.name === 'fetch' && s.state?.terminated?.exitCode === 0) ?? false;
 
 /** The SHA-256 a restore pod was made to restore (its fetch step checks it). */
 export const restorePodSha256 = (pod: V1Pod): string | undefined => pod.spec?.initContainers?.flatMap((c) => c.env ?? []).find((e) => e.name === 'SHA256')?.value;

@@ -6,12 +6,13 @@ import { EtcdBackupSpecSchema } from '../../k8s/backup-spec.ts';
 import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
 import { restorePod, restorePodSha256, snapshotReceiverPod, transferNetworkPolicy, transferSecret, transferSecretName, transferSecretOf, HELPER_POD_LABEL } from '../../k8s/manifests/backup-pods.ts';
 import { planBackup } from '../../client/backup-watcher.ts';
-import { versionSkew } from '../../activities/backups/restore.ts';
+import { verifiedStream, versionSkew } from '../../activities/backups/restore.ts';
 import { scheduleSpecOf } from '../../activities/backups/schedule.ts';
 import { deletionRefusal, memberVolumeOf, ownLocation, parsePvcLocation, pvcLocation, snapshotFileName } from '../../activities/backups/backup.ts';
 import { chooseSnapshotMember, type MemberProbe } from '../../activities/etcd/snapshot.ts';
 import { ApplicationFailure } from '@temporalio/common';
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1Container, V1ObjectMeta } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import { memberLabels, ownerReference } from '../../k8s/manifests/owner.ts';
 import { parseS3Location } from '../../activities/backups/s3.ts';
 import { runSuffix } from '../../workflows/backup.ts';
@@ -114,14 +115,18 @@ describe('helper pods', () => {
     assert.match(c.command![2]!, /receive "\$f\.part"\n.*\$f\.part\.sha256.*termination-log\nrm -f "\$f\.part\.sha256"\nmv/s);
     assert.equal(pod.metadata!.labels!['app.kubernetes.io/name'], undefined, 'never selected as a member');
   });
-  for (const [what, pod] of [['the backup receiver', receiver], ['a restore pod fed a stream', streamRestore]] as const) {
+  // The receiver hashes what it writes; a restore pod takes a length line, then the bytes (the operator hashed them).
+  for (const [what, pod, take] of [
+    ['the backup receiver', receiver, / tee "\$0" \| sha256sum > "\$0\.sha256"/],
+    ['a restore pod fed a stream', streamRestore, / IFS= read -r -t 30 n; echo "\$n" > "\$0\.size"; case "\$n" in ""\|\*\[!0-9\]\*\) exit 3;; esac; head -c "\$n" > "\$0"/],
+  ] as const) {
     it(`${what} takes bytes only after the transfer token of its own Secret, and exposes no port`, () => {
       const p = pod();
       const c = [...(p.spec!.initContainers ?? []), ...p.spec!.containers][0]!;
       const script = c.command![2]!;
-      // The token line is read and compared before `tee` writes anything; a mismatch exits 9 (the listener waits again).
-      // The bytes are hashed as they are written, and a failed write fails the pipeline.
-      assert.match(script, /IFS= read -r -t 30 t && \[ "\$t" = "\$\(cat "\$TOKEN_FILE"\)" \] \|\| exit 9; echo ok; set -o pipefail; tee "\$0" \| sha256sum > "\$0\.sha256"/);
+      // The token line is read and compared before anything is written; a mismatch exits 9 (the listener waits again).
+      // A failed write fails the pipeline.
+      assert.match(script, new RegExp(/IFS= read -r -t 30 t && \[ "\$t" = "\$\(cat "\$TOKEN_FILE"\)" \] \|\| exit 9; echo ok; set -o pipefail;/.source + take.source));
       assert.ok(!c.ports?.length, 'no container port: the stream arrives through port-forward on the pod loopback');
       assert.equal(transferSecretOf(p), transferSecretName(p.metadata!.name!));
       const mount = c.volumeMounts!.find((m) => m.name === 'transfer')!;
@@ -147,12 +152,67 @@ describe('helper pods', () => {
   });
   it('the restore pod verifies the hash before etcdutl restores, with the member\'s own flags', () => {
     const pod = restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { claimName: 'backups', file: 'a.db' }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });
-    const [fetch, restore] = pod.spec!.initContainers!;
+    const [fetch] = pod.spec!.initContainers!;
+    const [restore] = pod.spec!.containers;
     assert.match(fetch!.command![2]!, /sha256sum[\s\S]*mismatch/);
     assert.deepEqual(restore!.command!.slice(0, 3), ['/usr/local/bin/etcdutl', 'snapshot', 'restore']);
     assert.ok(restore!.command!.includes('--name=db-0'));
     assert.ok(restore!.command!.includes('--initial-cluster-token=uid'));
     assert.ok(pod.spec!.volumes!.some((v) => v.persistentVolumeClaim?.claimName === 'backups' && v.persistentVolumeClaim.readOnly));
+  });
+  it('a restore pod keeps the snapshot in a scratch emptyDir, not on the member\'s volume, and needs no cleanup step', () => {
+    const pod = streamRestore();
+    assert.deepEqual(pod.spec!.containers.map((c) => c.name), ['restore'], 'etcdutl is the last step');
+    const snapshot = pod.spec!.initContainers![0]!.env!.find((e) => e.name === 'SNAPSHOT')!.value!;
+    const scratch = pod.spec!.volumes!.find((v) => v.emptyDir)!;
+    const mountOf = (c: V1Container, name: string) => c.volumeMounts!.find((m) => m.name === name)!;
+    assert.ok(snapshot.startsWith(`${mountOf(pod.spec!.initContainers![0]!, scratch.name).mountPath}/`));
+    assert.ok(pod.spec!.containers[0]!.command!.includes(snapshot));
+    assert.equal(mountOf(pod.spec!.containers[0]!, scratch.name).readOnly, true);
+  });
+  it('a restore pod fed a stream refuses a short or unlabelled stream before etcdutl runs', () => {
+    const script = streamRestore().spec!.initContainers![0]!.command![2]!;
+    assert.match(script, /receive_sized "\$SNAPSHOT"\n/);
+    assert.match(script, /without a length[^\n]*exit 3/);
+    assert.match(script, /if \[ "\$got" != "\$want" \]; then echo "snapshot truncated[^\n]*exit 3; fi/);
+  });
+});
+
+describe('the stream a restore pod is fed', () => {
+  const bytes = Buffer.from('a snapshot of some bytes, in three chunks');
+  const chunks = [bytes.subarray(0, 10), bytes.subarray(10, 20), bytes.subarray(20)];
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const source = { location: 's3://b/k', sha256 };
+  async function collect(length: number | undefined, want = source): Promise<{ out: Buffer[]; err?: unknown }> {
+    const out: Buffer[] = [];
+    try {
+      for await (const b of verifiedStream((async function* () { yield* chunks; })(), length, want)) out.push(b);
+      return { out };
+    } catch (err) {
+      return { out, err };
+    }
+  }
+  it('a length line first, then every byte as stored', async () => {
+    const { out, err } = await collect(bytes.length);
+    assert.equal(err, undefined);
+    assert.equal(out[0]!.toString(), `${bytes.length}\n`);
+    assert.deepEqual(Buffer.concat(out.slice(1)), bytes);
+  });
+  it('a changed object ends short: the last chunk is held back, and the failure says ChecksumMismatch (non-retryable)', async () => {
+    const { out, err } = await collect(bytes.length, { ...source, sha256: '0'.repeat(64) });
+    assert.equal(Buffer.concat(out.slice(1)).length, bytes.length - chunks[2]!.length, 'the pod never gets the whole length');
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.type, 'ChecksumMismatch');
+    assert.equal(err.nonRetryable, true);
+  });
+  it('an object longer or shorter than its stated length fails the same way', async () => {
+    const { err } = await collect(bytes.length + 1);
+    assert.equal((err as ApplicationFailure).type, 'ChecksumMismatch');
+  });
+  it('no length from the S3 server: nothing is sent, and the failure is retried', async () => {
+    const { out, err } = await collect(undefined);
+    assert.equal(out.length, 0);
+    assert.equal((err as ApplicationFailure).nonRetryable, false);
   });
 });
 

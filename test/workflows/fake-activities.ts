@@ -886,6 +886,13 @@ export function createFakeActivities(world: FakeWorld) {
         return { sizeBytes: stored?.sizeBytes ?? source.sizeBytes ?? 0 };
       });
     },
+    /** A volume and a restore pod waiting for its stream: nothing a test observes changes (no data is written). */
+    async prepareRestoreVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }) {
+      return run('prepareRestoreVolume', key, [key, plan], (c) => (c.pvcs.get(pvcName(plan.member))?.restoredSha256 === plan.source.sha256 ? 'already' as const : 'prepared' as const));
+    },
+    async discardRestorePods(key: ClusterKey, plan: { members: string[]; sha256: string }) {
+      return run('discardRestorePods', key, [key, plan], () => undefined);
+    },
     /** The volume gets the snapshot (skipped when restored from this one already): etcd's membership becomes the restored one (the new members, all voters). */
     async restoreMemberVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }) {
       return run('restoreMemberVolume', key, [key, plan], (c) => {

@@ -104,6 +104,10 @@ describe('quorum-loss recovery', () => {
     assert.equal((await outcome(c, opId(c, 'Recover', 2), 60_000)).result, 'Succeeded');
     assert.ok(c.writes.includes(`restored ${old.location}`));
     assert.deepEqual(c.callsOf('verifySnapshot').filter((x) => !x.error || x.attempt === 1).map((x) => (x.args[1] as RestoreSource).backupName), ['b-new', 'b-mid', 'b-old']);
+    // Each candidate's restore pods are made beside its check; those of a failed check are deleted, the good one's are not.
+    const sha = (x: { args: unknown[] }) => (x.args[1] as { source: RestoreSource }).source.sha256;
+    assert.deepEqual(c.callsOf('prepareRestoreVolume').map(sha), [corrupt, corrupt, corrupt, missing, missing, missing, old, old, old].map((b) => b.sha256));
+    assert.deepEqual(c.callsOf('discardRestorePods').map((x) => (x.args[1] as { sha256: string }).sha256), [corrupt.sha256, missing.sha256]);
     const skips = [...c.events.values()].filter((e) => e.reason === 'BackupSkipped').map((e) => e.message);
     assert.equal(skips.length, 2);
     assert.match(skips[0]!, /b-new \(revision 200\): .*corrupt/);
