@@ -129,6 +129,8 @@ describe('backup and restore', () => {
     }, { timeoutMs: 120_000, intervalMs: 1000 });
     assert.ok(c);
     assert.equal(kubectl(['get', 'pods', '-n', ns, '-l', 'etcd.operator.dev/cluster=corrupt', '-o', 'name']).trim(), '', 'no member pod of a cluster whose snapshot failed verification');
+    // Its restore pod, made beside the check, was never sent a byte and does not stay waiting for one.
+    await waitFor('the restore pod of the corrupt snapshot deleted', () => kubectl(['get', 'pods', '-n', ns, '--ignore-not-found', '-o', 'name', 'corrupt-0-restore']).trim() === '', { timeoutMs: 60_000, intervalMs: 1000 });
 
     // A 3.6 snapshot into a 3.5 cluster would be a downgrade: refused before anything starts.
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('older', { size: 1, version: '3.5.35', storage: { size: '64Mi' }, bootstrap: { backup: { name: 'good' } } }));
