@@ -116,6 +116,32 @@ describe('snapshot transfer into helper pods', () => {
     }
   });
 
+  it('a stored snapshot that is not the verified one never lands: the operator holds its last bytes back, the pod refuses the short stream, the volume stays unmarked', { timeout: 240_000 }, async () => {
+    const snapshot = await loopbackSnapshot('127.0.0.10', (etcd) => writeKeys(etcd.member(1).clientURL, 'changed', 500, 1000));
+    const location = await putObject(`e2e/${ns}/changed.db`, snapshot);
+    const secret = createS3Secret(ns, 's3-changed');
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('changed', { size: 1, storage: { size: '64Mi' } }));
+    const uid = kubectlJson<{ metadata: { uid: string } }>(['get', 'etcdcluster', '-n', ns, 'changed']).metadata.uid;
+    // The hash it was verified with is another object's (it was replaced after the check).
+    const verified = sha256(Buffer.concat([snapshot, Buffer.from('x')]));
+    const source = { location, sha256: verified, sizeBytes: snapshot.length, s3: { bucket: bucket(), endpoint: process.env.AWS_ENDPOINT_URL_S3!, forcePathStyle: true, region: process.env.AWS_REGION, credentialsSecret: secret } };
+    const { result } = await runOnce('restoreMemberVolume', [{ namespace: ns, name: 'changed', uid }, { member: 'changed-0', initialMembers: ['changed-0'], source }]);
+    await assert.rejects(result, (err: Error & { cause?: { cause?: { type?: string; message?: string } } }) => {
+      const failure = err.cause?.cause;
+      assert.equal(failure?.type, 'ChecksumMismatch');
+      assert.match(failure?.message ?? '', /changed after it was verified/);
+      return true;
+    });
+    const fetch = await waitFor('the restore pod refused the stream', () => {
+      const pod = kubectlJson<{ status: { initContainerStatuses?: { name: string; state?: { terminated?: { exitCode: number; message?: string } } }[] } }>(['get', 'pod', '-n', ns, 'changed-0-restore']);
+      return pod.status.initContainerStatuses?.find((c) => c.name === 'fetch' && c.state?.terminated)?.state?.terminated;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    assert.equal(fetch.exitCode, 3);
+    assert.match(fetch.message ?? '', new RegExp(`snapshot truncated: \\d+ of ${snapshot.length} bytes arrived`));
+    const pvc = kubectlJson<{ metadata: { annotations?: Record<string, string> } }>(['get', 'pvc', '-n', ns, 'data-changed-0']);
+    assert.equal(pvc.metadata.annotations?.[RESTORED_ANNOTATION], undefined, 'the volume is not marked restored');
+  });
+
   it(`a restore whose stream lasts over twice the heartbeat timeout (${HEARTBEAT_TIMEOUT_S}s) completes in one attempt`, { timeout: 240_000 }, async () => {
     // A real snapshot of a few MiB, from an etcd process on loopback.
     const snapshot = await loopbackSnapshot('127.0.0.9', (etcd) => writeKeys(etcd.member(1).clientURL, 'slow', 3000, 1000));
