@@ -41,7 +41,10 @@ export interface Tunnel {
  */
 const zeroMask = (mask: Buffer): void => { mask.fill(0); };
 
-/** The client library's port-forward with unmasked frames (its WebSocket handler, given a socket factory). */
+/**
+ * The client library's port-forward with unmasked frames: its WebSocket handler, given a socket
+ * factory. The handler is not in the package's index; `dist/` is imported directly (no exports map).
+ */
 export const unmaskedPortForward = (config: KubeConfig): PortForward =>
   new PortForward(config, false, new WebSocketHandler(config, (uri, protocols, opts) => new WebSocket(uri, protocols, { ...opts, generateMask: zeroMask })));
 
