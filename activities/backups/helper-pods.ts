@@ -56,7 +56,7 @@ async function transferToken(kube: Kube, namespace: string, pod: string): Promis
   return Buffer.from(token, 'base64').toString('utf8');
 }
 
-async function readPod(kube: Kube, namespace: string, name: string): Promise<V1Pod | undefined> {
+export async function readPod(kube: Kube, namespace: string, name: string): Promise<V1Pod | undefined> {
   return kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name } });
 }
 

@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { GROUP, pvcName } from '../../k8s/api.ts';
 import { imageFor, minorOf } from '../../k8s/cluster-spec.ts';
-import { restorePod, restorePodFetched, restorePodSha256 } from '../../k8s/manifests/backup-pods.ts';
+import { restorePod, restorePodFetched, restorePodName, restorePodSha256 } from '../../k8s/manifests/backup-pods.ts';
 import { initialCluster } from '../../k8s/manifests/initial-cluster.ts';
 import { memberPVC } from '../../k8s/manifests/member-pvc.ts';
 import { belongsTo, ownerReference } from '../../k8s/manifests/owner.ts';
@@ -17,7 +17,7 @@ import type { ClusterKey } from '../../domain/types.ts';
 import { parseS3Location, readObject, s3ClientFor, s3Location } from './s3.ts';
 import type { RecoveryCandidates, RestoreSource, S3Access } from '../../domain/backups.ts';
 import { parsePvcLocation } from './backup.ts';
-import { deleteHelperPod, ensurePod, helperPodOutcome, pushToPod, throttledHeartbeat, waitPodDone } from './helper-pods.ts';
+import { deleteHelperPod, ensurePod, helperPodOutcome, pushToPod, readPod, throttledHeartbeat, waitPodDone } from './helper-pods.ts';
 import { backupOfCluster, getBackup, listBackups, type EtcdBackupObject } from '../../k8s/backup-objects.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from '../kube/cluster.ts';
@@ -27,6 +27,9 @@ export interface RestorePlan { member: string; initialMembers: string[]; source:
 
 /** On a member volume once a snapshot was restored onto it: the SHA-256 restored. */
 export const RESTORED_ANNOTATION = `${GROUP}/restored-sha256`;
+
+/** The header of a member's data claim. */
+const claimOf = (key: ClusterKey, member: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(member) } });
 
 const major = (v: string) => v.split('.')[0];
 
@@ -91,18 +94,17 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
   };
 
   /**
-   * `member`'s volume (applied) and its restore pod for this snapshot: the one there unless it
+   * Applies `member`'s volume; returns its restore pod for this snapshot: the one there unless it
    * failed, is going away or restores another snapshot (a recovery trying its next backup), else a
    * new one. 'already' when the volume holds this snapshot.
    */
-  const startRestore = async (key: ClusterKey, plan: RestorePlan): Promise<'already' | { pod: V1Pod; claimHeader: KubernetesObject & { metadata: { namespace: string; name: string } }; fromVolume: boolean }> => {
+  const startRestore = async (key: ClusterKey, plan: RestorePlan): Promise<'already' | V1Pod> => {
     // Heartbeat from the first step, not only once bytes flow: on a loaded API server the reads and
     // applies before the pod exists can outlast a short heartbeat timeout on their own.
     heartbeat({ step: `${plan.member}: preparing its volume` });
     const c = await loadCluster(kube, key);
     if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
-    const claimHeader = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(plan.member) } };
-    const claim = await kube.read<V1PersistentVolumeClaim>(claimHeader);
+    const claim = await kube.read<V1PersistentVolumeClaim>(claimOf(key, plan.member));
     if (claim?.metadata?.annotations?.[RESTORED_ANNOTATION] === plan.source.sha256) return 'already';
     if (claim && !belongsTo(claim.metadata, key.uid)) {
       throw ApplicationFailure.nonRetryable(`PersistentVolumeClaim ${pvcName(plan.member)} belongs to another cluster`, 'VolumeConflict');
@@ -110,14 +112,12 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     await kube.apply(memberPVC(c.ref, plan.member));
     heartbeat({ step: `${plan.member}: volume ready` });
 
-    const name = `${plan.member}-restore`;
+    const name = restorePodName(plan.member);
     const pvc = parsePvcLocation(plan.source.location);
-    const existing = await kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
-    if (existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) !== 'Failed') {
-      return { pod: existing, claimHeader, fromVolume: Boolean(pvc) };
-    }
+    const existing = await readPod(kube, key.namespace, name);
+    if (existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) !== 'Failed') return existing;
     if (existing) await deleteHelperPod(kube, key.namespace, name);
-    const pod = await ensurePod(kube, restorePod({
+    return ensurePod(kube, restorePod({
       namespace: key.namespace,
       name,
       owner: ownerReference(c.ref),
@@ -128,7 +128,6 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       etcdImage: imageFor(c.spec, defaultRepository),
       member: { name: plan.member, initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(c.spec.tls)), token: key.uid, peerURL: peerURL(key.name, key.namespace, plan.member, Boolean(c.spec.tls)) },
     }));
-    return { pod, claimHeader, fromVolume: Boolean(pvc) };
   };
 
   return {
@@ -203,8 +202,8 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
      */
     async discardRestorePods(key: ClusterKey, plan: { members: string[]; sha256: string }): Promise<void> {
       for (const member of plan.members) {
-        const name = `${member}-restore`;
-        const pod = await kube.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name } });
+        const name = restorePodName(member);
+        const pod = await readPod(kube, key.namespace, name);
         if (pod && belongsTo(pod.metadata, key.uid) && restorePodSha256(pod) === plan.sha256) await deleteHelperPod(kube, key.namespace, name, { wait: false });
       }
     },
@@ -215,10 +214,10 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
      * snapshot that has not failed is taken on where it is, any other runs again from scratch.
      */
     async restoreMemberVolume(key: ClusterKey, plan: RestorePlan): Promise<'restored' | 'already'> {
-      const started = await startRestore(key, plan);
-      if (started === 'already') return 'already';
-      const { pod, claimHeader, fromVolume } = started;
+      const pod = await startRestore(key, plan);
+      if (pod === 'already') return 'already';
       const name = pod.metadata!.name!;
+      const fromVolume = Boolean(parsePvcLocation(plan.source.location));
       if (helperPodOutcome(pod) !== 'Succeeded') {
         if (!fromVolume && !restorePodFetched(pod)) {
           const loc = parseS3Location(plan.source.location);
@@ -247,7 +246,8 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
           throw ApplicationFailure.retryable(`restore of ${plan.member}: pod ${name} now restores another snapshot`, 'RestorePodReplaced');
         }
       }
-      await kube.mergePatch(claimHeader, { metadata: { ...claimHeader.metadata, annotations: { [RESTORED_ANNOTATION]: plan.source.sha256 } } });
+      const claim = claimOf(key, plan.member);
+      await kube.mergePatch(claim, { metadata: { ...claim.metadata, annotations: { [RESTORED_ANNOTATION]: plan.source.sha256 } } });
       await deleteHelperPod(kube, key.namespace, name, { wait: false });
       return 'restored';
     },

@@ -176,6 +176,9 @@ export function fileRemoverPod(i: VolumeFilePodInput): V1Pod {
   });
 }
 
+/** The restore pod of a member's volume (one at a time: a new snapshot's pod replaces another's). */
+export const restorePodName = (member: string): string => `${member}-restore`;
+
 export interface RestorePodInput {
   namespace: string;
   name: string;
