@@ -1,6 +1,6 @@
 // Headless Chromium from Debian's package (scripts/browser.sh installs it), driven over CDP.
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type ConsoleMessage, type HTTPRequest, type HTTPResponse, type Page } from 'puppeteer-core';
 import { waitFor } from './wait.ts';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -24,6 +24,7 @@ const BLANK_MS = 10_000;
  */
 export async function pageText(page: Page, texts: string[], timeoutMs: number, reloads = 3, failedShot?: string): Promise<string> {
   let last = '';
+  const trouble = pageTrouble(page);
   let left = reloads;
   let blankSince = Date.now();
   const reload = async (why: string) => {
@@ -46,7 +47,19 @@ export async function pageText(page: Page, texts: string[], timeoutMs: number, r
     return texts.every((t) => last.includes(t));
   }, { timeoutMs, intervalMs: 500 }).catch(async (err: Error) => {
     if (failedShot) await page.screenshot({ path: failedShot, fullPage: true }).catch(() => undefined);
-    throw new Error(`${err.message}; the page shows: ${last.slice(0, 2000)}${failedShot ? ` (screenshot: ${failedShot})` : ''}`);
-  });
+    throw new Error(`${err.message}; the page shows: ${last.slice(0, 2000)}${failedShot ? ` (screenshot: ${failedShot})` : ''}; what went wrong in it: ${trouble.seen.join(' | ') || 'nothing reported'}`);
+  }).finally(() => trouble.stop());
   return last;
+}
+
+/** Script errors, console errors, failed requests and HTTP errors of a page, newest last (at most 30). */
+function pageTrouble(page: Page): { seen: string[]; stop: () => void } {
+  const seen: string[] = [];
+  const note = (s: string) => { seen.push(s.slice(0, 300)); if (seen.length > 30) seen.shift(); };
+  const onError = (e: unknown) => note(`page error: ${e instanceof Error ? e.message : String(e)}`);
+  const onConsole = (m: ConsoleMessage) => { if (m.type() === 'error' || m.type() === 'warn') note(`console ${m.type()}: ${m.text()}`); };
+  const onFailed = (r: HTTPRequest) => note(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`);
+  const onResponse = (r: HTTPResponse) => { if (r.status() >= 400) note(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); };
+  page.on('pageerror', onError).on('console', onConsole).on('requestfailed', onFailed).on('response', onResponse);
+  return { seen, stop: () => { page.off('pageerror', onError).off('console', onConsole).off('requestfailed', onFailed).off('response', onResponse); } };
 }
