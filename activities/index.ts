@@ -15,6 +15,7 @@ import { volumeOwnerActivities } from './kube/volume-owners.ts';
 import { backupActivities } from './backups/backup.ts';
 import { catalogActivities } from './backups/catalog.ts';
 import { restoreActivities } from './backups/restore.ts';
+import { restoredGateActivities } from './backups/restored-gates.ts';
 import { scheduleActivities } from './backups/schedule.ts';
 import { certificateActivities } from './secrets/certificates.ts';
 import { pollingWithin } from './poll-within.ts';
@@ -43,7 +44,7 @@ const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal 
  * workflows/activity-options.ts), and `addLearner`, which etcd refuses ("unhealthy cluster") until
  * it has been connected to every voter for 5 s, e.g. right after the previous member joined.
  */
-const POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'checkMemberHealthy', 'checkMemberUpdated', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone'] as const;
+const POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'checkMemberHealthy', 'checkMemberUpdated', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone', 'openRestoredGates'] as const;
 
 export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT_TOOLS_IMAGE, temporal = noTemporal, taskQueue = 'etcd-operator', now = () => new Date() }: ActivityDeps) {
   return withKubeErrors(pollingWithin({
@@ -59,6 +60,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...catalogActivities({ kube }),
     ...scheduleActivities({ kube, temporal, taskQueue }),
     ...restoreActivities({ kube, toolsImage, defaultRepository }),
+    ...restoredGateActivities({ kube }),
     ...rolloutActivities({ kube, defaultRepository }),
     ...maintenanceActivities({ kube }),
     ...authActivities({ kube }),

@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { kubeBounded, poll } from './activity-proxies.ts';
 import { operationProgress } from './progress.ts';
-import { restoreVolumes, restoredWhat } from './restore-steps.ts';
+import { restoreVolumes, restoredWhat, startRestoredMembers } from './restore-steps.ts';
 import type { CreateResult, OperationInput } from '../domain/types.ts';
 
 export const memberNames = (cluster: string, size: number) => Array.from({ length: size }, (_, i) => `${cluster}-${i}`);
@@ -21,10 +21,14 @@ export async function createClusterWorkflow({ key }: OperationInput): Promise<Cr
   const members = memberNames(key.name, desired.size);
   // From a backup: every volume holds the snapshot (verified) before the first member starts.
   const source = desired.restoreFromBackup ? await kubeBounded.resolveBootstrapSource(key) : undefined;
-  if (source) await restoreVolumes(key, progress, source, members);
-  for (const member of members) {
-    await progress.step(`ApplyMember ${member}`);
-    await kubeBounded.applyMember(key, { member, initialMembers: members, state: 'new' });
+  if (source) {
+    const gated = await restoreVolumes(key, progress, source, members, { state: 'new' });
+    await startRestoredMembers(key, progress, source, members, { state: 'new' }, gated);
+  } else {
+    for (const member of members) {
+      await progress.step(`ApplyMember ${member}`);
+      await kubeBounded.applyMember(key, { member, initialMembers: members, state: 'new' });
+    }
   }
 
   await progress.step('WaitQuorum');

@@ -10,7 +10,7 @@ import type { RestoreSource, SkippedBackup } from '../domain/backups.ts';
 import { kubeBounded, poll } from './activity-proxies.ts';
 import { failureType, message } from '../domain/failures.ts';
 import { operationProgress, type Progress } from './progress.ts';
-import { restoreVolumes, restoredWhat } from './restore-steps.ts';
+import { restoreVolumes, restoredWhat, startRestoredMembers, type RestoredStart } from './restore-steps.ts';
 import type { RecoverInput } from '../domain/types.ts';
 
 export interface RecoverResult { backup?: string; revision?: number; members: string[]; skipped?: SkippedBackup[] }
@@ -21,6 +21,11 @@ const UNUSABLE = new Set([
   'S3NoSuchBucket', 'S3NoSuchKey', 'S3NotFound', 'S3AccessDenied', 'S3InvalidAccessKeyId', 'S3SignatureDoesNotMatch',
 ]);
 
+/** The volume holds a restored member: its data decides, `existing` only keeps the bootstrap rule. */
+const ON_VOLUME: RestoredStart = { state: 'existing', requireVolume: true };
+
+interface Restored { source: RestoreSource; gated: boolean }
+
 const named = (s: RestoreSource) => s.backupName ?? s.location;
 const skippedText = (skipped: SkippedBackup[]) => skipped.map((s) => `${s.backup}${s.revision !== undefined ? ` (revision ${s.revision})` : ''}: ${s.reason}`).join('; ');
 
@@ -29,19 +34,20 @@ export async function recoverClusterWorkflow(input: RecoverInput): Promise<Recov
   const progress = operationProgress(key, 'Recover', reason);
   await progress.step('FindBackup');
   const { candidates, skipped } = await kubeBounded.recoveryCandidates(key);
-  const source = await restoreFirstUsable(input, progress, candidates, skipped);
-  if (!source) {
+  const restored = await restoreFirstUsable(input, progress, candidates, skipped);
+  if (!restored) {
     throw ApplicationFailure.nonRetryable(`no backup can be restored, nothing was stopped or deleted: ${skippedText(skipped)}`, 'NoUsableBackup');
   }
 
   // From here on the recovery can finish: the fresh volumes hold the verified snapshot.
+  const { source } = restored;
   await progress.step('RemoveOldMembers', { reason: 'RecoveryStarted', message: `Recovering from ${restoredWhat(source)}: ${reason}` });
   for (const member of oldMembers) {
     await kubeBounded.deleteMemberPod(key, member);
     await poll.waitMemberPodGone(key, member);
     await kubeBounded.setAsideMemberVolume(key, member);
   }
-  await startRestoredMembers(key, progress, members);
+  await startMembers(key, progress, restored, members);
   await kubeBounded.reportRestore(key, {
     ...(source.backupName && { backup: source.backupName }), location: source.location, sha256: source.sha256,
     ...(source.revision !== undefined && { revision: source.revision }), reason, ...(skipped.length && { skipped: skipped.slice(0, 20) }),
@@ -56,13 +62,9 @@ export async function recoverClusterWorkflow(input: RecoverInput): Promise<Recov
   return { backup: source.backupName, revision: source.revision, members, ...(skipped.length && { skipped }) };
 }
 
-/** Starts the members on their restored volumes together and waits for their quorum. */
-async function startRestoredMembers(key: RecoverInput['key'], progress: Progress, members: string[]): Promise<void> {
-  for (const member of members) {
-    await progress.step(`StartMember ${member}`);
-    // The volume holds a restored member: its data decides, `existing` only keeps the bootstrap rule.
-    await kubeBounded.applyMember(key, { member, initialMembers: members, state: 'existing', requireVolume: true });
-  }
+/** The members restored and started on their volumes, then their quorum. */
+async function startMembers(key: RecoverInput['key'], progress: Progress, restored: Restored, members: string[]): Promise<void> {
+  await startRestoredMembers(key, progress, restored.source, members, ON_VOLUME, restored.gated);
   await progress.step('WaitQuorum');
   await poll.checkClusterReady(key, members);
   await kubeBounded.applyDisruptionBudget(key, members.length);
@@ -73,11 +75,10 @@ async function startRestoredMembers(key: RecoverInput['key'], progress: Progress
  * a volume first, so a later candidate overwrites a failed one's leftovers). Unusable ones are
  * added to `skipped` with an Event each; a transient failure fails the recovery (retried later).
  */
-async function restoreFirstUsable({ key, members }: RecoverInput, progress: Progress, candidates: RestoreSource[], skipped: SkippedBackup[]): Promise<RestoreSource | undefined> {
+async function restoreFirstUsable({ key, members }: RecoverInput, progress: Progress, candidates: RestoreSource[], skipped: SkippedBackup[]): Promise<Restored | undefined> {
   for (const candidate of candidates) {
     try {
-      await restoreVolumes(key, progress, candidate, members);
-      return candidate;
+      return { source: candidate, gated: await restoreVolumes(key, progress, candidate, members, ON_VOLUME) };
     } catch (err) {
       if (!UNUSABLE.has(failureType(err) ?? '')) throw err;
       const skip = { backup: named(candidate), ...(candidate.revision !== undefined && { revision: candidate.revision }), reason: message(err) };

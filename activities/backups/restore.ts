@@ -21,6 +21,8 @@ import { deleteHelperPod, ensurePod, helperPodOutcome, pushToPod, readPod, throt
 import { backupOfCluster, getBackup, listBackups, type EtcdBackupObject } from '../../k8s/backup-objects.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import { loadCluster } from '../kube/cluster.ts';
+import { heldAtGate } from '../kube/join-gate.ts';
+import { logSideEffect } from '../side-effects.ts';
 
 /** One member's restore: its name, the members it is restored as one of, and the snapshot. */
 export interface RestorePlan { member: string; initialMembers: string[]; source: RestoreSource }
@@ -198,13 +200,21 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
 
     /**
      * Deletes the restore pods prepared for a snapshot that failed its check: they would wait for a
-     * stream that never comes. Only pods of this cluster that were made for this snapshot.
+     * stream that never comes. Only pods of this cluster that were made for this snapshot. With
+     * `heldMembers`, the members' own pods made beside them too, while still held at their join
+     * gates (their etcd never ran): a failed restore leaves no pod behind.
      */
-    async discardRestorePods(key: ClusterKey, plan: { members: string[]; sha256: string }): Promise<void> {
+    async discardRestorePods(key: ClusterKey, plan: { members: string[]; sha256: string; heldMembers?: boolean }): Promise<void> {
       for (const member of plan.members) {
         const name = restorePodName(member);
         const pod = await readPod(kube, key.namespace, name);
         if (pod && belongsTo(pod.metadata, key.uid) && restorePodSha256(pod) === plan.sha256) await deleteHelperPod(kube, key.namespace, name, { wait: false });
+        if (!plan.heldMembers) continue;
+        const held = await readPod(kube, key.namespace, member);
+        if (held && belongsTo(held.metadata, key.uid) && !held.metadata?.deletionTimestamp && heldAtGate(held)) {
+          await kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: key.namespace, name: member } });
+          logSideEffect('deleted a member pod held at its join gate (its snapshot failed the check)', key, { member });
+        }
       }
     },
 

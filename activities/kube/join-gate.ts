@@ -4,7 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { GROUP, headlessServiceName } from '../../k8s/api.ts';
-import { INITIAL_CLUSTER_ANNOTATION, JOIN_GATE_CONTAINER } from '../../k8s/manifests/member-pod.ts';
+import { ETCD_CONTAINER, INITIAL_CLUSTER_ANNOTATION, JOIN_GATE_CONTAINER } from '../../k8s/manifests/member-pod.ts';
 import { belongsTo } from '../../k8s/manifests/owner.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
 import type { ClusterKey } from '../../domain/types.ts';
@@ -27,6 +27,19 @@ export function joinGatePullProblem(pod: V1Pod | undefined): string | undefined 
   const reason = gate?.state?.waiting?.reason ?? '';
   if (!/ImagePullBackOff|InvalidImageName|ErrImageNeverPull/.test(reason)) return undefined;
   return `member ${pod!.metadata?.name} cannot start: the image of its join gate, ${gate!.image}, cannot be pulled (${reason}): set ETCD_OPERATOR_TOOLS_IMAGE to an image with a POSIX shell that the nodes can pull`;
+}
+
+/** The pod is past its gate: the gate ended well, or etcd has started (a pod made without a gate). */
+export function pastGate(pod: V1Pod): boolean {
+  const gate = pod.status?.initContainerStatuses?.find((c) => c.name === JOIN_GATE_CONTAINER);
+  if (gate?.state?.terminated?.exitCode === 0) return true;
+  const etcd = pod.status?.containerStatuses?.find((c) => c.name === ETCD_CONTAINER);
+  return Boolean(etcd?.state?.running || etcd?.state?.terminated || etcd?.lastState?.terminated);
+}
+
+/** A member pod made with a join gate that is still held at it: its etcd never ran. */
+export function heldAtGate(pod: V1Pod): boolean {
+  return Boolean(pod.spec?.initContainers?.some((c) => c.name === JOIN_GATE_CONTAINER)) && !pastGate(pod);
 }
 
 /** Fails the wait at once when the gate's image cannot be pulled. */

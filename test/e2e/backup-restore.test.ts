@@ -128,9 +128,12 @@ describe('backup and restore', () => {
       return x.status?.conditions?.some((k) => k.type === 'Degraded' && k.status === 'True' && /corrupt or truncated/.test(k.message ?? '')) && x;
     }, { timeoutMs: 120_000, intervalMs: 1000 });
     assert.ok(c);
+    // Its restore pod and its member's pod, made beside the check, were never sent a byte or ran
+    // etcd (the member's waited at its join gate), and do not stay waiting.
+    await waitFor('the pods made beside the check of the corrupt snapshot deleted', () => kubectl(['get', 'pods', '-n', ns, '--ignore-not-found', '-o', 'name', 'corrupt-0-restore', 'corrupt-0']).trim() === '', { timeoutMs: 60_000, intervalMs: 1000 });
     assert.equal(kubectl(['get', 'pods', '-n', ns, '-l', 'etcd.operator.dev/cluster=corrupt', '-o', 'name']).trim(), '', 'no member pod of a cluster whose snapshot failed verification');
-    // Its restore pod, made beside the check, was never sent a byte and does not stay waiting for one.
-    await waitFor('the restore pod of the corrupt snapshot deleted', () => kubectl(['get', 'pods', '-n', ns, '--ignore-not-found', '-o', 'name', 'corrupt-0-restore']).trim() === '', { timeoutMs: 60_000, intervalMs: 1000 });
+    const started = kubectlJson<{ items: { message?: string }[] }>(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=Pod,involvedObject.name=corrupt-0,reason=Started']).items.map((e) => e.message ?? '');
+    assert.ok(!started.some((m) => /container etcd\b/.test(m)), `etcd never started in corrupt-0: ${started.join('; ')}`);
 
     // A 3.6 snapshot into a 3.5 cluster would be a downgrade: refused before anything starts.
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('older', { size: 1, version: '3.5.35', storage: { size: '64Mi' }, bootstrap: { backup: { name: 'good' } } }));

@@ -15,7 +15,7 @@ import { backupYaml, bucket, createS3Secret, objectDigest, readKeys, storedObjec
 const SRC = 'cb';
 const KEYS = 300;
 const backupBoundaries = ['ensureBackupFinalizer', 'readBackup', 'reportBackup', 'recordBackupEvent', 'takeSnapshot', 'reportBackup#2', 'recordBackupEvent#2'];
-const restoreBoundaries = ['resolveBootstrapSource', 'prepareRestoreVolume', 'verifySnapshot', 'restoreMemberVolume', 'restoreMemberVolume#2', 'applyMember', 'reportRestore'];
+const restoreBoundaries = ['resolveBootstrapSource', 'prepareRestoreVolume', 'verifySnapshot', 'restoreMemberVolume', 'restoreMemberVolume#2', 'applyMember', 'openRestoredGates', 'reportRestore'];
 
 describe('operator killed at every activity boundary of backup and restore', () => {
   let ns: string;

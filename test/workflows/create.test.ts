@@ -115,6 +115,40 @@ describe('create', () => {
     });
   }
 
+  const backup = { location: 's3://etcd-backups/ns/demo/b1.db', sha256: 'a'.repeat(64), backupName: 'b1', revision: 7, etcdVersion: '3.6.16', sizeBytes: 10 };
+  const fromBackup = ['demo-0', 'demo-1', 'demo-2'];
+
+  it('create from a backup: the member pods are made beside the snapshot\'s check, held at their gates, which open together once every volume holds the backup', TIMEOUT, async () => {
+    const c = h.world.add({ size: 3 });
+    c.bootstrapBackup = backup;
+    const result = await runCreate(c);
+    assertBootstrapped(c, result);
+    assert.deepEqual(c.steps.map((s) => s.step), ['ApplyServices', `VerifySnapshot ${backup.location}`, 'RestoreVolumes demo-0, demo-1, demo-2', 'StartMembers demo-0, demo-1, demo-2', 'WaitQuorum', 'WaitClientService']);
+    assert.ok(c.writes.includes(`restored ${backup.location}`));
+    const at = (w: string) => c.writes.indexOf(w);
+    const opened = fromBackup.map((m) => at(`open join gate ${m}`));
+    for (const m of fromBackup) {
+      assert.equal(c.count(`restore data-${m}`), 1, `data-${m} restored once`);
+      assert.ok(at(`create Pod/${m}`) >= 0 && at(`create Pod/${m}`) < Math.min(...opened), `${m}'s pod made before any gate opens`);
+      assert.ok(at(`restore data-${m}`) < Math.min(...opened), `data-${m} restored before any gate opens`);
+    }
+    // Made beside the snapshot's check, each once its volume exists, before any restore streams.
+    const order = c.calls.map((x) => x.activity);
+    assert.ok(order.indexOf('prepareRestoreVolume') < order.indexOf('applyMember'));
+    const lastCreated = c.calls.map((x) => x.activity === 'applyMember' && x.result === 'created').lastIndexOf(true);
+    assert.ok(lastCreated >= 0 && lastCreated < order.indexOf('restoreMemberVolume'));
+  });
+
+  for (const activity of ['applyMember', 'restoreMemberVolume', 'openRestoredGates'] as const) {
+    it(`create from a backup survives ${activity} failing after its effect: each volume restored once, each pod made once`, TIMEOUT, async () => {
+      const c = h.world.add({ size: 3 }).crashAfter(activity);
+      c.bootstrapBackup = backup;
+      assertBootstrapped(c, await runCreate(c));
+      assert.equal(c.callsOf(activity)[0]?.error, `injected crash after ${activity}`);
+      for (const m of fromBackup) assert.equal(c.count(`restore data-${m}`), 1, `data-${m} restored once`);
+    });
+  }
+
   it('create of 3 members survives a crash after creating each pod: every retry finds its pod and reports exists', TIMEOUT, async () => {
     const c = h.world.add({ size: 3 });
     for (const m of ['demo-0', 'demo-1', 'demo-2']) c.crashAfter('applyMember', (_key, plan) => plan.member === m);

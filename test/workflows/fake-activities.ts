@@ -134,6 +134,8 @@ export class FakeCluster {
   latestBackup?: RestoreSource;
   /** Every Succeeded backup of the cluster (recoveryCandidates sorts them by revision); unset: [latestBackup]. */
   backups?: RestoreSource[];
+  /** spec.bootstrap.backup, resolved: Create restores every member from it. */
+  bootstrapBackup?: RestoreSource;
   /** By SHA-256: backups whose verification fails, with the failure type (ChecksumMismatch, S3NoSuchKey...). */
   readonly unusableBackups = new Map<string, { type: string; message: string }>();
   /** Everything else the member pod is made of (resources, flags...): part of the pod template hash. */
@@ -231,7 +233,7 @@ export class FakeCluster {
   /** A member answers when its pod runs and does not crash-loop. */
   memberHealthy(name: string): boolean {
     const p = this.pods.get(name);
-    return Boolean(p && !p.terminating && !p.crashLooping && this.members.get(name)?.started);
+    return Boolean(p && !p.terminating && !p.crashLooping && p.joinGate !== 'closed' && this.members.get(name)?.started);
   }
 
   /** A majority of the voters is healthy. */
@@ -414,7 +416,7 @@ export function createFakeActivities(world: FakeWorld) {
         c.validate();
         if (c.tlsProblem && !c.deleting) throw ApplicationFailure.nonRetryable(c.tlsProblem, 'TLSSecretInvalid');
         return {
-          generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting, restoreFromBackup: false, recoveryPolicy: c.recoveryPolicy, podTemplateHash: c.templateHash(),
+          generation: c.generation, size: c.size, version: c.version, image: c.image, paused: c.paused, retainOnDelete: c.retainOnDelete, emptyDir: c.emptyDir, deleting: c.deleting, restoreFromBackup: Boolean(c.bootstrapBackup), recoveryPolicy: c.recoveryPolicy, podTemplateHash: c.templateHash(),
           ...(c.certificatesDue && { certificatesDue: true }),
           ...(c.authDesired !== undefined && { authEnabled: c.authDesired }),
         };
@@ -874,6 +876,12 @@ export function createFakeActivities(world: FakeWorld) {
         return { candidates: [...all].sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0)), skipped: [] };
       });
     },
+    async resolveBootstrapSource(key: ClusterKey) {
+      return run('resolveBootstrapSource', key, [key], (c) => {
+        if (!c.bootstrapBackup) throw ApplicationFailure.nonRetryable('spec.bootstrap.backup is not set', 'InvalidSpec');
+        return c.bootstrapBackup;
+      });
+    },
     /** A stored snapshot is read and its SHA-256 checked (ChecksumMismatch as the real one says it); an injected failure wins. */
     async verifySnapshot(key: ClusterKey, source: RestoreSource) {
       return run('verifySnapshot', key, [key, source], (c) => {
@@ -886,12 +894,28 @@ export function createFakeActivities(world: FakeWorld) {
         return { sizeBytes: stored?.sizeBytes ?? source.sizeBytes ?? 0 };
       });
     },
-    /** A volume and a restore pod waiting for its stream: nothing a test observes changes (no data is written). */
+    /** A volume (made like the real one) and a restore pod waiting for its stream: no data is written. */
     async prepareRestoreVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }) {
-      return run('prepareRestoreVolume', key, [key, plan], (c) => (c.pvcs.get(pvcName(plan.member))?.restoredSha256 === plan.source.sha256 ? 'already' as const : 'prepared' as const));
+      return run('prepareRestoreVolume', key, [key, plan], (c) => {
+        const claim = pvcName(plan.member);
+        if (c.pvcs.get(claim)?.restoredSha256 === plan.source.sha256) return 'already' as const;
+        if (!c.pvcs.has(claim)) {
+          c.pvcs.set(claim, { owned: !c.retainOnDelete });
+          c.writes.push(`create PersistentVolumeClaim/${claim}`);
+        }
+        return 'prepared' as const;
+      });
     },
-    async discardRestorePods(key: ClusterKey, plan: { members: string[]; sha256: string }) {
-      return run('discardRestorePods', key, [key, plan], () => undefined);
+    /** Restore pods are not modelled; with heldMembers, member pods still at their join gates go. */
+    async discardRestorePods(key: ClusterKey, plan: { members: string[]; sha256: string; heldMembers?: boolean }) {
+      return run('discardRestorePods', key, [key, plan], (c) => {
+        if (!plan.heldMembers) return;
+        for (const m of plan.members) {
+          if (c.pods.get(m)?.joinGate !== 'closed') continue;
+          c.pods.delete(m);
+          c.writes.push(`delete Pod/${m}`);
+        }
+      });
     },
     /** The volume gets the snapshot (skipped when restored from this one already): etcd's membership becomes the restored one (the new members, all voters). */
     async restoreMemberVolume(key: ClusterKey, plan: { member: string; initialMembers: string[]; source: RestoreSource }) {
@@ -905,6 +929,22 @@ export function createFakeActivities(world: FakeWorld) {
         for (const name of [...c.members.keys()]) if (!plan.initialMembers.includes(name)) c.members.delete(name);
         for (const m of plan.initialMembers) if (!c.members.has(m)) c.members.set(m, c.newMember(false, true));
         return 'restored' as const;
+      });
+    },
+    /** Like the real one: no gate opens unless every volume holds the snapshot; then all open together. */
+    async openRestoredGates(key: ClusterKey, plan: { members: string[]; sha256: string }) {
+      return run('openRestoredGates', key, [key, plan], (c) => {
+        for (const member of plan.members) {
+          if (c.pvcs.get(pvcName(member))?.restoredSha256 !== plan.sha256) throw ApplicationFailure.nonRetryable(`the volume of ${member} does not hold snapshot ${plan.sha256.slice(0, 12)}`, 'NotRestored');
+          if (!c.pods.get(member)) throw ApplicationFailure.retryable(`the pod of ${member} does not exist`, 'NotYet');
+        }
+        for (const member of plan.members) {
+          const pod = c.pods.get(member)!;
+          if (pod.joinGate !== 'closed') continue;
+          pod.joinGate = 'open';
+          pod.initialMembers = plan.members;
+          c.writes.push(`open join gate ${member}`);
+        }
       });
     },
     async checkBackupDone(key: { namespace: string; name: string; uid: string }) {

@@ -45,6 +45,15 @@ describe('quorum-loss recovery', () => {
     assert.ok(c.writes.includes(`restored ${backup.location}`));
     assert.ok([...c.events.values()].some((e) => e.reason === 'QuorumRecovered' && /writes after revision 1234 are lost/.test(e.message)));
     assert.equal((await handle.query(stateQuery)).awaitingApproval, undefined);
+    // Each new member's pod is made beside the restores, held at its join gate; the gates open only
+    // once every volume holds the backup and the old pods are gone.
+    const at = (w: string) => c.writes.indexOf(w);
+    const lastOld = Math.max(...c.writes.flatMap((w, i) => (/^delete Pod\/demo-[012]$/.test(w) ? [i] : [])));
+    for (const m of ['demo-3', 'demo-4', 'demo-5']) {
+      assert.ok(at(`create Pod/${m}`) >= 0 && at(`create Pod/${m}`) < lastOld, `${m}'s pod made before the old pods go`);
+      assert.ok(at(`open join gate ${m}`) > lastOld, `${m}'s gate opened after the old pods went`);
+      for (const v of ['data-demo-3', 'data-demo-4', 'data-demo-5']) assert.ok(at(`restore ${v}`) < at(`open join gate ${m}`), `${v} restored before ${m} starts`);
+    }
   });
 
   it('the approveRecovery signal (the Temporal UI\'s way) approves like etcdop approve; sent when nothing waits it changes nothing', TIMEOUT, async () => {
@@ -142,7 +151,9 @@ describe('quorum-loss recovery', () => {
     assert.match(o.message, /no backup can be restored, nothing was stopped or deleted: b-bad \(revision 300\): sha256 mismatch/);
     assert.ok(c.pods.has('demo-0') && !c.pods.get('demo-0')!.terminating, 'the survivor still runs');
     assert.ok(c.pvcs.get('data-demo-0')?.owned, 'its volume is untouched');
-    assert.equal(c.writes.filter((w) => /^(delete Pod|set aside|keep)/.test(w)).length, 0);
+    assert.equal(c.writes.filter((w) => /^(delete Pod\/demo-[012]$|set aside|keep)/.test(w)).length, 0);
+    // The fresh members' pods, made beside the check and held at their gates, do not stay.
+    assert.deepEqual([...c.pods.keys()].filter((p) => !['demo-0', 'demo-1', 'demo-2'].includes(p)), []);
   });
 
   it('approve is accepted as soon as the status says QuorumLost (before the loss is known to be for good), remembered, and used by the recovery', TIMEOUT, async () => {
