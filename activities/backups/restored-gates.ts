@@ -27,12 +27,14 @@ export function restoredGateActivities({ kube }: { kube: Kube }) {
     async openRestoredGates(key: ClusterKey, plan: { members: string[]; sha256: string }): Promise<void> {
       const c = await loadCluster(kube, key);
       if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
-      const pods: V1Pod[] = [];
       for (const member of plan.members) {
         const claim = await read<V1PersistentVolumeClaim>('PersistentVolumeClaim', key, pvcName(member));
         if (!claim || !belongsTo(claim.metadata, key.uid) || claim.metadata?.annotations?.[RESTORED_ANNOTATION] !== plan.sha256) {
           throw ApplicationFailure.nonRetryable(`the volume of ${member} does not hold snapshot ${plan.sha256.slice(0, 12)}: no member is started`, 'NotRestored');
         }
+      }
+      const pods: V1Pod[] = [];
+      for (const member of plan.members) {
         const pod = await read<V1Pod>('Pod', key, member);
         if (!pod || pod.metadata?.deletionTimestamp) throw notYet(`the pod of ${member} does not exist`);
         if (!belongsTo(pod.metadata, key.uid)) throw ApplicationFailure.nonRetryable(`Pod ${member} belongs to another cluster`, 'PodConflict');

@@ -257,6 +257,16 @@ export const cases: ContractCase[] = [
     },
   },
   {
+    name: 'openRestoredGates opens no gate while one member\'s volume does not hold the snapshot: NotRestored, non-retryable',
+    async run(w) {
+      const key = await w.cluster('og', { size: 2 });
+      const snapshot = sha256('a snapshot');
+      await w.markRestored(key, 'og-0', snapshot);
+      await w.markRestored(key, 'og-1', sha256('an older snapshot'));
+      await assert.rejects(w.call('openRestoredGates', key, { members: ['og-0', 'og-1'], sha256: snapshot }), failedWith('NotRestored'));
+    },
+  },
+  {
     name: 'verifySnapshot answers the stored size; a snapshot whose SHA-256 does not match fails ChecksumMismatch, non-retryable',
     async run(w) {
       const key = await w.cluster('vs', { size: 1 });

@@ -936,8 +936,8 @@ export function createFakeActivities(world: FakeWorld) {
       return run('openRestoredGates', key, [key, plan], (c) => {
         for (const member of plan.members) {
           if (c.pvcs.get(pvcName(member))?.restoredSha256 !== plan.sha256) throw ApplicationFailure.nonRetryable(`the volume of ${member} does not hold snapshot ${plan.sha256.slice(0, 12)}`, 'NotRestored');
-          if (!c.pods.get(member)) throw ApplicationFailure.retryable(`the pod of ${member} does not exist`, 'NotYet');
         }
+        for (const member of plan.members) if (!c.pods.get(member)) throw ApplicationFailure.retryable(`the pod of ${member} does not exist`, 'NotYet');
         for (const member of plan.members) {
           const pod = c.pods.get(member)!;
           if (pod.joinGate !== 'closed') continue;
