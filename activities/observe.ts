@@ -6,7 +6,7 @@ import { AlarmAction, AlarmType } from 'etcd3';
 import { BOOTSTRAPPED_ANNOTATION, LABELS } from '../k8s/api.ts';
 import { belongsTo, selectorString } from '../k8s/manifests/owner.ts';
 import { ETCD_CONTAINER, POD_TEMPLATE_HASH } from '../k8s/manifests/member-pod.ts';
-import { memberIndex } from '../domain/members.ts';
+import { memberIndex, quorumOf } from '../domain/members.ts';
 import type { ClusterKey, ClusterObservation, ObservedMember, ObservedPod } from '../domain/types.ts';
 import { etcdAccess, hexId, podReady, wireMemberName, type EtcdAccess, type WireMember } from './etcd/client.ts';
 import type { Kube } from '../k8s/kube-client.ts';
@@ -23,6 +23,37 @@ async function memberList(etcd: EtcdAccess, endpoints: string[], linearizable: b
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The members (as one member knows them) when no quorum is within reach now: some voters answer, fewer
+ * than a majority, and none of them knows a leader. Then a linearizable read can only time out, so
+ * the observation need not wait for it. Undefined when that is not proved.
+ */
+async function quorumOutOfReach(etcd: EtcdAccess, endpoints: string[], timeoutMs: number): Promise<WireMember[] | undefined> {
+  const [wire, statuses] = await Promise.all([
+    memberList(etcd, endpoints, false, timeoutMs),
+    Promise.all(endpoints.map((ep) => etcd.with(ep, (c) => c.maintenance.status(), timeoutMs).catch(() => undefined))),
+  ]);
+  if (!wire) return undefined;
+  const voters = new Set(wire.filter((m) => !m.isLearner).map((m) => m.ID));
+  const answering = statuses.filter((st) => st !== undefined && voters.has(st.header.member_id));
+  // Nobody answering proves nothing (a status call can fail where a member list does not).
+  const proved = answering.length > 0 && answering.length < quorumOf(voters.size) && answering.every((st) => st!.leader === '0');
+  return proved ? wire : undefined;
+}
+
+/**
+ * The member list and whether a quorum answered it: a linearizable list, or, as soon as it is
+ * proved out of reach (quorumOutOfReach), no quorum without waiting for that list to time out;
+ * when neither is proved, the list as any one member knows it.
+ */
+export async function membersAndQuorum(etcd: EtcdAccess, endpoints: string[], timeoutMs: number): Promise<{ wire?: WireMember[]; quorum: boolean }> {
+  const proved = (p: Promise<{ wire: WireMember[]; quorum: boolean } | undefined>) => p.then((r) => r ?? Promise.reject(new Error('not proved')));
+  const linearizable = memberList(etcd, endpoints, true, timeoutMs).then((wire) => wire && { wire, quorum: true });
+  const outOfReach = quorumOutOfReach(etcd, endpoints, timeoutMs).then((wire) => wire && { wire, quorum: false });
+  const first = await Promise.any([proved(linearizable), proved(outOfReach)]).catch(() => undefined);
+  return first ?? { wire: await memberList(etcd, endpoints, false, timeoutMs), quorum: false };
 }
 
 /** NOSPACE, CORRUPT: the wire may carry the enum's number or its name. */
@@ -68,9 +99,7 @@ export function observeActivities({ kube, callTimeoutMs = 2500, now = () => new 
       ]);
       const { cluster: obj, pods, endpoints } = etcd;
       const eps = [...endpoints.values()];
-      let wire = await memberList(etcd, eps, true, callTimeoutMs);
-      const quorum = wire !== undefined;
-      wire ??= await memberList(etcd, eps, false, callTimeoutMs);
+      const { wire, quorum } = await membersAndQuorum(etcd, eps, callTimeoutMs);
 
       const members: ObservedMember[] = await Promise.all((wire ?? []).map(async (m): Promise<ObservedMember> => {
         const peerURL = m.peerURLs[0] ?? '';

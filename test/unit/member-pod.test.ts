@@ -191,7 +191,7 @@ describe('memberPod: the etcd container', () => {
       { name: 'metrics', containerPort: 2381, protocol: 'TCP' },
     ]));
   it('is ready when /health on the metrics port answers (plain http: works with TLS and client-cert auth)', () =>
-    assert.deepEqual(container().readinessProbe, { httpGet: { path: '/health?exclude=NOSPACE', port: 2381 }, periodSeconds: 2, failureThreshold: 3 }));
+    assert.deepEqual(container().readinessProbe, { httpGet: { path: '/health?exclude=NOSPACE', port: 2381 }, periodSeconds: 1, failureThreshold: 6 }));
   it('is alive when a serializable /health on the metrics port answers (no restarts on quorum loss)', () =>
     assert.deepEqual(container().livenessProbe, {
       httpGet: { path: '/health?exclude=NOSPACE&serializable=true', port: 2381 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 8,
