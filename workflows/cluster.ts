@@ -182,7 +182,9 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     const approved = desired.recoveryPolicy === 'RestoreLatestBackup' || state.recoveryApproved === true;
     if (!approved) {
       const how = `restore every member from the latest backup with: etcdop approve ${key.name} -n ${key.namespace} (or the approveRecovery signal in the Temporal UI), or set spec.recovery.policy: RestoreLatestBackup`;
-      await report(desired, obs, decision, `${decision.reason}; waiting for approval: ${how}`);
+      // Why the last attempt failed stays in the condition while the next approval is awaited.
+      const lastFailed = state.failedOp?.key === 'Recover' && state.lastError ? `the last recovery failed: ${state.lastError}; ` : '';
+      await report(desired, obs, decision, `${decision.reason}; ${lastFailed}waiting for approval: ${how}`);
       if (state.awaitingApproval === undefined) {
         await tolerate('event', kubeUntilDone.recordEvent(key, { id: `recovery-approval-${state.operations}`, type: 'Warning', reason: 'RecoveryNeedsApproval', message: `${decision.reason}. Nothing is deleted until approved: ${how}` }));
       }

@@ -202,6 +202,9 @@ describe('quorum-loss recovery', () => {
     assert.equal((await outcome(c, opId(c, 'Recover', 2), 60_000)).result, 'Failed');
     await waitFor('asks again', async () => { const s = await handle.query(stateQuery); return s.awaitingApproval && s.recoveryApproved === false; }, { timeoutMs: 20_000 });
     assert.equal([...c.events.values()].filter((e) => e.reason === 'RecoveryNeedsApproval').length, 2);
+    // While it waits again, the condition says why the last attempt failed.
+    const reason = (c.callsOf('reportObservation').at(-1)!.args[3] as { reason: string }).reason;
+    assert.match(reason, /the last recovery failed: no backup can be restored.*no such object.*; waiting for approval/);
     c.unusableBackups.clear();
     const t0 = Date.now();
     await handle.executeUpdate(approveRecoveryUpdate);
