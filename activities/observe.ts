@@ -43,15 +43,20 @@ async function quorumOutOfReach(etcd: EtcdAccess, endpoints: string[], timeoutMs
   return proved ? wire : undefined;
 }
 
+/** A quorum answers a linearizable member list within milliseconds: only a slower one is looked into. */
+const QUORUM_ANSWERS_MS = 250;
+
 /**
  * The member list and whether a quorum answered it: a linearizable list, or, as soon as it is
- * proved out of reach (quorumOutOfReach), no quorum without waiting for that list to time out;
- * when neither is proved, the list as any one member knows it.
+ * proved out of reach (quorumOutOfReach, asked only when the list has not answered within
+ * QUORUM_ANSWERS_MS), no quorum without waiting for that list to time out; when neither is
+ * proved, the list as any one member knows it.
  */
 export async function membersAndQuorum(etcd: EtcdAccess, endpoints: string[], timeoutMs: number): Promise<{ wire?: WireMember[]; quorum: boolean }> {
   const proved = (p: Promise<{ wire: WireMember[]; quorum: boolean } | undefined>) => p.then((r) => r ?? Promise.reject(new Error('not proved')));
   const linearizable = memberList(etcd, endpoints, true, timeoutMs).then((wire) => wire && { wire, quorum: true });
-  const outOfReach = quorumOutOfReach(etcd, endpoints, timeoutMs).then((wire) => wire && { wire, quorum: false });
+  const slow = await Promise.race([linearizable.then(() => false), new Promise<boolean>((r) => { setTimeout(() => r(true), QUORUM_ANSWERS_MS).unref(); })]);
+  const outOfReach = slow ? quorumOutOfReach(etcd, endpoints, timeoutMs).then((wire) => wire && { wire, quorum: false }) : Promise.resolve(undefined);
   const first = await Promise.any([proved(linearizable), proved(outOfReach)]).catch(() => undefined);
   return first ?? { wire: await memberList(etcd, endpoints, false, timeoutMs), quorum: false };
 }

@@ -179,6 +179,8 @@ const TEMPLATE_MEMBER = 'member';
 // member gains nothing from a restart to carry the peer check flag (new pods get it; upgrading the
 // operator restarts no member).
 const FIRST_START_FLAGS = /^--(initial-cluster(-state)?|experimental-peer-skip-client-san-verification)=/;
+/** The readiness probe's timing as 0.1.0 hashed it (the probe is faster since; see podTemplateHash). */
+const HASHED_PROBE_TIMING = { periodSeconds: 2, failureThreshold: 3 };
 
 /**
  * What every member pod of this spec and image has in common: the pod of a placeholder member
@@ -186,8 +188,6 @@ const FIRST_START_FLAGS = /^--(initial-cluster(-state)?|experimental-peer-skip-c
  * dir holds data). Any change to it (image, resources, scheduling, metadata, etcd flags) needs a
  * rolling restart; nothing else does.
  */
-const HASHED_PROBE_TIMING = { periodSeconds: 2, failureThreshold: 3 };
-
 export function podTemplateHash(cluster: MemberPodInput['cluster'], image: string): string {
   const pod = buildPod({ cluster, member: TEMPLATE_MEMBER, initialCluster: '', initialClusterState: 'existing', image });
   const container = pod.spec!.containers[0]!;
