@@ -88,8 +88,10 @@ describe('the Temporal UI reads as what the operator does', () => {
       link?.click();
       return link !== undefined;
     }, scaleId);
-    if (!clicked) console.log(`no link named ${scaleId} in the list; loading the operation's page by its address`);
-    if (!clicked) await page.goto(`${UI}/namespaces/${TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(scaleId)}/${run}/history`, { waitUntil: 'networkidle2' });
+    if (!clicked) {
+      console.log(`no link named ${scaleId} in the list; loading the operation's page by its address`);
+      await page.goto(`${UI}/namespaces/${TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(scaleId)}/${run}/history`, { waitUntil: 'networkidle2' });
+    }
     const summary = `Scale ${ctx.ns}/${NAME}: scaling 1 -> 2`;
     const details = await pageText(page, [summary], 60_000, 3, join(artifacts, 'temporal-ui-operation-failed.png'));
     await page.screenshot({ path: join(artifacts, 'temporal-ui-operation.png'), fullPage: true });
