@@ -31,7 +31,7 @@ export interface RestorePlan { member: string; initialMembers: string[]; source:
 export const RESTORED_ANNOTATION = `${GROUP}/restored-sha256`;
 
 /** The header of a member's data claim. */
-const claimOf = (key: ClusterKey, member: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(member) } });
+export const claimOf = (key: ClusterKey, member: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(member) } });
 
 const major = (v: string) => v.split('.')[0];
 

@@ -2,9 +2,8 @@
 // each pod waits at its join gate while its volume is restored; the gates open together, once every
 // volume holds the snapshot, so no member starts on a half-restored cluster, and every member's
 // address is published before any etcd looks its peers up.
-import type { KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
-import { pvcName } from '../../k8s/api.ts';
 import { initialCluster } from '../../k8s/manifests/initial-cluster.ts';
 import { belongsTo } from '../../k8s/manifests/owner.ts';
 import type { Kube } from '../../k8s/kube-client.ts';
@@ -12,11 +11,10 @@ import type { ClusterKey } from '../../domain/types.ts';
 import { loadCluster } from '../kube/cluster.ts';
 import { failIfJoinGateStuck, nudgeJoinGate, openJoinGate, pastGate } from '../kube/join-gate.ts';
 import { notYet } from '../not-yet.ts';
-import { RESTORED_ANNOTATION } from './restore.ts';
+import { readPod } from './helper-pods.ts';
+import { RESTORED_ANNOTATION, claimOf } from './restore.ts';
 
 export function restoredGateActivities({ kube }: { kube: Kube }) {
-  const read = <T extends KubernetesObject>(kind: string, key: ClusterKey, name: string) => kube.read<T>({ apiVersion: 'v1', kind, metadata: { namespace: key.namespace, name } });
-
   return {
     /**
      * Poll: opens the gates of `members`' pods (their --initial-cluster written on each) once every
@@ -28,14 +26,14 @@ export function restoredGateActivities({ kube }: { kube: Kube }) {
       const c = await loadCluster(kube, key);
       if (!c) throw ApplicationFailure.nonRetryable(`EtcdCluster ${key.namespace}/${key.name} is gone`, 'ClusterGone');
       for (const member of plan.members) {
-        const claim = await read<V1PersistentVolumeClaim>('PersistentVolumeClaim', key, pvcName(member));
+        const claim = await kube.read<V1PersistentVolumeClaim>(claimOf(key, member));
         if (!claim || !belongsTo(claim.metadata, key.uid) || claim.metadata?.annotations?.[RESTORED_ANNOTATION] !== plan.sha256) {
           throw ApplicationFailure.nonRetryable(`the volume of ${member} does not hold snapshot ${plan.sha256.slice(0, 12)}: no member is started`, 'NotRestored');
         }
       }
       const pods: V1Pod[] = [];
       for (const member of plan.members) {
-        const pod = await read<V1Pod>('Pod', key, member);
+        const pod = await readPod(kube, key.namespace, member);
         if (!pod || pod.metadata?.deletionTimestamp) throw notYet(`the pod of ${member} does not exist`);
         if (!belongsTo(pod.metadata, key.uid)) throw ApplicationFailure.nonRetryable(`Pod ${member} belongs to another cluster`, 'PodConflict');
         pods.push(pod);
