@@ -12,7 +12,8 @@ import { Etcd3 } from 'etcd3';
 import { ensureStack, repoRoot } from '../test/support/stack.ts';
 import { etcdImage, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
-import { clusterYaml, getCluster, waitAvailable } from '../test/support/clusters.ts';
+import { clusterYaml, getCluster, readCluster, waitAvailable } from '../test/support/clusters.ts';
+import { LOOK_MS } from './support/look.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { backupYaml, bucket, createS3Secret, s3, type Backup } from '../test/support/backups.ts';
 import { Kube } from '../k8s/kube-client.ts';
@@ -175,7 +176,7 @@ try {
       settle();
       const t0 = performance.now();
       kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml(name, { size: 1, storage: { size: '2Gi' }, options: { quotaBackendBytes: 4 * 1024 * MiB }, bootstrap: { backup: { name: `${src}-b0` } } }));
-      await waitAvailable(ns, name, 900_000);
+      await waitAvailable(ns, name, 900_000, LOOK_MS);
       row.restore.push(seconds(t0));
       kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
       waitVolumesGone(ns, `data-${name}-0`);
@@ -200,7 +201,7 @@ try {
     settle();
     const t0 = performance.now();
     execFileSync(process.execPath, [`${repoRoot}bin/etcdop.js`, 'approve', name, '-n', ns], { stdio: 'ignore' });
-    await waitFor(`${name} recovered`, () => { const c = getCluster(ns, name); return c.status?.readyMembers === 3 && (c.status?.members ?? []).every((m) => !['0', '1', '2'].includes(m.name.split('-').pop()!)); }, { timeoutMs: 600_000, intervalMs: 200 });
+    await waitFor(`${name} recovered`, async () => { const c = await readCluster(ns, name); return c.status?.readyMembers === 3 && (c.status?.members ?? []).every((m) => !['0', '1', '2'].includes(m.name.split('-').pop()!)); }, { timeoutMs: 600_000, intervalMs: LOOK_MS });
     recovery.push(seconds(t0));
     kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
   }

@@ -8,6 +8,7 @@ import { ensureStack } from '../test/support/stack.ts';
 import { etcdImage, fixture, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
 import { clusterYaml, getCluster, podUids, waitConverged } from '../test/support/clusters.ts';
+import { LOOK_MS } from './support/look.ts';
 import { memberServing } from '../test/support/member-serving.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
@@ -75,20 +76,20 @@ try {
         kubectl(['delete', 'pod', '-n', ns, victim, '--wait=false']);
         await memberServing(ns, victim, uid);
         return seconds(t0);
-      }, () => waitConverged(ns, name, 3));
+      }, () => waitConverged(ns, name, 3, 180_000, LOOK_MS));
     }
     const resize = (size: number) => async () => { kubectl(['patch', 'etcdcluster', '-n', ns, name, '--type=merge', '-p', JSON.stringify({ spec: { size } })]); return undefined; };
-    await measure('scaleUp', resize(4), () => waitConverged(ns, name, 4));
-    await measure('scaleDown', resize(3), () => waitConverged(ns, name, 3));
+    await measure('scaleUp', resize(4), () => waitConverged(ns, name, 4, 180_000, LOOK_MS));
+    await measure('scaleDown', resize(3), () => waitConverged(ns, name, 3, 180_000, LOOK_MS));
     const lostData = getCluster(ns, name).status!.members!.find((m) => !m.leader)!.name;
     await measure('replace', async () => {
       kubectl(['delete', 'pvc', '-n', ns, `data-${lostData}`, '--wait=false']);
       kubectl(['delete', 'pod', '-n', ns, lostData, '--wait=false']);
       return undefined;
     }, () => waitFor(`${lostData} replaced`, async () => {
-      const c = await waitConverged(ns, name, 3, 240_000);
+      const c = await waitConverged(ns, name, 3, 240_000, LOOK_MS);
       return !c.status!.members!.some((m) => m.name === lostData) && c;
-    }, { timeoutMs: 240_000, intervalMs: 100 }));
+    }, { timeoutMs: 240_000, intervalMs: LOOK_MS }));
     await writer.stop();
     lost += (await writer.verify()).missing.length;
     kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);

@@ -9,6 +9,7 @@ import { ensureNodes, startNode, stopNode } from '../test/support/stack.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
 import { clusterYaml, getCluster, waitConverged } from '../test/support/clusters.ts';
+import { LOOK_MS } from './support/look.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
 import { benchArgs } from './support/args.ts';
@@ -53,7 +54,7 @@ try {
     await waitFor(`${victimNode} NotReady`, () => !nodeReady(victimNode), { timeoutMs: 120_000, intervalMs: 250 });
     const notReadySeconds = (performance.now() - t0) / 1000;
     await waitFor(`${victim} replaced`, async () => {
-      const c = await waitConverged(ns, name, 3, 300_000);
+      const c = await waitConverged(ns, name, 3, 300_000, LOOK_MS);
       return !c.status!.members!.some((m) => m.name === victim);
     }, { timeoutMs: 330_000, intervalMs: 250 });
     const recoveredSeconds = (performance.now() - t0) / 1000;

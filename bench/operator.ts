@@ -7,6 +7,8 @@ import { ensureStack } from '../test/support/stack.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
 import { waitFor } from '../test/support/wait.ts';
+import { readCluster } from '../test/support/clusters.ts';
+import { LOOK_MS } from './support/look.ts';
 import { measureFloor } from './floor.ts';
 import { benchArgs } from './support/args.ts';
 import { median } from './support/stats.ts';
@@ -35,7 +37,7 @@ try {
       const name = `b${size}-${r}`;
       const t0 = performance.now();
       kubectl(['apply', '-n', ns, '-f', '-'], cluster(name, { size, storage: { size: '64Mi' } }));
-      await waitFor(`${name} Available`, () => isAvailable(kubectlJson<C>(['get', 'etcdcluster', '-n', ns, name])), { timeoutMs: 300_000, intervalMs: 250 });
+      await waitFor(`${name} Available`, async () => isAvailable(await readCluster(ns, name) as C), { timeoutMs: 300_000, intervalMs: LOOK_MS });
       bySize[size]!.push((performance.now() - t0) / 1000);
       kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
     }

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { ensureStack } from '../test/support/stack.ts';
 import { etcdImage, fixture, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
-import { clusterYaml, waitConverged } from '../test/support/clusters.ts';
+import { clusterYaml, readCluster, waitConverged } from '../test/support/clusters.ts';
+import { LOOK_MS } from './support/look.ts';
 import { memberServing } from '../test/support/member-serving.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
@@ -77,11 +78,11 @@ try {
     await waitConverged(ns, name, 3);
     upgrade.push(await withWriter(clientServiceEndpoint(ns, name), `op${r}`, async () => {
       kubectl(['patch', 'etcdclusters.etcd.operator.dev', '-n', ns, name, '--type=merge', '-p', JSON.stringify({ spec: { version: TO } })]);
-      await waitFor('upgrade done', () => {
-        const s = kubectlJson<{ status?: { lastOperation?: { type: string; result: string }; operation?: unknown } }>(['get', 'etcdclusters.etcd.operator.dev', '-n', ns, name]).status;
+      await waitFor('upgrade done', async () => {
+        const s = (await readCluster(ns, name) as { status?: { lastOperation?: { type: string; result: string }; operation?: unknown } }).status;
         if (s?.lastOperation?.type === 'Upgrade' && s.lastOperation.result !== 'Succeeded') throw new Error(`upgrade ${s.lastOperation.result}`);
         return s?.lastOperation?.type === 'Upgrade' && !s.operation;
-      }, { timeoutMs: 600_000, intervalMs: 200 });
+      }, { timeoutMs: 600_000, intervalMs: LOOK_MS });
     }));
     kubectl(['delete', 'etcdclusters.etcd.operator.dev', '-n', ns, name, '--wait=true', '--timeout=180s']);
   }

@@ -21,18 +21,21 @@ export const available = (c: Cluster) => c.status?.conditions?.some((x) => x.typ
 // was a good part of what the side-by-side suites spent on CPU.
 let client: Kube | undefined;
 const kube = () => (client ??= Kube.fromDefault());
-async function readCluster(ns: string, name: string): Promise<Cluster> {
+export async function readCluster(ns: string, name: string): Promise<Cluster> {
   const c = await kube().getCluster(ns, name);
   if (!c) throw new Error(`etcdcluster ${ns}/${name} not found`);
   return c as unknown as Cluster;
 }
 
-/** Available, all members ready, and the operation that got there finished (generation observed). */
-export async function waitAvailable(ns: string, name: string, timeoutMs = 180_000): Promise<Cluster> {
+/**
+ * Available, all members ready, and the operation that got there finished (generation observed).
+ * Tests look once a second; benches pass a finer `intervalMs` (their baselines are timed as finely).
+ */
+export async function waitAvailable(ns: string, name: string, timeoutMs = 180_000, intervalMs = 1000): Promise<Cluster> {
   return waitFor(`${name} Available`, async () => {
     const c = await readCluster(ns, name);
     return available(c) && c.status?.readyMembers === c.spec.size && c.status?.observedGeneration === c.metadata.generation && c;
-  }, { timeoutMs, intervalMs: 1000 });
+  }, { timeoutMs, intervalMs });
 }
 
 /** The cluster's pods, Services, PDB and PVCs still in the namespace. */
@@ -50,7 +53,7 @@ export function podUids(ns: string, name: string): Map<string, string> {
  * Converged at `size`: Available at the current generation, exactly `size` members, all healthy
  * voters, no learner, and the member list equal to the cluster's pods.
  */
-export async function waitConverged(ns: string, name: string, size: number, timeoutMs = 180_000): Promise<Cluster> {
+export async function waitConverged(ns: string, name: string, size: number, timeoutMs = 180_000, intervalMs = 1000): Promise<Cluster> {
   return waitFor(`${name} converged at ${size}`, async () => {
     const c = await readCluster(ns, name);
     const members = c.status?.members ?? [];
@@ -58,7 +61,7 @@ export async function waitConverged(ns: string, name: string, size: number, time
     if (members.length !== size || !members.every((m) => m.healthy && !m.learner)) return false;
     const pods = (await kube().listPods(ns, `etcd.operator.dev/cluster=${name}`)).map((p) => p.metadata!.name!).sort();
     return pods.join() === members.map((m) => m.name).sort().join() && c;
-  }, { timeoutMs, intervalMs: 1000 });
+  }, { timeoutMs, intervalMs });
 }
 
 /** Event reasons recorded for the cluster, oldest first. */
