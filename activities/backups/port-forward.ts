@@ -19,7 +19,7 @@ interface Socket {
 }
 const OPEN = 1;
 /** Bytes per WebSocket message at most. */
-const FRAME = 256 * 1024;
+export const FRAME = 256 * 1024;
 
 export interface Tunnel {
   /** Writes to the pod's port; backpressure follows the WebSocket's socket. `end()` closes the tunnel. */
@@ -89,8 +89,13 @@ export async function openTunnel(kube: Kube, namespace: string, pod: string, por
     await closed;
     if (errorText) throw failure();
   };
+  // A source's chunks are small (an S3 body's are 16-64 KiB): those that queue up while a frame is
+  // on its way go as one frame, since every frame costs a turn of the operator, the API server and
+  // the kubelet, and the source is read on meanwhile instead of waiting for each frame's send.
   const writable = new Writable({
+    highWaterMark: FRAME,
     write(chunk: Buffer, _e, done) { sendAll(chunk).then(() => done(), done); },
+    writev(chunks, done) { sendAll(Buffer.concat(chunks.map((c) => c.chunk as Buffer))).then(() => done(), done); },
     final(done) { finish().then(() => done(), done); },
     destroy(err, done) {
       if (!isClosed) ws.close(1000);
