@@ -113,7 +113,10 @@ try {
   result.signalled = `${latencies.length}/${items.length}`;
   result.changeToSignalMs = { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) };
 } finally {
-  kubectl(['delete', 'etcdclusters.etcd.operator.dev', '--all', '-n', ns, '--wait=true', '--timeout=600s']);
+  // Deleting 100 clusters takes minutes, longer than a kubectl process may run (120 s): asked for
+  // at once, then waited for.
+  kubectl(['delete', 'etcdclusters.etcd.operator.dev', '--all', '-n', ns, '--wait=false']);
+  await waitFor(`${clusters} clusters deleted`, () => list(ns).length === 0, { timeoutMs: 900_000, intervalMs: 5000 });
   await operator.stop();
   await connection.close();
   cleanup();
