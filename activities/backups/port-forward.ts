@@ -19,7 +19,7 @@ interface Socket {
 }
 const OPEN = 1;
 /** Bytes per WebSocket message at most. */
-export const FRAME = 256 * 1024;
+export const FRAME = 1024 * 1024;
 
 export interface Tunnel {
   /** Writes to the pod's port; backpressure follows the WebSocket's socket. `end()` closes the tunnel. */
