@@ -1,5 +1,6 @@
 // Two bench runs side by side (`npm run bench:compare`): each measure's median before and after, the
-// change, and whether it moved past the noise: the after median outside the before run's min-max.
+// change, and whether it moved past the noise: the after median outside the before run's min-max,
+// by 5% of the before median or more.
 // Pure functions: tested in test/unit/bench-compare.test.ts.
 import { formatNumber } from './report.ts';
 import type { Results } from './report.ts';
@@ -24,9 +25,13 @@ export interface Change {
 const keyOf = (r: Pick<Row, 'bench' | 'measure'>) => `${r.bench}\u0000${r.measure}`;
 const measured = (r: Row | undefined): r is Row => r !== undefined && r.runs > 0 && Number.isFinite(r.median);
 
-/** Better or worse only when the after median lies outside the before run's spread (min-max). */
+/** A move of less than this (a fraction of the before median) is noise, even past the before run's spread. */
+const NOISE_FLOOR = 0.05;
+
+/** Better or worse only when the after median lies outside the before run's spread (min-max), by 5% or more. */
 export function verdictOf(before: Row, after: Row): Verdict {
   if (after.median >= before.min && after.median <= before.max) return 'within noise';
+  if (Math.abs(after.median / before.median - 1) < NOISE_FLOOR) return 'within noise';
   const up = after.median > before.max;
   return up === MORE_IS_BETTER.has(after.unit) ? 'better' : 'worse';
 }

@@ -15,6 +15,8 @@ describe('verdictOf', () => {
     ['MiB/s', [60, 70, 80], [40, 50, 55], 'worse'],
     ['puts/s', [900, 1000, 1100], [1050, 1080, 1200], 'within noise'],
     ['MiB', [250, 260, 270], [290, 300, 310], 'worse'],
+    // Past the spread by less than 5%: a tight spread is not a change.
+    ['s', [4.7, 4.89, 4.91], [4.75, 4.94, 6.05], 'within noise'],
   ];
   for (const [unit, before, after, want] of cases) {
     it(`${unit}: ${before.join(',')} -> ${after.join(',')} is ${want}`, () => assert.equal(verdictOf(row('b', 'm', unit, before), row('b', 'm', unit, after)), want));
