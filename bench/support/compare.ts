@@ -2,7 +2,7 @@
 // change, and whether it moved past the noise: the after median outside the before run's min-max,
 // by 5% of the before median or more.
 // Pure functions: tested in test/unit/bench-compare.test.ts.
-import { formatNumber } from './report.ts';
+import { formatNumber, tableLine } from './report.ts';
 import type { Results } from './report.ts';
 import type { Row } from './rows.ts';
 
@@ -49,8 +49,6 @@ export function compareRows(before: readonly Row[], after: readonly Row[]): Chan
   return changes;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|');
-const line = (cells: string[]) => `|${cells.map((c) => (c ? ` ${cell(c)} ` : ' ')).join('|')}|`;
 const ratio = (r: Row | undefined) => (r?.ratio === undefined || r.ratio === null ? '' : `${formatNumber(r.ratio)}x`);
 const met = (r: Row | undefined) => (r?.met === undefined ? '' : r.met ? 'yes' : 'no');
 const arrow = (a: string, b: string) => (a || b ? `${a || '-'} -> ${b || '-'}` : '');
@@ -62,13 +60,13 @@ export function renderComparison(before: Results, after: Results, changes: reado
     `before: ${from(before)}`,
     `after:  ${from(after)}`,
     '',
-    line(['bench', 'measure', 'before', 'after', 'change', 'verdict', 'ratio', 'target met']),
+    tableLine(['bench', 'measure', 'before', 'after', 'change', 'verdict', 'ratio', 'target met']),
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const c of changes) {
     const value = (r: Row | undefined) => (r ? `${formatNumber(r.median)} ${c.unit} (${formatNumber(r.min)}-${formatNumber(r.max)})` : '');
     const change = c.change === undefined ? '' : `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}%`;
-    out.push(line([c.bench, c.measure, value(c.before), value(c.after), change, c.verdict === 'within noise' ? c.verdict : `**${c.verdict}**`, arrow(ratio(c.before), ratio(c.after)), arrow(met(c.before), met(c.after))]));
+    out.push(tableLine([c.bench, c.measure, value(c.before), value(c.after), change, c.verdict === 'within noise' ? c.verdict : `**${c.verdict}**`, arrow(ratio(c.before), ratio(c.after)), arrow(met(c.before), met(c.after))]));
   }
   return out.join('\n');
 }

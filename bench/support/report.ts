@@ -28,12 +28,13 @@ export function formatNumber(x: number | null | undefined): string {
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
-const line = (cells: string[]) => `|${cells.map((c) => (c ? ` ${cell(c)} ` : ' ')).join('|')}|`;
+/** One markdown table line; a pipe in a cell is escaped. */
+export const tableLine = (cells: string[]) => `|${cells.map((c) => (c ? ` ${cell(c)} ` : ' ')).join('|')}|`;
 const metText = (met: boolean | undefined) => (met === undefined ? '' : met ? 'yes' : '**no**');
 
 function rowLine(r: Row): string {
   const withUnit = (x: number | null) => `${formatNumber(x)} ${r.unit}`;
-  return line([
+  return tableLine([
     r.bench, r.measure, String(r.runs), withUnit(r.median), r.runs ? `${formatNumber(r.min)}-${formatNumber(r.max)}` : 'n/a',
     r.baseline ? `${withUnit(r.baseline.median)} (${r.baseline.measure})` : '',
     r.ratio === undefined || r.ratio === null ? '' : `${formatNumber(r.ratio)}x`,
@@ -45,13 +46,13 @@ function rowLine(r: Row): string {
 export function renderTable(rows: readonly Row[], outcomes: readonly Outcome[] = []): string {
   const benches = [...new Set([...outcomes.map((o) => o.bench), ...rows.map((r) => r.bench)])];
   const out = [
-    line(['bench', 'measure', 'runs', 'median', 'min-max', 'baseline median', 'ratio', 'target', 'met']),
+    tableLine(['bench', 'measure', 'runs', 'median', 'min-max', 'baseline median', 'ratio', 'target', 'met']),
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const bench of benches) {
     out.push(...rows.filter((r) => r.bench === bench).map(rowLine));
     const o = outcomes.find((x) => x.bench === bench);
-    if (o && o.status !== 'ok') out.push(line([bench, `**${o.status}**${o.reason ? `: ${o.reason}` : ''}`, '', '', '', '', '', '', '']));
+    if (o && o.status !== 'ok') out.push(tableLine([bench, `**${o.status}**${o.reason ? `: ${o.reason}` : ''}`, '', '', '', '', '', '', '']));
   }
   return out.join('\n');
 }
