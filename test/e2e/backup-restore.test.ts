@@ -5,7 +5,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { kubectl, kubectlJson } from '../support/kube.ts';
-import { clusterYaml, getCluster, waitAvailable } from '../support/clusters.ts';
+import { clusterYaml, getCluster, waitAvailable, waitEvent } from '../support/clusters.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
 import { backupYaml, bucket, createS3Secret, getBackup, objectDigest, readKeys, valueOf, waitBackupDone, writeKeys } from '../support/backups.ts';
@@ -102,8 +102,7 @@ describe('backup and restore', () => {
       const b = await waitBackupDone(ns, name);
       assert.equal(b.status?.phase, 'Failed');
       assert.match(b.status?.conditions?.[0]?.message ?? '', message);
-      const events = kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name},reason=BackupFailed`, '-o', 'jsonpath={.items[*].message}']);
-      assert.match(events, message);
+      await waitEvent(ns, name, 'BackupFailed', message);
     };
     await failed('no-secret', { clusterName: 'src', destination: { s3: { bucket: bucket(), credentialsSecret: 'missing' } } }, /credentials Secret .*missing not found/);
     kubectl(['create', 'secret', 'generic', 'half', '-n', ns, '--from-literal=accessKeyId=x']);

@@ -7,6 +7,7 @@ import { ensureStack } from '../support/stack.ts';
 import { kubectl, tempNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator.ts';
 import { waitFor } from '../support/wait.ts';
+import { waitEvent } from '../support/clusters.ts';
 
 const obj = (name: string, spec: unknown) => JSON.stringify({ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name }, spec });
 
@@ -63,8 +64,7 @@ describe('invalid EtcdCluster specs', () => {
         return c.status?.conditions?.find((x) => x.type === 'SpecValid' && x.status === 'False');
       }, { timeoutMs: 60_000, intervalMs: 500 });
       assert.match(cond.message ?? '', /spec\.repository/);
-      const events = kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=tagged,reason=InvalidSpec', '-o', 'name']);
-      assert.ok(events.trim().length > 0, 'an InvalidSpec Event was recorded');
+      await waitEvent(ns, 'tagged', 'InvalidSpec', /spec\.repository/);
       assert.equal(kubectl(['get', 'pods', '-n', ns, '-o', 'name']).trim(), '', 'no member was created');
     } finally {
       await operator.stop();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { kubectl, kubectlJson } from '../support/kube.ts';
-import { clusterYaml, getCluster, podUids, waitAvailable } from '../support/clusters.ts';
+import { clusterYaml, getCluster, podUids, waitAvailable, waitEvent } from '../support/clusters.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
 import { repoRoot } from '../support/stack.ts';
 import { clientServiceEndpoint } from '../support/writer.ts';
@@ -89,7 +89,7 @@ describe('scheduled backups and quorum-loss recovery', () => {
     await new Promise((r) => setTimeout(r, 10_000));
     assert.equal(podUids(ns, 'ql').get('ql-0'), survivor, 'nothing is deleted while waiting for approval');
     assert.ok(kubectl(['get', 'pvc', '-n', ns, 'data-ql-0', '-o', 'name']).trim());
-    assert.match(kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=ql,reason=RecoveryNeedsApproval', '-o', 'jsonpath={.items[*].message}']), /etcdop approve ql/);
+    await waitEvent(ns, 'ql', 'RecoveryNeedsApproval', /etcdop approve ql/);
 
     assert.match(etcdop(['approve', 'ql', '-n', ns]), /approved the recovery/);
     const c = await waitAvailable(ns, 'ql', 300_000);
@@ -98,7 +98,7 @@ describe('scheduled backups and quorum-loss recovery', () => {
     assert.equal((await readKeys(clientServiceEndpoint(ns, 'ql'), 'after')).size, 0, 'writes after the backup are gone, as reported');
     const restored = kubectlJson<{ status: { restoredFrom?: { backup?: string; revision?: number } } }>(['get', 'etcdcluster', '-n', ns, 'ql']).status.restoredFrom;
     assert.deepEqual({ backup: restored?.backup, revision: restored?.revision }, { backup: 'ql-1', revision: backup.status!.revision });
-    assert.match(kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=ql,reason=QuorumRecovered', '-o', 'jsonpath={.items[*].message}']), new RegExp(`writes after revision ${backup.status!.revision} are lost`));
+    await waitEvent(ns, 'ql', 'QuorumRecovered', new RegExp(`writes after revision ${backup.status!.revision} are lost`));
     assert.ok(kubectl(['get', 'pvc', '-n', ns, 'data-ql-0', '-o', 'name']).trim(), 'the survivor\'s volume is kept');
 
     // Policy RestoreLatestBackup: no approval needed.

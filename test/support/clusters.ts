@@ -69,3 +69,15 @@ export function eventReasons(ns: string, name: string): string[] {
   const list = kubectlJson<{ items: { reason: string; lastTimestamp?: string }[] }>(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name}`]);
   return list.items.map((e) => e.reason);
 }
+
+/**
+ * The messages of the object's Events with this reason once one matches `message`. An operation
+ * records its Event after the status it waits on (a Failed phase, Available), so reading the Events
+ * at once can run before the Event is written.
+ */
+export async function waitEvent(ns: string, name: string, reason: string, message: RegExp, timeoutMs = 30_000): Promise<string> {
+  return waitFor(`an Event ${reason} of ${name} matching ${message}`, () => {
+    const messages = kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'jsonpath={.items[*].message}']);
+    return message.test(messages) && messages;
+  }, { timeoutMs, intervalMs: 250 });
+}
