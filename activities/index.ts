@@ -18,7 +18,7 @@ import { restoreActivities } from './backups/restore.ts';
 import { restoredGateActivities } from './backups/restored-gates.ts';
 import { scheduleActivities } from './backups/schedule.ts';
 import { certificateActivities } from './secrets/certificates.ts';
-import { pollingWithin } from './poll-within.ts';
+import { pollingWithin, type PollWithin } from './poll-within.ts';
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../k8s/kube-client.ts';
 
@@ -44,10 +44,17 @@ const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal 
  * workflows/activity-options.ts), and `addLearner`, which etcd refuses ("unhealthy cluster") until
  * it has been connected to every voter for 5 s, e.g. right after the previous member joined.
  */
-const POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'checkMemberHealthy', 'checkMemberUpdated', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone', 'openRestoredGates'] as const;
+const POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone', 'openRestoredGates'] as const;
+/**
+ * The checks that end a failover, a scale or replace step and each member of a rollout (is the
+ * member a healthy voter again) look every 0.25 s: a few cheap calls to one cluster, and each look
+ * saved is time the cluster runs a member short.
+ */
+const HEALTH_POLLS = ['checkMemberHealthy', 'checkMemberUpdated'] as const;
+const HEALTH_POLL: PollWithin = { everyMs: 250, forMs: 5000 };
 
 export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT_TOOLS_IMAGE, temporal = noTemporal, taskQueue = 'etcd-operator', now = () => new Date() }: ActivityDeps) {
-  return withKubeErrors(pollingWithin({
+  return withKubeErrors(pollingWithin(pollingWithin({
     ...clusterActivities({ kube, defaultRepository, now }),
     ...certificateActivities({ kube, now }),
     ...statusActivities({ kube, now }),
@@ -66,7 +73,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...authActivities({ kube }),
     ...userActivities({ kube, now }),
     ...volumeOwnerActivities({ kube }),
-  }, POLLS));
+  }, POLLS), HEALTH_POLLS, HEALTH_POLL));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

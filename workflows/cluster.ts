@@ -5,7 +5,7 @@
 // cluster that does not answer.
 import {
   CancellationScope, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild,
-  isCancellation, log, workflowInfo,
+  isCancellation, log, patched, workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { kubeUntilDone, observe } from './activity-proxies.ts';
@@ -57,6 +57,14 @@ function changeKey(c: MemberChange | undefined): string {
 
 type Outcome = 'ok' | 'failed' | 'cancelled';
 
+/**
+ * Runs started before this patch record an operation's Started Event before starting it, and write
+ * its outcome to status before recording its outcome Event. Now the Started Event is written while
+ * the operation starts (a failover's new pod no longer waits for it), and the outcome's status and
+ * Event are written at once; the outcome Event still comes after the Started one.
+ */
+export const OPERATION_EVENTS_BESIDE_PATCH = 'operation-events-beside';
+
 export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<void> {
   const { key } = input;
   // Everything that decides what runs next lives in state, so continue-as-new carries it.
@@ -86,7 +94,15 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
     state.current = { type, workflowId };
     const seq = `${type.toLowerCase()}-${state.operations}`;
     const reason = 'reason' in args ? args.reason : undefined;
-    if (reason) await tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-started`, type: 'Normal', reason: `${type}Started`, message: `${reason} (workflow ${workflowId})` }));
+    const beside = patched(OPERATION_EVENTS_BESIDE_PATCH);
+    const started = reason ? tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-started`, type: 'Normal', reason: `${type}Started`, message: `${reason} (workflow ${workflowId})` })) : undefined;
+    if (!beside) await started;
+    /** The outcome's status and Event, once the Started Event is written: one after the other in runs started before the patch. */
+    const outcome = async (status: () => Promise<unknown>, event: () => Promise<unknown>) => {
+      await started;
+      if (beside) await Promise.all([tolerate('status', status()), tolerate('event', event())]);
+      else { await tolerate('status', status()); await tolerate('event', event()); }
+    };
     // Deleting the cluster cancels whatever runs (the delete cleans up after it).
     const scope = new CancellationScope();
     let finished = false;
@@ -106,23 +122,31 @@ export async function etcdClusterWorkflow(input: ClusterWorkflowInput): Promise<
       state.lastError = undefined;
       // Operations that tell their own outcome (a rollout paused half-way, what a defrag freed) say it.
       const told = (result as { message?: unknown } | undefined)?.message;
-      const outcome = typeof told === 'string' ? told : reason ? `${type} finished: ${reason}` : `${type} finished`;
-      await tolerate('status', kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Succeeded', message: outcome, ...(type === 'Create' && { generation }) }));
-      await tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${typeof told === 'string' ? told : `${type} finished`} (workflow ${workflowId})` }));
+      const summary = typeof told === 'string' ? told : reason ? `${type} finished: ${reason}` : `${type} finished`;
+      await outcome(
+        () => kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Succeeded', message: summary, ...(type === 'Create' && { generation }) }),
+        () => kubeUntilDone.recordEvent(key, { id: `${seq}-ok`, type: 'Normal', reason: `${type}Succeeded`, message: `${typeof told === 'string' ? told : `${type} finished`} (workflow ${workflowId})` }),
+      );
       return 'ok';
     } catch (err) {
       // A namesake someone else owns (NameConflict) is its own Degraded reason and Event; the message names the object.
       state.lastErrorType = failureType(err);
       if (isCancellation(err)) {
-        await tolerate('status', kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Cancelled', message: `${type} cancelled` }));
-        await tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-cancelled`, type: 'Normal', reason: `${type}Cancelled`, message: `${type} cancelled (workflow ${workflowId}); resume with: etcdop ops retry ${key.name} -n ${key.namespace}` }));
+        await outcome(
+          () => kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Cancelled', message: `${type} cancelled` }),
+          () => kubeUntilDone.recordEvent(key, { id: `${seq}-cancelled`, type: 'Normal', reason: `${type}Cancelled`, message: `${type} cancelled (workflow ${workflowId}); resume with: etcdop ops retry ${key.name} -n ${key.namespace}` }),
+        );
         state.lastError = `${type} was cancelled`;
         return 'cancelled';
       }
       state.lastError = message(err);
       log.warn('operation failed', { type, workflowId, error: state.lastError });
-      await tolerate('status', kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Failed', message: state.lastError, ...(state.lastErrorType && { failureType: state.lastErrorType }) }));
-      await tolerate('event', kubeUntilDone.recordEvent(key, { id: `${seq}-failed`, type: 'Warning', reason: state.lastErrorType === 'NameConflict' ? 'NameConflict' : `${type}Failed`, message: `${state.lastError} (workflow ${workflowId}; retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }));
+      const failed = state.lastError;
+      const errorType = state.lastErrorType;
+      await outcome(
+        () => kubeUntilDone.reportOutcome(key, { type, workflowId, result: 'Failed', message: failed, ...(errorType && { failureType: errorType }) }),
+        () => kubeUntilDone.recordEvent(key, { id: `${seq}-failed`, type: 'Warning', reason: errorType === 'NameConflict' ? 'NameConflict' : `${type}Failed`, message: `${failed} (workflow ${workflowId}; retry with: etcdop ops retry ${key.name} -n ${key.namespace})` }),
+      );
       return 'failed';
     } finally {
       finished = true;
