@@ -36,11 +36,18 @@ describe('recorded histories replay without nondeterminism', () => {
 
   for (const release of releases) {
     it(`${release}: every history replays`, async () => {
-      for (const file of historiesOf(release)) {
-        // Throws DeterminismViolationError (or any replay failure) if the code no longer matches.
-        const history = load(release, file);
-        await Worker.runReplayHistory({ workflowsPath, replayName: `${release}/${file}` }, history, workflowIdOf(history, `replay-${release}-${file}`));
+      // One replay worker (one workflow bundle) for the release's histories, not one each.
+      const files = historiesOf(release);
+      const runs = files.map((file) => { const history = load(release, file); return { file, history, workflowId: workflowIdOf(history, `replay-${release}-${file}`) }; });
+      const failures: string[] = [];
+      let replayed = 0;
+      for await (const r of Worker.runReplayHistories({ workflowsPath, replayName: release }, runs)) {
+        replayed += 1;
+        // A DeterminismViolationError (or any replay failure) when the code no longer matches.
+        if (r.error) failures.push(`${runs.filter((x) => x.workflowId === r.workflowId).map((x) => x.file).join(' or ')}: ${r.error.message}`);
       }
+      assert.deepEqual(failures, [], `histories of ${release} that no longer replay`);
+      assert.equal(replayed, files.length, 'every history was replayed');
     });
   }
 
