@@ -47,8 +47,9 @@ const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal 
 const POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone', 'openRestoredGates'] as const;
 /**
  * The checks that end a failover, a scale or replace step and each member of a rollout (is the
- * member a healthy voter again) look every 0.25 s: a few cheap calls to one cluster, and each look
- * saved is time the cluster runs a member short.
+ * member a healthy voter again) look every 0.25 s: each look reads the cluster's pods and Secrets and
+ * asks its etcd a few questions, for the second or two such a wait lasts, and each look saved is time
+ * the cluster runs a member short.
  */
 const HEALTH_POLLS = ['checkMemberHealthy', 'checkMemberUpdated'] as const;
 const HEALTH_POLL: PollWithin = { everyMs: 250, forMs: 5000 };
