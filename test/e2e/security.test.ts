@@ -156,8 +156,9 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     assert.equal(userCondition(ns, 'lost')?.reason, 'ClusterNotFound');
     await waitFor('duplicate reported', () => userCondition(ns, 'second')?.reason === 'DuplicateUsername', { timeoutMs: 60_000, intervalMs: 1000 });
     assert.match(userCondition(ns, 'second')!.message, /already managed by EtcdUser first/);
-    assert.ok(events(ns, 'lost', 'ClusterNotFound').length === 1);
-    assert.ok(events(ns, 'second', 'DuplicateUsername').length === 1);
+    // Each Event is recorded after the condition waited on above.
+    await waitFor('ClusterNotFound Event', () => events(ns, 'lost', 'ClusterNotFound').length === 1, { timeoutMs: 30_000, intervalMs: 250 });
+    await waitFor('DuplicateUsername Event', () => events(ns, 'second', 'DuplicateUsername').length === 1, { timeoutMs: 30_000, intervalMs: 250 });
     assert.throws(() => user('badperm', { clusterName: 'auto', username: 'b', roles: [{ name: 'r', permissions: [{ type: 'admin', key: 'x' }] }] }), /Unsupported value: "admin"/);
     kubectl(['delete', 'etcdusers.etcd.operator.dev', '-n', ns, 'lost', 'first', 'second', '--wait=true', '--timeout=60s']);
   });
@@ -211,7 +212,7 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('own', { size: 1, storage: { size: '64Mi' }, tls: { mode: 'secrets', peerSecret: 'own-peer', serverSecret: 'own-server', operatorClientSecret: 'own-client' } }));
     await waitFor('missing Secret reported', () => /spec\.tls\.peerSecret: Secret \S+\/own-peer not found/.test(condition(ns, 'own', 'Degraded')?.message ?? ''), { timeoutMs: 60_000, intervalMs: 1000 });
     assert.equal(condition(ns, 'own', 'Degraded')?.reason, 'TLSSecretInvalid');
-    assert.ok(events(ns, 'own', 'TLSSecretInvalid').some((m) => /own-peer not found/.test(m)));
+    await waitFor('TLSSecretInvalid Event', () => events(ns, 'own', 'TLSSecretInvalid').some((m) => /own-peer not found/.test(m)), { timeoutMs: 30_000, intervalMs: 250 });
     kubectl(['apply', '-n', ns, '-f', '-'], tlsSecretYaml('own-peer', peer.crt, peer.key, undefined));
     await waitFor('Secret without ca.crt reported', () => /own-peer has no ca\.crt/.test(condition(ns, 'own', 'Degraded')?.message ?? ''), { timeoutMs: 60_000, intervalMs: 1000 });
     assert.equal(kubectl(['get', 'pods', '-n', ns, '-l', 'etcd.operator.dev/cluster=own', '-o', 'name']).trim(), '', 'no member started');

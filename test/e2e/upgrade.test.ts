@@ -139,7 +139,8 @@ describe('rolling upgrade and rolling changes with a writer running', () => {
     assert.equal(last.result, 'Failed');
     assert.match(last.message ?? '', /etcd-operator\.local\/etcd:v3\.6\.99 cannot be pulled/);
     await waitFor('Degraded names the failure', () => cluster(ns).status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True' && c.reason === 'OperationFailed' && /cannot be pulled/.test(c.message ?? '')), { timeoutMs: 60_000, intervalMs: 1000 });
-    assert.ok(events(ns, 'UpgradeFailed').some((m) => /cannot be pulled.*etcdop ops retry/.test(m)));
+    // The outcome's Event is written beside its status: waited for, not read at once.
+    await waitFor('UpgradeFailed Event', () => events(ns, 'UpgradeFailed').some((m) => /cannot be pulled.*etcdop ops retry/.test(m)), { timeoutMs: 30_000, intervalMs: 250 });
     assert.deepEqual(podUids(ns, NAME), uids, 'no member was stopped');
     const specValid = () => cluster(ns).status?.conditions?.find((c) => c.type === 'SpecValid');
     assert.deepEqual([specValid()?.status, specValid()?.reason], ['False', 'ImageUnavailable']);
