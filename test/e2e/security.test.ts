@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { withEtcd } from '../../activities/etcd/client.ts';
 import { testCA } from '../support/certs.ts';
-import { clusterYaml, getCluster, waitConverged } from '../support/clusters.ts';
+import { clusterYaml, getCluster, waitConverged, waitEvent } from '../support/clusters.ts';
 import { kubectl, kubectlJson } from '../support/kube.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
 import { toolDir } from '../support/stack.ts';
@@ -156,9 +156,10 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     assert.equal(userCondition(ns, 'lost')?.reason, 'ClusterNotFound');
     await waitFor('duplicate reported', () => userCondition(ns, 'second')?.reason === 'DuplicateUsername', { timeoutMs: 60_000, intervalMs: 1000 });
     assert.match(userCondition(ns, 'second')!.message, /already managed by EtcdUser first/);
-    // Each Event is recorded after the condition waited on above.
-    await waitFor('ClusterNotFound Event', () => events(ns, 'lost', 'ClusterNotFound').length === 1, { timeoutMs: 30_000, intervalMs: 250 });
-    await waitFor('DuplicateUsername Event', () => events(ns, 'second', 'DuplicateUsername').length === 1, { timeoutMs: 30_000, intervalMs: 250 });
+    await waitEvent(ns, 'lost', 'ClusterNotFound', /./);
+    await waitEvent(ns, 'second', 'DuplicateUsername', /./);
+    assert.ok(events(ns, 'lost', 'ClusterNotFound').length === 1);
+    assert.ok(events(ns, 'second', 'DuplicateUsername').length === 1);
     assert.throws(() => user('badperm', { clusterName: 'auto', username: 'b', roles: [{ name: 'r', permissions: [{ type: 'admin', key: 'x' }] }] }), /Unsupported value: "admin"/);
     kubectl(['delete', 'etcdusers.etcd.operator.dev', '-n', ns, 'lost', 'first', 'second', '--wait=true', '--timeout=60s']);
   });
@@ -212,7 +213,7 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('own', { size: 1, storage: { size: '64Mi' }, tls: { mode: 'secrets', peerSecret: 'own-peer', serverSecret: 'own-server', operatorClientSecret: 'own-client' } }));
     await waitFor('missing Secret reported', () => /spec\.tls\.peerSecret: Secret \S+\/own-peer not found/.test(condition(ns, 'own', 'Degraded')?.message ?? ''), { timeoutMs: 60_000, intervalMs: 1000 });
     assert.equal(condition(ns, 'own', 'Degraded')?.reason, 'TLSSecretInvalid');
-    await waitFor('TLSSecretInvalid Event', () => events(ns, 'own', 'TLSSecretInvalid').some((m) => /own-peer not found/.test(m)), { timeoutMs: 30_000, intervalMs: 250 });
+    await waitEvent(ns, 'own', 'TLSSecretInvalid', /own-peer not found/);
     kubectl(['apply', '-n', ns, '-f', '-'], tlsSecretYaml('own-peer', peer.crt, peer.key, undefined));
     await waitFor('Secret without ca.crt reported', () => /own-peer has no ca\.crt/.test(condition(ns, 'own', 'Degraded')?.message ?? ''), { timeoutMs: 60_000, intervalMs: 1000 });
     assert.equal(kubectl(['get', 'pods', '-n', ns, '-l', 'etcd.operator.dev/cluster=own', '-o', 'name']).trim(), '', 'no member started');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { execFileSync } from 'node:child_process';
 import { kubectl, kubectlJson } from '../support/kube.ts';
-import { clusterYaml, podUids, waitConverged } from '../support/clusters.ts';
+import { clusterYaml, podUids, waitConverged, waitEvent } from '../support/clusters.ts';
 import { bucket, createS3Secret, listBackups } from '../support/backups.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
 import { repoRoot } from '../support/stack.ts';
@@ -139,8 +139,7 @@ describe('rolling upgrade and rolling changes with a writer running', () => {
     assert.equal(last.result, 'Failed');
     assert.match(last.message ?? '', /etcd-operator\.local\/etcd:v3\.6\.99 cannot be pulled/);
     await waitFor('Degraded names the failure', () => cluster(ns).status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True' && c.reason === 'OperationFailed' && /cannot be pulled/.test(c.message ?? '')), { timeoutMs: 60_000, intervalMs: 1000 });
-    // The outcome's Event is written beside its status: waited for, not read at once.
-    await waitFor('UpgradeFailed Event', () => events(ns, 'UpgradeFailed').some((m) => /cannot be pulled.*etcdop ops retry/.test(m)), { timeoutMs: 30_000, intervalMs: 250 });
+    await waitEvent(ns, NAME, 'UpgradeFailed', /cannot be pulled.*etcdop ops retry/);
     assert.deepEqual(podUids(ns, NAME), uids, 'no member was stopped');
     const specValid = () => cluster(ns).status?.conditions?.find((c) => c.type === 'SpecValid');
     assert.deepEqual([specValid()?.status, specValid()?.reason], ['False', 'ImageUnavailable']);
