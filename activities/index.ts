@@ -41,18 +41,20 @@ const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal 
 
 /**
  * Each attempt of these looks again every 0.5 s for 5 s: the waits (the `poll` group of
- * workflows/activity-options.ts), and `addLearner`, which etcd refuses ("unhealthy cluster") until
- * it has been connected to every voter for 5 s, e.g. right after the previous member joined.
+ * workflows/activity-options.ts) on a cluster as a whole, on helper pods and restored members.
  */
-const POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'checkClusterReady', 'checkClientEndpoints', 'waitMemberPodGone', 'waitPodsGone', 'openRestoredGates'] as const;
+const POLLS = ['checkClusterReady', 'checkClientEndpoints', 'waitPodsGone', 'openRestoredGates'] as const;
 /**
- * The checks that end a failover, a scale or replace step and each member of a rollout (is the
- * member a healthy voter again) look every 0.25 s: each look reads the cluster's pods and Secrets and
- * asks its etcd a few questions, for the second or two such a wait lasts, and each look saved is time
- * the cluster runs a member short.
+ * The steps of a member's join and removal, and the checks that end a failover, a scale or replace
+ * step and each member of a rollout (is the member a healthy voter again), look every 0.25 s: each
+ * look reads the member's pod (and the cluster's pods and Secrets to ask etcd a few questions), for
+ * the second or two each wait lasts, and each look saved is time the cluster runs a member short.
+ * `addLearner` waits for the pod's address, then for etcd, which refuses an add ("unhealthy
+ * cluster") until it has been connected to every voter for 5 s, e.g. right after the previous
+ * member joined; `promoteLearner` is refused while the learner lags.
  */
-const HEALTH_POLLS = ['checkMemberHealthy', 'checkMemberUpdated'] as const;
-const HEALTH_POLL: PollWithin = { everyMs: 250, forMs: 5000 };
+const MEMBER_POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'waitMemberPodGone', 'checkMemberHealthy', 'checkMemberUpdated'] as const;
+const MEMBER_POLL: PollWithin = { everyMs: 250, forMs: 5000 };
 
 export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT_TOOLS_IMAGE, temporal = noTemporal, taskQueue = 'etcd-operator', now = () => new Date() }: ActivityDeps) {
   return withKubeErrors(pollingWithin(pollingWithin({
@@ -74,7 +76,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...authActivities({ kube }),
     ...userActivities({ kube, now }),
     ...volumeOwnerActivities({ kube }),
-  }, POLLS), HEALTH_POLLS, HEALTH_POLL));
+  }, POLLS), MEMBER_POLLS, MEMBER_POLL));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,7 +3,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { handleType, handleWhen, retry, wrap } from 'cockatiel';
 import { Etcd3, GRPCDeadlineExceededError, isRecoverableError } from 'etcd3';
-import { CLIENT_PORT, clientServiceHost } from '../../k8s/api.ts';
+import { CLIENT_PORT, LABELS, clientServiceHost } from '../../k8s/api.ts';
 import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
 import type { EtcdCluster } from '../../k8s/etcd-cluster.ts';
 import type { ClusterRef } from '../../k8s/manifests/owner.ts';
@@ -99,13 +99,16 @@ export function endpointsOf(pods: readonly V1Pod[], tls = false): Map<string, st
 export const podReady = (p: V1Pod): boolean => Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 
 /**
- * The endpoints of serving members (pod Ready), or every endpoint when none is (quorum lost, or
- * readiness not probed yet). A member whose etcd has not started serving (a learner still joining,
- * a member starting) accepts the connection and answers nothing, so a call that picks it waits out
- * its whole deadline.
+ * The endpoints of serving voters (pod Ready, not a learner), or every endpoint when none is (quorum
+ * lost, or readiness not probed yet). A member whose etcd has not started serving (a learner still
+ * joining, a member starting) accepts the connection and answers nothing, so a call that picks it
+ * waits out its whole deadline. A learner that serves refuses all but Status and serializable reads
+ * ("rpc not supported for learner"): a member list, an add, a promotion or a linearizable read that
+ * picked it (the client picks a host at random) failed and waited for the next look.
  */
 export function servingEndpoints(pods: readonly V1Pod[], endpoints: Map<string, string>): string[] {
-  const serving = pods.filter(podReady).map((p) => endpoints.get(p.metadata!.name!)).filter((e): e is string => Boolean(e));
+  const serving = pods.filter((p) => podReady(p) && !p.metadata?.labels?.[LABELS.learner])
+    .map((p) => endpoints.get(p.metadata!.name!)).filter((e): e is string => Boolean(e));
   return serving.length ? serving : [...endpoints.values()];
 }
 
