@@ -13,11 +13,10 @@ export const JOIN_GATE_PATCH = 'join-gate';
  * Joins `member`: its pod (held at its join gate), then the learner (it cannot vote, so quorum is
  * untouched) and the gate opened, catch-up, then promotion.
  */
-export async function joinMember(key: ClusterKey, progress: Progress, member: string, votersAfter: number, events = false): Promise<void> {
+export async function joinMember(key: ClusterKey, progress: Progress, member: string, votersAfter: number, events = false, podStarted = false): Promise<void> {
   const ev = (message: string) => (events ? { reason: 'MemberJoining', message } : undefined);
   if (patched(JOIN_GATE_PATCH)) {
-    await progress.step(`StartMember ${member}`, ev(`Starting ${member} (it waits until etcd has it)`));
-    await kubeBounded.applyMember(key, { member, initialMembers: [], state: 'existing', joinGate: true });
+    if (!podStarted) await startJoiningPod(key, progress, member, events);
     await progress.step(`AddLearner ${member}`, ev(`Adding ${member} as a learner`));
     // A poll: it waits for the pod's address first, as long as any other wait for a member's pod.
     await poll.addLearner(key, member, { openJoinGate: true });
@@ -34,6 +33,15 @@ export async function joinMember(key: ClusterKey, progress: Progress, member: st
   await progress.step(`WaitHealthy ${member}`);
   await poll.checkMemberHealthy(key, member);
   await kubeBounded.applyDisruptionBudget(key, votersAfter);
+}
+
+/**
+ * A joining member's pod, held at its join gate until etcd has the member: its volume is provisioned
+ * and the pod scheduled meanwhile. Since the join gate (JOIN_GATE_PATCH).
+ */
+export async function startJoiningPod(key: ClusterKey, progress: Progress, member: string, events = false): Promise<void> {
+  await progress.step(`StartMember ${member}`, events ? { reason: 'MemberJoining', message: `Starting ${member} (it waits until etcd has it)` } : undefined);
+  await kubeBounded.applyMember(key, { member, initialMembers: [], state: 'existing', joinGate: true });
 }
 
 /**

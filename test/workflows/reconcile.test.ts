@@ -122,13 +122,17 @@ describe('reconcile loop: failover', () => {
     assert.ok([...c.events.values()].some((e) => e.reason === 'MemberRestarted'));
   });
 
-  it('a member that lost its volume is replaced: removed, then a fresh member joins as a learner and is promoted', TIMEOUT, async () => {
+  it('a member that lost its volume is replaced: the fresh member\'s pod starts at its gate, the lost one is removed, then the fresh one joins as a learner and is promoted', TIMEOUT, async () => {
     const { c, handle } = await created();
     c.loseData('demo-1');
     await handle.signal(membersChangedSignal);
     await waitFor('replace outcome', () => c.outcomes.find((o) => o.type === 'ReplaceMember'));
     await settled(c, handle, ['demo-0', 'demo-2', 'demo-3']);
     assert.deepEqual(etcdWrites(c), ['etcd remove demo-1', 'etcd add learner demo-3', 'etcd promote demo-3']);
+    // Its volume is provisioned and its pod scheduled while the lost member leaves etcd.
+    const at = (w: string) => c.writes.indexOf(w);
+    assert.ok(at('create Pod/demo-3') >= 0 && at('create Pod/demo-3') < at('etcd remove demo-1'), c.writes.join('; '));
+    assert.ok(at('etcd remove demo-1') < at('open join gate demo-3'), 'the gate opens only once etcd has the new member, after the removal');
     const reasons = [...c.events.values()].map((e) => e.reason);
     for (const r of ['ReplaceMemberStarted', 'MemberRemoving', 'MemberJoining', 'MemberReplaced', 'ReplaceMemberSucceeded']) assert.ok(reasons.includes(r), `${r} in ${reasons}`);
     assert.match(c.outcomes.find((o) => o.type === 'ReplaceMember')!.message, /demo-1 lost its data: its volume is gone/);
@@ -209,7 +213,7 @@ describe('reconcile loop: crash-resume of member operations (effect done, reply 
     { activity: 'addLearner', op: 'up' }, { activity: 'applyMember', op: 'up' }, { activity: 'promoteLearner', op: 'up' }, { activity: 'applyDisruptionBudget', op: 'up' },
     { activity: 'moveLeaderAway', op: 'down' }, { activity: 'removeMember', op: 'down' }, { activity: 'deleteMemberPod', op: 'down' }, { activity: 'releaseMemberVolume', op: 'down' },
     { activity: 'applyMember', op: 'restart' },
-    { activity: 'removeMember', op: 'replace' }, { activity: 'addLearner', op: 'replace' }, { activity: 'promoteLearner', op: 'replace' },
+    { activity: 'applyMember', op: 'replace' }, { activity: 'removeMember', op: 'replace' }, { activity: 'addLearner', op: 'replace' }, { activity: 'promoteLearner', op: 'replace' },
   ];
   for (const { activity, op } of cases) {
     it(`${op}: ${activity} failing after its effect happens exactly once`, TIMEOUT, async () => {
@@ -240,6 +244,7 @@ describe('reconcile loop: crash-resume of member operations (effect done, reply 
         await waitFor('replace outcome', () => c.outcomes.find((o) => o.type === 'ReplaceMember'));
         await settled(c, handle, ['demo-0', 'demo-2', 'demo-3']);
         assert.deepEqual(etcdWrites(c), ['etcd remove demo-1', 'etcd add learner demo-3', 'etcd promote demo-3']);
+        assert.equal(c.count('create Pod/demo-3'), 1);
       }
       assert.ok(c.callsOf(activity).some((x) => x.error?.startsWith('injected crash')), 'the fault fired');
     });
