@@ -9,6 +9,7 @@ import { etcdImage, fixture, kubectl, kubectlJson, tempNamespace } from '../test
 import { OperatorProcess } from '../test/support/operator.ts';
 import { clusterYaml, getCluster, podUids, waitConverged } from '../test/support/clusters.ts';
 import { LOOK_MS } from './support/look.ts';
+import { ETCD_CONTAINER } from '../k8s/manifests/member-pod.ts';
 import { memberServing } from '../test/support/member-serving.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
@@ -40,7 +41,15 @@ async function bareRestart(): Promise<number> {
   }
 }
 
-interface Event { seconds: number; serving: number; failedWrites: number; unavailableMs: number }
+interface Event { seconds: number; serving: number; failedWrites: number; unavailableMs: number; publishRetried?: boolean }
+
+/**
+ * The new member's etcd waited out its first publish (7 s) before serving: the leader sent it a
+ * snapshot that already held that publish, so etcd never saw its own request applied
+ * (etcd-io/etcd#18534, open upstream). Happens once the leader's log was compacted (every
+ * snapshot-count writes), i.e. on any cluster that has been written to, depending on a race.
+ */
+const publishRetried = (ns: string, member: string) => /failed to publish local member to cluster through raft/.test(kubectl(['logs', '-n', ns, member, '-c', ETCD_CONTAINER]));
 
 ensureStack();
 Object.assign(process.env, OperatorProcess.prebuiltBundleEnv());
@@ -79,9 +88,17 @@ try {
       }, () => waitConverged(ns, name, 3, 180_000, LOOK_MS));
     }
     const resize = (size: number) => async () => { kubectl(['patch', 'etcdcluster', '-n', ns, name, '--type=merge', '-p', JSON.stringify({ spec: { size } })]); return undefined; };
+    const members = () => new Set(getCluster(ns, name).status!.members!.map((m) => m.name));
+    const markJoin = (what: string, before: Set<string>) => {
+      const joined = [...members()].find((m) => !before.has(m))!;
+      results[what]!.at(-1)!.publishRetried = publishRetried(ns, joined);
+    };
+    const beforeScaleUp = members();
     await measure('scaleUp', resize(4), () => waitConverged(ns, name, 4, 180_000, LOOK_MS));
+    markJoin('scaleUp', beforeScaleUp);
     await measure('scaleDown', resize(3), () => waitConverged(ns, name, 3, 180_000, LOOK_MS));
     const lostData = getCluster(ns, name).status!.members!.find((m) => !m.leader)!.name;
+    const beforeReplace = members();
     await measure('replace', async () => {
       kubectl(['delete', 'pvc', '-n', ns, `data-${lostData}`, '--wait=false']);
       kubectl(['delete', 'pod', '-n', ns, lostData, '--wait=false']);
@@ -90,6 +107,7 @@ try {
       const c = await waitConverged(ns, name, 3, 240_000, LOOK_MS);
       return !c.status!.members!.some((m) => m.name === lostData) && c;
     }, { timeoutMs: 240_000, intervalMs: LOOK_MS }));
+    markJoin('replace', beforeReplace);
     await writer.stop();
     lost += (await writer.verify()).missing.length;
     kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
@@ -122,6 +140,8 @@ const benchRows = [
   rowOf(label.scaleUp!, 's', timesOf('scaleUp'), { baseline: bareRow, target: '<= 2x bare restart', check: (r) => r.ratio! <= 2 }),
   rowOf(label.scaleDown!, 's', timesOf('scaleDown'), { baseline: bareRow }),
   rowOf(label.replace!, 's', timesOf('replace'), { baseline: bareRow, target: '<= 2.5x bare restart', check: (r) => r.ratio! <= 2.5 }),
+  // Not ours to fix: says which of the times above carry etcd's 7 s publish timeout.
+  rowOf('scale-ups + replacements whose new etcd waited out its first publish (7 s, etcd-io/etcd#18534)', 'joins', [[...results.scaleUp!, ...results.replace!].filter((x) => x.publishRetried).length]),
 ];
 console.log(JSON.stringify({ bench: 'failover', runs, bareRestartSeconds: { median: bareMedian, all: bare }, ...summary, acknowledgedWritesLost: lost, targets: targetsMet(benchRows) }, null, 2));
 console.log('\n| measure | median | ratio to bare restart | failed writes | longest unavailability |\n|---|---|---|---|---|');
@@ -131,4 +151,6 @@ for (const [k, v] of Object.entries(summary)) {
   console.log(`| ${label[k]} | ${v.medianSeconds.toFixed(2)} s${serving} | ${v.ratioToBareRestart.toFixed(2)} | ${v.failedWrites} | ${v.longestUnavailableMs} ms |`);
 }
 console.log(`| acknowledged writes lost | ${lost} | | | |`);
+const retried = (k: string) => results[k]!.map((x) => (x.publishRetried ? 'yes' : 'no')).join(', ');
+console.log(`\nThe new member's etcd waited out its first publish (7 s, etcd-io/etcd#18534): scale-up ${retried('scaleUp')}; replacement ${retried('replace')}.`);
 emitRows(benchRows);
