@@ -46,8 +46,8 @@ interface Event { seconds: number; serving: number; failedWrites: number; unavai
 /**
  * The new member's etcd waited out its first publish (7 s) before serving: the leader sent it a
  * snapshot that already held that publish, so etcd never saw its own request applied
- * (etcd-io/etcd#18534, open upstream). Happens once the leader's log was compacted (every
- * snapshot-count writes), i.e. on any cluster that has been written to, depending on a race.
+ * (etcd-io/etcd#18534, open upstream). Possible once the leader's log no longer starts at its first
+ * entry (etcd 3.6 keeps the last 5000), i.e. on any cluster that has been written to; a race decides.
  */
 const publishRetried = (ns: string, member: string) => /failed to publish local member to cluster through raft/.test(kubectl(['logs', '-n', ns, member, '-c', ETCD_CONTAINER]));
 

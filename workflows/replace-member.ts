@@ -1,7 +1,7 @@
 // ReplaceMember: a member whose data is gone (volume deleted, emptyDir pod gone, crash-looping on
 // an unusable data dir) is removed from etcd, and a new member with a fresh name and a fresh volume
 // joins in its place. The planner starts it only when the others keep quorum without it.
-import { patched } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import { JOIN_GATE_PATCH, joinMember, removeMember, startJoiningPod } from './member-steps.ts';
 import { operationProgress } from './progress.ts';
 import { retainVolumes } from './retain-volumes.ts';
@@ -22,8 +22,16 @@ export async function replaceMemberWorkflow({ key, change, reason, members }: Me
   const voters = members.length;
   // The lost member's volume (if any) holds nothing the cluster needs; keep it only when asked to.
   const retain = await retainVolumes(key);
-  const podFirst = patched(REPLACEMENT_POD_FIRST_PATCH) && patched(JOIN_GATE_PATCH);
-  if (podFirst) await startJoiningPod(key, progress, replacement, true);
+  let podFirst = patched(REPLACEMENT_POD_FIRST_PATCH) && patched(JOIN_GATE_PATCH);
+  if (podFirst) {
+    try {
+      await startJoiningPod(key, progress, replacement, true);
+    } catch (err) {
+      // E.g. a ResourceQuota with no room for one more pod or volume: made after the removal instead, as before.
+      log.warn('the replacement pod could not start before the removal', { member: replacement, error: (err as Error).message });
+      podFirst = false;
+    }
+  }
   await removeMember(key, progress, member, Math.max(1, voters - 1), retain, true);
   await joinMember(key, progress, replacement, voters, true, podFirst);
   await progress.step(`Replaced ${member} -> ${replacement}`, { reason: 'MemberReplaced', message: `${member} replaced by ${replacement}: ${reason}` });

@@ -3,6 +3,7 @@
 // quorum, re-planning on a spec change, and crash-resume of every member-operation activity.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
 import { deleteRequestedSignal, membersChangedSignal, retryUpdate, stateQuery } from '../../workflows/messages.ts';
 import { waitFor, within } from '../support/wait.ts';
 import { TIMEOUT, clusterDriver, opId, outcome, type ClusterHandle } from './cluster-driver.ts';
@@ -136,6 +137,19 @@ describe('reconcile loop: failover', () => {
     const reasons = [...c.events.values()].map((e) => e.reason);
     for (const r of ['ReplaceMemberStarted', 'MemberRemoving', 'MemberJoining', 'MemberReplaced', 'ReplaceMemberSucceeded']) assert.ok(reasons.includes(r), `${r} in ${reasons}`);
     assert.match(c.outcomes.find((o) => o.type === 'ReplaceMember')!.message, /demo-1 lost its data: its volume is gone/);
+  });
+
+  it('a replacement whose pod cannot start before the removal (a quota full) starts it after the removal, as before', TIMEOUT, async () => {
+    const { c, handle } = await created();
+    c.failBefore('applyMember', () => ApplicationFailure.nonRetryable('Kubernetes refused the request (HTTP 403): pods "demo-3" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=3, limited: pods=3', 'KubeHTTP403'));
+    c.loseData('demo-1');
+    await handle.signal(membersChangedSignal);
+    await waitFor('replace outcome', () => c.outcomes.find((o) => o.type === 'ReplaceMember'));
+    await settled(c, handle, ['demo-0', 'demo-2', 'demo-3']);
+    assert.equal(c.outcomes.find((o) => o.type === 'ReplaceMember')!.result, 'Succeeded');
+    assert.deepEqual(etcdWrites(c), ['etcd remove demo-1', 'etcd add learner demo-3', 'etcd promote demo-3']);
+    assert.ok(c.writes.indexOf('etcd remove demo-1') < c.writes.indexOf('create Pod/demo-3'), c.writes.join('; '));
+    assert.equal(c.count('create Pod/demo-3'), 1);
   });
 
   it('a crash-looping member is replaced', TIMEOUT, async () => {
