@@ -1,7 +1,7 @@
 // ReplaceMember: a member whose data is gone (volume deleted, emptyDir pod gone, crash-looping on
 // an unusable data dir) is removed from etcd, and a new member with a fresh name and a fresh volume
 // joins in its place. The planner starts it only when the others keep quorum without it.
-import { log, patched } from '@temporalio/workflow';
+import { isCancellation, log, patched } from '@temporalio/workflow';
 import { JOIN_GATE_PATCH, joinMember, removeMember, startJoiningPod } from './member-steps.ts';
 import { operationProgress } from './progress.ts';
 import { retainVolumes } from './retain-volumes.ts';
@@ -27,6 +27,7 @@ export async function replaceMemberWorkflow({ key, change, reason, members }: Me
     try {
       await startJoiningPod(key, progress, replacement, true);
     } catch (err) {
+      if (isCancellation(err)) throw err;
       // E.g. a ResourceQuota with no room for one more pod or volume: made after the removal instead, as before.
       log.warn('the replacement pod could not start before the removal', { member: replacement, error: (err as Error).message });
       podFirst = false;
