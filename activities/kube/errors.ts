@@ -17,8 +17,11 @@ function statusMessage(body: unknown): string {
 
 export function classifyKubeError(err: unknown): unknown {
   if (!(err instanceof ApiException) || !PERMANENT.has(err.code)) return err;
-  const hint = err.code === 403 ? ' (check the operator\'s RBAC: deploy/rbac/operator.yaml)' : '';
-  return ApplicationFailure.nonRetryable(`Kubernetes refused the request (HTTP ${err.code}): ${statusMessage(err.body)}${hint}`, `KubeHTTP${err.code}`);
+  const message = statusMessage(err.body);
+  // A ResourceQuota refusal is a 403 too ("exceeded quota"): pointing at RBAC would mislead.
+  const quota = err.code === 403 && /exceeded quota/i.test(message);
+  const hint = quota ? ' (a ResourceQuota of the namespace has no room for it)' : err.code === 403 ? ' (check the operator\'s RBAC: deploy/rbac/operator.yaml)' : '';
+  return ApplicationFailure.nonRetryable(`Kubernetes refused the request (HTTP ${err.code}): ${message}${hint}`, quota ? 'QuotaExceeded' : `KubeHTTP${err.code}`);
 }
 
 /** Wraps every activity so permanent Kubernetes errors become non-retryable failures. */

@@ -141,7 +141,7 @@ describe('reconcile loop: failover', () => {
 
   it('a replacement whose pod cannot start before the removal (a quota full) starts it after the removal, as before', TIMEOUT, async () => {
     const { c, handle } = await created();
-    c.failBefore('applyMember', () => ApplicationFailure.nonRetryable('Kubernetes refused the request (HTTP 403): pods "demo-3" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=3, limited: pods=3', 'KubeHTTP403'));
+    c.failBefore('applyMember', () => ApplicationFailure.nonRetryable('Kubernetes refused the request (HTTP 403): pods "demo-3" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=3, limited: pods=3 (a ResourceQuota of the namespace has no room for it)', 'QuotaExceeded'));
     c.loseData('demo-1');
     await handle.signal(membersChangedSignal);
     await waitFor('replace outcome', () => c.outcomes.find((o) => o.type === 'ReplaceMember'));
