@@ -13,8 +13,11 @@ export const JOIN_GATE_PATCH = 'join-gate';
  * Joins `member`: its pod (held at its join gate), then the learner (it cannot vote, so quorum is
  * untouched) and the gate opened, catch-up, then promotion.
  */
+/** A join's step Event, when the operation records its steps (member repairs do). */
+const joining = (events: boolean, message: string) => (events ? { reason: 'MemberJoining', message } : undefined);
+
 export async function joinMember(key: ClusterKey, progress: Progress, member: string, votersAfter: number, events = false, podStarted = false): Promise<void> {
-  const ev = (message: string) => (events ? { reason: 'MemberJoining', message } : undefined);
+  const ev = (message: string) => joining(events, message);
   if (patched(JOIN_GATE_PATCH)) {
     if (!podStarted) await startJoiningPod(key, progress, member, events);
     await progress.step(`AddLearner ${member}`, ev(`Adding ${member} as a learner`));
@@ -40,7 +43,7 @@ export async function joinMember(key: ClusterKey, progress: Progress, member: st
  * and the pod scheduled meanwhile. Since the join gate (JOIN_GATE_PATCH).
  */
 export async function startJoiningPod(key: ClusterKey, progress: Progress, member: string, events = false): Promise<void> {
-  await progress.step(`StartMember ${member}`, events ? { reason: 'MemberJoining', message: `Starting ${member} (it waits until etcd has it)` } : undefined);
+  await progress.step(`StartMember ${member}`, joining(events, `Starting ${member} (it waits until etcd has it)`));
   await kubeBounded.applyMember(key, { member, initialMembers: [], state: 'existing', joinGate: true });
 }
 
