@@ -4,7 +4,7 @@ import type { V1ObjectMeta, V1PersistentVolumeClaim } from '@kubernetes/client-n
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { ETCD_CLUSTER, FINALIZER, GROUP, LABELS, VERSION } from '../../k8s/api.ts';
 import { EtcdBackupSpecSchema, type Destination, type EtcdBackupSpec, type EtcdBackupStatus } from '../../k8s/backup-spec.ts';
-import { fileRemoverPod, snapshotReceiverPod } from '../../k8s/manifests/backup-pods.ts';
+import { fileRemoverPod, snapshotReceiverPod, transferPathFor } from '../../k8s/manifests/backup-pods.ts';
 import type { BackupKey, ClusterKey, SnapshotInfo } from '../../domain/types.ts';
 import { deleteObject, s3ClientFor, s3Location, uploadSnapshot, parseS3Location } from './s3.ts';
 import { openSnapshot, pickSnapshotMember } from '../etcd/snapshot.ts';
@@ -190,7 +190,7 @@ export function backupActivities({ kube, toolsImage, now }: BackupDeps) {
           const name = helperPodName(key, 'receive');
           // A receiver from an earlier attempt may hold half a stream: start from a fresh one.
           await deleteHelperPod(kube, key.namespace, name);
-          await ensurePod(kube, snapshotReceiverPod({ namespace: key.namespace, name, owner: backupRef(key), claimName, file, toolsImage }));
+          await ensurePod(kube, snapshotReceiverPod({ namespace: key.namespace, name, owner: backupRef(key), claimName, file, toolsImage, transfer: transferPathFor(Boolean(source.creds.tls)) }));
           await pushToPod(kube, key.namespace, name, snap.bytes, 'snapshot receiver');
           const pod = await waitPodDone(kube, key.namespace, name, 'snapshot receiver');
           const [theirSha, theirSize] = (pod.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '').trim().split(' ');

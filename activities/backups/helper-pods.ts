@@ -1,6 +1,6 @@
 // Running the one-shot helper pods of k8s/manifests/backup-pods.ts: create (a receiving pod with its
-// per-transfer token Secret and NetworkPolicy first), push a stream into the pod's listener through
-// the API server's port-forward, wait for it to finish, read its termination message. Every wait,
+// per-transfer token Secret and NetworkPolicy first), push a stream into the pod's listener (over
+// the pod network or the API server's port-forward, as the pod says), wait for it to finish, read its termination message. Every wait,
 // and the stream itself, heartbeats, so a worker crash or a stalled stream is noticed by the
 // heartbeat timeout and the next attempt starts over cleanly.
 import { randomBytes } from 'node:crypto';
@@ -9,9 +9,10 @@ import { pipeline } from 'node:stream/promises';
 import type { KubernetesObject, V1OwnerReference, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { ApplicationFailure, Context, heartbeat, sleep } from '@temporalio/activity';
 import { FIELD_MANAGER } from '../../k8s/api.ts';
-import { HELPER_PORT, TRANSFER_TOKEN_KEY, transferNetworkPolicy, transferSecret, transferSecretName, transferSecretOf } from '../../k8s/manifests/backup-pods.ts';
+import { HELPER_PORT, TRANSFER_TOKEN_KEY, transferNetworkPolicy, transferPathOf, transferSecret, transferSecretName, transferSecretOf } from '../../k8s/manifests/backup-pods.ts';
 import { isConflict, type Kube } from '../../k8s/kube-client.ts';
 import { openTunnel } from './port-forward.ts';
+import { openPodSocket } from './pod-socket.ts';
 import { notYet } from '../not-yet.ts';
 
 /** How often a helper pod's progress is read: a pod's step often ends within a second, and each poll is one GET. */
@@ -123,14 +124,14 @@ export async function waitPodDone(kube: Kube, namespace: string, name: string, w
   }
 }
 
-/** Waits until a container of the pod runs (the receiving one: the pod's network namespace exists then). */
-async function waitRunning(kube: Kube, namespace: string, name: string, what: string): Promise<void> {
+/** Waits until a container of the pod runs (the receiving one: the pod's network namespace exists then); returns the pod. */
+async function waitRunning(kube: Kube, namespace: string, name: string, what: string): Promise<V1Pod> {
   for (;;) {
     const pod = await readPod(kube, namespace, name);
     if (!pod) throw ApplicationFailure.retryable(`${what}: pod ${name} disappeared`, 'HelperPodGone');
     if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') throw ApplicationFailure.retryable(`${what}: pod ${name} ended before receiving (${podFailure(pod)})`, 'HelperPodFailed');
     const running = containerStates(pod).some((s) => s.state?.running);
-    if (running) return;
+    if (running) return pod;
     heartbeat({ step: `${what}: waiting for pod ${name}` });
     await sleep(POLL_MS);
   }
@@ -164,20 +165,23 @@ function heartbeating(what: string): Transform {
 }
 
 /**
- * Streams the body into the receiving pod: through the API server's port-forward to the pod's
- * listener (refused until `nc -l` is up: tried again), the transfer token first; the body is opened
+ * Streams the body into the receiving pod: to the pod's listener over the path the pod was made for
+ * (its IP, or the API server's port-forward; refused until `nc -l` is up: tried again), the
+ * transfer token first; the body is opened
  * only once the pod answered "ok" to the token, so no stream is left unread when the pod never comes
  * up. Heartbeats as the bytes flow; resolves once every byte was handed to the tunnel and it closed.
  * The pod's own report (termination message, SHA-256 check) says whether it got them all.
  */
 export async function pushToPod(kube: Kube, namespace: string, name: string, open: Readable | (() => Promise<Readable>), what: string): Promise<void> {
-  await waitRunning(kube, namespace, name, what);
+  const pod = await waitRunning(kube, namespace, name, what);
+  const ip = pod.status?.podIP;
+  const connectTo = transferPathOf(pod) === 'pod-network' && ip ? () => openPodSocket(ip, HELPER_PORT) : () => openTunnel(kube, namespace, name, HELPER_PORT);
   const token = await transferToken(kube, namespace, name);
   const deadline = Date.now() + CONNECT_MS;
   for (;;) {
     let tunnel;
     try {
-      tunnel = await openTunnel(kube, namespace, name, HELPER_PORT);
+      tunnel = await connectTo();
     } catch (err) {
       const why = (err as Error).message;
       // Not allowed: waiting does not help; say which permission is missing.

@@ -8,7 +8,7 @@ import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { GROUP, pvcName } from '../../k8s/api.ts';
 import { imageFor, minorOf } from '../../k8s/cluster-spec.ts';
-import { restorePod, restorePodFetched, restorePodName, restorePodSha256 } from '../../k8s/manifests/backup-pods.ts';
+import { restorePod, restorePodFetched, restorePodName, restorePodSha256, transferPathFor } from '../../k8s/manifests/backup-pods.ts';
 import { initialCluster } from '../../k8s/manifests/initial-cluster.ts';
 import { memberPVC } from '../../k8s/manifests/member-pvc.ts';
 import { belongsTo, ownerReference } from '../../k8s/manifests/owner.ts';
@@ -124,7 +124,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       name,
       owner: ownerReference(c.ref),
       dataClaim: pvcName(plan.member),
-      source: pvc ? { claimName: pvc.claimName, file: pvc.file } : { stream: true },
+      source: pvc ? { claimName: pvc.claimName, file: pvc.file } : { stream: true, transfer: transferPathFor(Boolean(c.spec.tls)) },
       sha256: plan.source.sha256,
       toolsImage,
       etcdImage: imageFor(c.spec, defaultRepository),

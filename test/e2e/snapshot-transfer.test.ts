@@ -1,7 +1,8 @@
 // Streaming a snapshot into a helper pod on the real node, with the real activities in a real
-// Temporal worker: the receiver takes bytes only from the operator (its per-transfer token), not
-// over the pod network (the push works with the pod's IP unreachable from the operator's host), and
-// a restore whose stream lasts twice the heartbeat timeout completes in one attempt.
+// Temporal worker: the receiver takes bytes only from the operator (its per-transfer token); a
+// receiver made for the pod network gets the push at its IP, one made for port-forward (a TLS
+// cluster's) through the API server (the push works with the pod's IP unreachable from the
+// operator's host); a restore whose stream lasts twice the heartbeat timeout completes in one attempt.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { Kube } from '../../k8s/kube-client.ts';
 import { restoreActivities, RESTORED_ANNOTATION } from '../../activities/backups/restore.ts';
 import { deleteHelperPod, ensurePod, pushToPod, waitPodDone } from '../../activities/backups/helper-pods.ts';
-import { snapshotReceiverPod } from '../../k8s/manifests/backup-pods.ts';
+import { snapshotReceiverPod, type TransferPath } from '../../k8s/manifests/backup-pods.ts';
 import { ensureStack } from '../support/stack.ts';
 import { kubectl, kubectlJson, tempNamespace } from '../support/kube.ts';
 import { OperatorProcess } from '../support/operator.ts';
@@ -42,8 +43,8 @@ describe('snapshot transfer into helper pods', () => {
     const activities = {
       restoreMemberVolume: restore.restoreMemberVolume,
       /** A backup receiver pod (its Secret and NetworkPolicy first) on claim `backups`, owned by a ConfigMap. */
-      async startReceiver(namespace: string, name: string, owner: { name: string; uid: string }): Promise<void> {
-        await ensurePod(kube, snapshotReceiverPod({ namespace, name, owner: { apiVersion: 'v1', kind: 'ConfigMap', ...owner }, claimName: 'backups', file: 'in/snap.db', toolsImage: process.env.ETCD_OPERATOR_TOOLS_IMAGE! }));
+      async startReceiver(namespace: string, name: string, owner: { name: string; uid: string }, transfer: TransferPath): Promise<void> {
+        await ensurePod(kube, snapshotReceiverPod({ namespace, name, owner: { apiVersion: 'v1', kind: 'ConfigMap', ...owner }, claimName: 'backups', file: `in/${name}.db`, toolsImage: process.env.ETCD_OPERATOR_TOOLS_IMAGE!, transfer }));
       },
       /** Pushes the bytes as the backup does, returns the receiver's report ("<sha256> <bytes>"). */
       async pushBytes(namespace: string, name: string, base64: string): Promise<string> {
@@ -65,22 +66,50 @@ describe('snapshot transfer into helper pods', () => {
     return { handle, result: handle.result() };
   };
 
-  it('a receiver takes the stream only with its token: a connection over the pod network is turned away, the push goes through the API server', { timeout: 240_000 }, async () => {
-    kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'backups' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } }));
-    kubectl(['create', 'configmap', 'transfer-owner', '-n', ns]);
+  /** A receiver pod on claim `backups` (made once), owned by a ConfigMap, running with its IP. */
+  const startReceiver = async (pod: string, transfer: TransferPath) => {
+    if (!kubectl(['get', 'pvc', '-n', ns, 'backups', '--ignore-not-found', '-o', 'name']).trim()) {
+      kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'backups' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } }));
+      kubectl(['create', 'configmap', 'transfer-owner', '-n', ns]);
+    }
     const owner = { name: 'transfer-owner', uid: kubectlJson<{ metadata: { uid: string } }>(['get', 'configmap', '-n', ns, 'transfer-owner']).metadata.uid };
-    const pod = 'receiver';
-    await (await runOnce('startReceiver', [ns, pod, owner])).result;
-
+    await (await runOnce('startReceiver', [ns, pod, owner, transfer])).result;
     // Its token Secret and isolating NetworkPolicy exist, owned like the pod.
     for (const kind of ['secret', 'networkpolicy']) {
       const obj = kubectlJson<{ metadata: { ownerReferences?: { uid: string }[] } }>(['get', kind, '-n', ns, `${pod}-transfer`]);
       assert.equal(obj.metadata.ownerReferences?.[0]?.uid, owner.uid, `${kind} ${pod}-transfer is owned like the pod`);
     }
-    const ip = await waitFor('receiver running', () => {
+    return waitFor('receiver running', () => {
       const p = kubectlJson<{ status: { phase: string; podIP?: string } }>(['get', 'pod', '-n', ns, pod]);
       return p.status.phase === 'Running' && p.status.podIP;
     }, { timeoutMs: 60_000, intervalMs: 500 });
+  };
+  const removeReceiver = async (pod: string) => {
+    await (await runOnce('removeReceiver', [ns, pod])).result;
+    for (const kind of ['secret', 'networkpolicy']) {
+      assert.equal(kubectl(['get', kind, '-n', ns, `${pod}-transfer`, '--ignore-not-found', '-o', 'name']).trim(), '', `${kind} ${pod}-transfer deleted with the pod`);
+    }
+  };
+  /** Runs `body` with one iptables rule on this host's OUTPUT (where the operator runs) for TCP to the pod's transfer port. */
+  const withRule = async <T>(ip: string, target: string[], body: (bytes: () => number) => Promise<T>): Promise<T> => {
+    const comment = `etcdop-e2e-${ns}-${ip}`;
+    const rule = ['OUTPUT', '-d', `${ip}/32`, '-p', 'tcp', '--dport', '2390', '-m', 'comment', '--comment', comment, '-j', ...target];
+    execFileSync('iptables', ['-w', '-I', ...rule]);
+    const bytes = () => {
+      const line = execFileSync('iptables', ['-w', '-L', 'OUTPUT', '-v', '-x', '-n']).toString().split('\n').find((l) => l.includes(comment));
+      return Number(line?.trim().split(/\s+/)[1] ?? 0);
+    };
+    try {
+      return await body(bytes);
+    } finally {
+      execFileSync('iptables', ['-w', '-D', ...rule]);
+    }
+  };
+
+  it('a receiver takes the stream only with its token: a connection over the pod network without it is turned away, the operator\'s push goes over the pod network', { timeout: 240_000 }, async () => {
+    const pod = 'receiver';
+    const ip = await startReceiver(pod, 'pod-network');
+    assert.deepEqual(kubectlJson<{ spec: { ingress?: unknown[] } }>(['get', 'networkpolicy', '-n', ns, `${pod}-transfer`]).spec.ingress, [{ ports: [{ port: 2390, protocol: 'TCP' }] }], 'the policy admits the transfer port only');
 
     // Someone on the pod network, without the token: the connection is closed before any byte is
     // written, without "ok", and the receiver goes on listening.
@@ -97,23 +126,27 @@ describe('snapshot transfer into helper pods', () => {
     assert.equal(answer, '', 'the receiver answered nothing to a connection without the token');
     await waitFor('the receiver turned the connection away', () => /turned away a connection without the transfer token \(1\)/.test(kubectl(['logs', '-n', ns, pod])), { timeoutMs: 30_000 });
 
-    // The operator's push does not use the pod network: with the pod's IP unreachable from this
-    // host (where the operator runs), it still gets through (API server -> kubelet -> pod loopback).
-    const rule = ['OUTPUT', '-d', `${ip}/32`, '-p', 'tcp', '-m', 'comment', '--comment', `etcdop-e2e-${ns}`, '-j', 'REJECT'];
-    execFileSync('iptables', ['-w', '-I', ...rule]);
-    try {
+    // The operator's push: straight to the pod's IP (counted by a rule on this host's OUTPUT).
+    const payload = randomBytes(1024 * 1024);
+    await withRule(ip, ['ACCEPT'], async (bytes) => {
+      const report = await (await runOnce('pushBytes', [ns, pod, payload.toString('base64')])).result;
+      assert.equal(report, `${sha256(payload)} ${payload.length}`, 'the receiver stored exactly the operator\'s bytes');
+      assert.ok(bytes() > payload.length, `the stream went to the pod's IP (${bytes()} bytes counted)`);
+    });
+    await removeReceiver(pod);
+  });
+
+  it('a receiver made for port-forward (a TLS cluster\'s) takes the push through the API server, with its IP unreachable from the operator\'s host; its policy admits nothing', { timeout: 240_000 }, async () => {
+    const pod = 'receiver-pf';
+    const ip = await startReceiver(pod, 'port-forward');
+    assert.equal(kubectlJson<{ spec: { ingress?: unknown[] } }>(['get', 'networkpolicy', '-n', ns, `${pod}-transfer`]).spec.ingress, undefined, 'no ingress rule: nothing in');
+    await withRule(ip, ['REJECT'], async () => {
       await assert.rejects(new Promise((resolve, reject) => { const s = connect({ host: ip, port: 2390 }); s.on('connect', () => { s.destroy(); resolve(undefined); }); s.on('error', reject); }), 'the pod IP is unreachable from here now');
       const payload = randomBytes(300 * 1024);
       const report = await (await runOnce('pushBytes', [ns, pod, payload.toString('base64')])).result;
       assert.equal(report, `${sha256(payload)} ${payload.length}`, 'the receiver stored exactly the operator\'s bytes');
-    } finally {
-      execFileSync('iptables', ['-w', '-D', ...rule]);
-    }
-
-    await (await runOnce('removeReceiver', [ns, pod])).result;
-    for (const kind of ['secret', 'networkpolicy']) {
-      assert.equal(kubectl(['get', kind, '-n', ns, `${pod}-transfer`, '--ignore-not-found', '-o', 'name']).trim(), '', `${kind} ${pod}-transfer deleted with the pod`);
-    }
+    });
+    await removeReceiver(pod);
   });
 
   it('a stored snapshot that is not the verified one never lands: the operator holds its last bytes back, the pod refuses the short stream, the volume stays unmarked', { timeout: 240_000 }, async () => {

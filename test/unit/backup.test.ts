@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdBackupSpecSchema } from '../../k8s/backup-spec.ts';
 import { validateClusterSpec } from '../../k8s/cluster-spec.ts';
-import { restorePod, restorePodSha256, snapshotReceiverPod, transferNetworkPolicy, transferSecret, transferSecretName, transferSecretOf, HELPER_POD_LABEL } from '../../k8s/manifests/backup-pods.ts';
+import { restorePod, restorePodSha256, snapshotReceiverPod, transferNetworkPolicy, transferPathFor, transferPathOf, transferSecret, transferSecretName, transferSecretOf, HELPER_POD_LABEL, HELPER_PORT, TRANSFER_ANNOTATION, type TransferPath } from '../../k8s/manifests/backup-pods.ts';
 import { planBackup } from '../../client/backup-watcher.ts';
 import { verifiedStream, versionSkew } from '../../activities/backups/restore.ts';
 import { scheduleSpecOf } from '../../activities/backups/schedule.ts';
@@ -98,8 +98,8 @@ describe('names and locations', () => {
 });
 
 describe('helper pods', () => {
-  const receiver = () => snapshotReceiverPod({ namespace: 'n', name: 'r', owner, claimName: 'backups', file: 'etcd/x; rm -rf /', toolsImage: 'busybox' });
-  const streamRestore = () => restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { stream: true }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });
+  const receiver = (transfer: TransferPath = 'port-forward') => snapshotReceiverPod({ namespace: 'n', name: 'r', owner, claimName: 'backups', file: 'etcd/x; rm -rf /', toolsImage: 'busybox', transfer });
+  const streamRestore = (transfer: TransferPath = 'port-forward') => restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { stream: true, transfer }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });
 
   it('a restore pod says which snapshot it restores (a leftover of another one is never taken as done)', () => {
     assert.equal(restorePodSha256(streamRestore()), 'f'.repeat(64));
@@ -121,13 +121,13 @@ describe('helper pods', () => {
     ['a restore pod fed a stream', streamRestore, / IFS= read -r -t 30 n; echo "\$n" > "\$0\.size"; case "\$n" in ""\|\*\[!0-9\]\*\) exit 3;; esac; head -c "\$n" > "\$0"/],
   ] as const) {
     it(`${what} takes bytes only after the transfer token of its own Secret, and exposes no port`, () => {
-      const p = pod();
+      const p = pod('port-forward');
       const c = [...(p.spec!.initContainers ?? []), ...p.spec!.containers][0]!;
       const script = c.command![2]!;
       // The token line is read and compared before anything is written; a mismatch exits 9 (the listener waits again).
       // A failed write fails the pipeline.
       assert.match(script, new RegExp(/IFS= read -r -t 30 t && \[ "\$t" = "\$\(cat "\$TOKEN_FILE"\)" \] \|\| exit 9; echo ok; set -o pipefail;/.source + take.source));
-      assert.ok(!c.ports?.length, 'no container port: the stream arrives through port-forward on the pod loopback');
+      assert.ok(!c.ports?.length, 'no container port: nothing to list for Services');
       assert.equal(transferSecretOf(p), transferSecretName(p.metadata!.name!));
       const mount = c.volumeMounts!.find((m) => m.name === 'transfer')!;
       assert.equal(mount.readOnly, true);
@@ -144,6 +144,24 @@ describe('helper pods', () => {
     const np = transferNetworkPolicy(p);
     assert.deepEqual(np.spec, { podSelector: { matchLabels: { [HELPER_POD_LABEL]: 'r' } }, policyTypes: ['Ingress', 'Egress'] }, 'no rule: nothing in, nothing out');
     assert.deepEqual(np.metadata!.ownerReferences, [owner]);
+  });
+  it('a cluster without TLS streams over the pod network, a TLS cluster through port-forward; the pod says which, and its policy admits the transfer port only for the first', () => {
+    assert.equal(transferPathFor(false), 'pod-network');
+    assert.equal(transferPathFor(true), 'port-forward');
+    for (const make of [receiver, streamRestore]) {
+      const direct = make('pod-network');
+      assert.equal(direct.metadata!.annotations![TRANSFER_ANNOTATION], 'pod-network');
+      assert.equal(transferPathOf(direct), 'pod-network');
+      assert.deepEqual(transferNetworkPolicy(direct).spec!.ingress, [{ ports: [{ protocol: 'TCP', port: HELPER_PORT }] }], 'in: the transfer port only; out: nothing');
+      assert.deepEqual(transferNetworkPolicy(direct).spec!.policyTypes, ['Ingress', 'Egress']);
+      const tunnelled = make('port-forward');
+      assert.equal(transferPathOf(tunnelled), 'port-forward');
+      assert.equal(transferNetworkPolicy(tunnelled).spec!.ingress, undefined, 'nothing in: the stream arrives on the pod loopback');
+    }
+    // A receiving pod made before the annotation existed keeps the way it was made for.
+    const old = receiver('pod-network');
+    delete old.metadata!.annotations;
+    assert.equal(transferPathOf(old), 'port-forward');
   });
   it('a restore pod from a backup claim needs no transfer Secret', () => {
     const pod = restorePod({ namespace: 'n', name: 'db-0-restore', owner, dataClaim: 'data-db-0', source: { claimName: 'backups', file: 'a.db' }, sha256: 'f'.repeat(64), toolsImage: 'busybox', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://db-0.db.n.svc:2380', token: 'uid', peerURL: 'http://db-0.db.n.svc:2380' } });

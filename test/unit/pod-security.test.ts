@@ -43,9 +43,9 @@ const pods: [string, V1Pod][] = [
   ['a member pod (PVC)', memberPod({ cluster: cluster(), member: 'db-0', initialCluster: 'db-0=http://x:2380', initialClusterState: 'new', image: 'etcd:v3.6.16' })],
   ['a member pod (emptyDir, scheduling options)', memberPod({ cluster: cluster({ storage: { emptyDir: true }, pod: { nodeSelector: { a: 'b' }, priorityClassName: 'p' } }), member: 'db-0', initialCluster: '', initialClusterState: 'existing', image: 'etcd:v3.6.16' })],
   ['a joining member pod (join gate, resources)', memberPod({ cluster: cluster({ pod: { resources: { limits: { cpu: '1', memory: '1Gi' } } } }), member: 'db-3', initialCluster: '', initialClusterState: 'existing', image: 'etcd:v3.6.16', learner: true, joinGate: { image: 'busybox:1.36' } })],
-  ['the snapshot receiver', snapshotReceiverPod(file)],
+  ['the snapshot receiver', snapshotReceiverPod({ ...file, transfer: 'pod-network' })],
   ['the snapshot remover', fileRemoverPod(file)],
-  ['a restore pod (stream)', restorePod({ namespace: 'prod', name: 'r', owner, dataClaim: 'data-db-0', source: { stream: true }, sha256: 'x', toolsImage: 'busybox:1.36', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://x:2380', token: 't', peerURL: 'http://x:2380' } })],
+  ['a restore pod (stream)', restorePod({ namespace: 'prod', name: 'r', owner, dataClaim: 'data-db-0', source: { stream: true, transfer: 'pod-network' }, sha256: 'x', toolsImage: 'busybox:1.36', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://x:2380', token: 't', peerURL: 'http://x:2380' } })],
   ['a restore pod (from a backup claim)', restorePod({ namespace: 'prod', name: 'r', owner, dataClaim: 'data-db-0', source: { claimName: 'backups', file: 'db/s.db' }, sha256: 'x', toolsImage: 'busybox:1.36', etcdImage: 'etcd:v3.6.16', member: { name: 'db-0', initialCluster: 'db-0=http://x:2380', token: 't', peerURL: 'http://x:2380' } })],
   ['the image check pod', imageCheckPod({ namespace: 'prod', name: 'c', owner, image: 'etcd:v3.6.16' })],
 ];
