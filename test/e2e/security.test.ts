@@ -3,7 +3,8 @@
 // certificate renewal rolled out with a writer running, mode secrets with certificates the test
 // makes with openssl (and a replaced one rolled out), authentication turned on (root from a
 // generated Secret, then changed through it), EtcdUsers (their permissions, a password change,
-// deletion, bad input), admission refusing a TLS switch, and bad Secrets reported without crashing.
+// deletion, bad input), admission refusing a TLS switch, bad Secrets reported without crashing, and
+// a TLS cluster's backup and restore streams kept to port-forward (off the pod network).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { clusterYaml, getCluster, waitConverged, waitEvent } from '../support/cl
 import { kubectl, kubectlJson } from '../support/kube.ts';
 import { useOperatorNamespace } from '../support/operator.ts';
 import { toolDir } from '../support/stack.ts';
+import { backupYaml, bucket, createS3Secret, waitBackupDone } from '../support/backups.ts';
 import { waitFor } from '../support/wait.ts';
 import { Writer, clientServiceEndpoint, type ClientTls } from '../support/writer.ts';
 
@@ -77,6 +79,45 @@ describe('TLS and hardened member pods in a restricted namespace', () => {
     assert.equal(await roundTrip(https, { ca: clientTls.ca, servername: clientTls.servername }), 'ok', 'a client that trusts the CA gets in');
     await assert.rejects(roundTrip(clientServiceEndpoint(ns, 'auto', 'http')), 'a plain-text client is refused');
     await assert.rejects(roundTrip(https, { ca: Buffer.from(pki.ca.crt), servername: clientTls.servername }), 'a client that does not trust the cluster\'s CA refuses the server');
+  });
+
+  it('a TLS cluster\'s snapshots never cross the pod network in clear: a backup to a PVC and a restore from S3 go through port-forward, every key restored', { timeout: 420_000 }, async () => {
+    kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('tb', { size: 1, tls: { mode: 'auto' }, storage: { size: '64Mi' } }));
+    kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'backups' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } }));
+    const s3 = createS3Secret(ns);
+    await waitConverged(ns, 'tb', 1, 200_000);
+    const tlsOf = (cluster: string) => {
+      const op = secretData(ns, `${cluster}-operator-client-tls`);
+      return { tls: { ca: Buffer.from(op.text('ca.crt')), cert: Buffer.from(op.text('tls.crt')), key: Buffer.from(op.text('tls.key')), servername: `${cluster}-client.${ns}.svc` } };
+    };
+    const KEYS = 300;
+    await withEtcd(clientServiceEndpoint(ns, 'tb', 'https'), async (c) => { for (let i = 0; i < KEYS; i++) await c.put(`tb/${i}`).value(`v${i}`); }, 4000, tlsOf('tb'));
+
+    // Every helper pod's way in, as long as it exists.
+    const seen = new Map<string, string>();
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const pods = kubectlJson<{ items: { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } }[] }>(['get', 'pods', '-n', ns, '-l', 'etcd.operator.dev/helper']).items;
+        for (const p of pods) if (p.metadata.annotations?.['etcd.operator.dev/transfer']) seen.set(`${p.metadata.labels?.['etcd.operator.dev/helper']}/${p.metadata.name}`, p.metadata.annotations['etcd.operator.dev/transfer']);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    try {
+      kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('tb-pvc', { clusterName: 'tb', destination: { pvc: { claimName: 'backups', path: 'etcd' } } }));
+      kubectl(['apply', '-n', ns, '-f', '-'], backupYaml('tb-s3', { clusterName: 'tb', destination: { s3: { bucket: bucket(), prefix: `e2e/${ns}/`, credentialsSecret: s3 } } }));
+      for (const b of ['tb-pvc', 'tb-s3']) assert.equal((await waitBackupDone(ns, b)).status?.phase, 'Succeeded', b);
+      kubectl(['apply', '-n', ns, '-f', '-'], clusterYaml('tbr', { size: 1, tls: { mode: 'auto' }, storage: { size: '64Mi' }, bootstrap: { backup: { name: 'tb-s3' } } }));
+      await waitConverged(ns, 'tbr', 1, 300_000);
+    } finally {
+      watching = false;
+      await watch;
+    }
+    assert.deepEqual([...seen.entries()].map(([pod, how]) => `${pod.split('/')[0]}=${how}`).sort(), ['backup=port-forward', 'restore=port-forward'], `the receiver and the restore pod took their streams through port-forward: ${JSON.stringify([...seen])}`);
+    const restored = await withEtcd(clientServiceEndpoint(ns, 'tbr', 'https'), async (c) => c.getAll().prefix('tb/').strings(), 4000, tlsOf('tbr'));
+    assert.equal(Object.keys(restored).length, KEYS);
+    for (let i = 0; i < KEYS; i++) assert.equal(restored[`tb/${i}`], `v${i}`);
+    for (const name of ['tb', 'tbr']) kubectl(['delete', 'etcdclusters.etcd.operator.dev', '-n', ns, name, '--wait=false']);
   });
 
   it('clientCertAuth on, then a certificate renewal: each rolled out one member at a time with a writer running, no acknowledged write lost', { timeout: 420_000 }, async () => {
