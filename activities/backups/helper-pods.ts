@@ -1,8 +1,8 @@
 // Running the one-shot helper pods of k8s/manifests/backup-pods.ts: create (a receiving pod with its
 // per-transfer token Secret and NetworkPolicy first), push a stream into the pod's listener (over
-// the pod network or the API server's port-forward, as the pod says), wait for it to finish, read its termination message. Every wait,
-// and the stream itself, heartbeats, so a worker crash or a stalled stream is noticed by the
-// heartbeat timeout and the next attempt starts over cleanly.
+// the pod network or the API server's port-forward, as the pod says), wait for it to finish, read
+// its termination message. Every wait, and the stream itself, heartbeats, so a worker crash or a
+// stalled stream is noticed by the heartbeat timeout and the next attempt starts over cleanly.
 import { randomBytes } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -167,15 +167,17 @@ function heartbeating(what: string): Transform {
 /**
  * Streams the body into the receiving pod: to the pod's listener over the path the pod was made for
  * (its IP, or the API server's port-forward; refused until `nc -l` is up: tried again), the
- * transfer token first; the body is opened
- * only once the pod answered "ok" to the token, so no stream is left unread when the pod never comes
- * up. Heartbeats as the bytes flow; resolves once every byte was handed to the tunnel and it closed.
+ * transfer token first; the body is opened only once the pod answered "ok" to the token, so no
+ * stream is left unread when the pod never comes up. Heartbeats as the bytes flow; resolves once every byte was handed to the tunnel and it closed.
  * The pod's own report (termination message, SHA-256 check) says whether it got them all.
  */
 export async function pushToPod(kube: Kube, namespace: string, name: string, open: Readable | (() => Promise<Readable>), what: string): Promise<void> {
   const pod = await waitRunning(kube, namespace, name, what);
   const ip = pod.status?.podIP;
-  const connectTo = transferPathOf(pod) === 'pod-network' && ip ? () => openPodSocket(ip, HELPER_PORT) : () => openTunnel(kube, namespace, name, HELPER_PORT);
+  const direct = transferPathOf(pod) === 'pod-network' && ip;
+  const connectTo = direct ? () => openPodSocket(ip, HELPER_PORT) : () => openTunnel(kube, namespace, name, HELPER_PORT);
+  // Unreachable at its IP for 30 s: most likely the operator's network cannot route to pods there.
+  const hint = direct ? ` (the operator reaches a helper pod of a cluster without TLS at its IP, port ${HELPER_PORT}, as it reaches etcd's members)` : '';
   const token = await transferToken(kube, namespace, name);
   const deadline = Date.now() + CONNECT_MS;
   for (;;) {
@@ -186,7 +188,7 @@ export async function pushToPod(kube: Kube, namespace: string, name: string, ope
       const why = (err as Error).message;
       // Not allowed: waiting does not help; say which permission is missing.
       if (/\b(401|403)\b/.test(why)) throw ApplicationFailure.nonRetryable(`${what}: ${why} (the operator needs get and create on pods/portforward, see deploy/rbac/operator.yaml)`, 'Forbidden');
-      if (Date.now() >= deadline) throw ApplicationFailure.retryable(`${what}: ${why}`, 'HelperPodUnreachable');
+      if (Date.now() >= deadline) throw ApplicationFailure.retryable(`${what}: ${why}${hint}`, 'HelperPodUnreachable');
       heartbeat({ step: `${what}: connecting to ${name}` });
       await sleep(POLL_MS);
       continue;
