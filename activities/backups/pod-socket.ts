@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Tunnel } from './port-forward.ts';
+import { AnswerLine } from './answer-line.ts';
 
 /** How long a connection may take to open (a pod on another node, a loaded machine). */
 const OPEN_MS = 10_000;
@@ -19,15 +20,14 @@ export async function openPodSocket(ip: string, port: number): Promise<Tunnel> {
     s.once('error', (err) => { clearTimeout(timer); reject(new Error(`connection to ${where}: ${err.message}`)); });
   });
 
-  let received = Buffer.alloc(0);
   let failure: Error | undefined;
   let isEnded = false;
-  let onChange = () => {};
-  socket.on('data', (d: Buffer) => { received = Buffer.concat([received, d]).subarray(-4096); onChange(); });
-  socket.on('error', (err) => { failure = new Error(`connection to ${where}: ${err.message}`); onChange(); });
+  const answer = new AnswerLine(() => failure);
+  socket.on('data', (d: Buffer) => answer.add(d));
+  socket.on('error', (err) => { failure = new Error(`connection to ${where}: ${err.message}`); answer.changed(); });
   const closed = new Promise<void>((resolve) => socket.once('close', () => {
     if (!isEnded) failure ??= new Error(`connection to ${where} closed by the pod`);
-    onChange();
+    answer.changed();
     resolve();
   }));
   // Resolves when the socket takes more, or is closed (a write then fails with the reason).
@@ -60,17 +60,6 @@ export async function openPodSocket(ip: string, port: number): Promise<Tunnel> {
     writable,
     closed,
     destroy: () => { socket.destroy(); },
-    firstLine: (timeoutMs) => new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => { onChange = () => {}; reject(new Error(`connection to ${where}: no answer within ${timeoutMs}ms`)); }, timeoutMs);
-      onChange = () => {
-        const nl = received.indexOf(0x0a);
-        if (nl < 0 && !failure) return;
-        clearTimeout(timer);
-        onChange = () => {};
-        if (nl >= 0) resolve(received.subarray(0, nl).toString('utf8'));
-        else reject(failure!);
-      };
-      onChange();
-    }),
+    firstLine: (timeoutMs) => answer.first(timeoutMs, `connection to ${where}`),
   };
 }

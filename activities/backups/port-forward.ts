@@ -8,6 +8,7 @@ import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
 import type { Kube } from '../../k8s/kube-client.ts';
+import { AnswerLine } from './answer-line.ts';
 
 /** The WebSocket (the `ws` package's) as used here. */
 interface Socket {
@@ -50,11 +51,10 @@ export const unmaskedPortForward = (config: KubeConfig): PortForward =>
 
 /** Opens a port-forward tunnel to `port` of the pod. */
 export async function openTunnel(kube: Kube, namespace: string, pod: string, port: number): Promise<Tunnel> {
-  let received = Buffer.alloc(0);
   let errorText = '';
-  let onChange = () => {};
-  const changed = () => onChange();
-  const output = new Writable({ write(chunk: Buffer, _e, done) { received = Buffer.concat([received, chunk]).subarray(-4096); changed(); done(); } });
+  const answer = new AnswerLine(() => failure());
+  const changed = () => answer.changed();
+  const output = new Writable({ write(chunk: Buffer, _e, done) { answer.add(chunk); done(); } });
   const errors = new Writable({ write(chunk: Buffer, _e, done) { errorText += chunk.toString('utf8'); changed(); done(); } });
   // Input goes straight to the socket below (with backpressure); the library's input stream stays idle.
   const idle = new PassThrough();
@@ -107,18 +107,6 @@ export async function openTunnel(kube: Kube, namespace: string, pod: string, por
     writable,
     closed,
     destroy: () => { if (!isClosed) ws.close(1000); },
-    firstLine: (timeoutMs) => new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => { onChange = () => {}; reject(new Error(`port-forward to ${namespace}/${pod}:${port}: no answer within ${timeoutMs}ms`)); }, timeoutMs);
-      onChange = () => {
-        const nl = received.indexOf(0x0a);
-        const err = failure();
-        if (nl < 0 && !err) return;
-        clearTimeout(timer);
-        onChange = () => {};
-        if (nl >= 0) resolve(received.subarray(0, nl).toString('utf8'));
-        else reject(err!);
-      };
-      onChange();
-    }),
+    firstLine: (timeoutMs) => answer.first(timeoutMs, `port-forward to ${namespace}/${pod}:${port}`),
   };
 }
