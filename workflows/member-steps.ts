@@ -9,13 +9,13 @@ import type { ClusterKey } from '../domain/types.ts';
 /** Since 0.2.0 a joining member's pod comes first and waits at its join gate until etcd has the member. */
 export const JOIN_GATE_PATCH = 'join-gate';
 
+/** A join's step Event, when the operation records its steps (member repairs do). */
+const joining = (events: boolean, message: string) => (events ? { reason: 'MemberJoining', message } : undefined);
+
 /**
  * Joins `member`: its pod (held at its join gate), then the learner (it cannot vote, so quorum is
  * untouched) and the gate opened, catch-up, then promotion.
  */
-/** A join's step Event, when the operation records its steps (member repairs do). */
-const joining = (events: boolean, message: string) => (events ? { reason: 'MemberJoining', message } : undefined);
-
 export async function joinMember(key: ClusterKey, progress: Progress, member: string, votersAfter: number, events = false, podStarted = false): Promise<void> {
   const ev = (message: string) => joining(events, message);
   if (patched(JOIN_GATE_PATCH)) {

@@ -168,8 +168,9 @@ function heartbeating(what: string): Transform {
  * Streams the body into the receiving pod: to the pod's listener over the path the pod was made for
  * (its IP, or the API server's port-forward; refused until `nc -l` is up: tried again), the
  * transfer token first; the body is opened only once the pod answered "ok" to the token, so no
- * stream is left unread when the pod never comes up. Heartbeats as the bytes flow; resolves once every byte was handed to the tunnel and it closed.
- * The pod's own report (termination message, SHA-256 check) says whether it got them all.
+ * stream is left unread when the pod never comes up. Heartbeats as the bytes flow; resolves once
+ * every byte was handed to the tunnel and it closed. The pod's own report (termination message,
+ * SHA-256 check) says whether it got them all.
  */
 export async function pushToPod(kube: Kube, namespace: string, name: string, open: Readable | (() => Promise<Readable>), what: string): Promise<void> {
   const pod = await waitRunning(kube, namespace, name, what);
