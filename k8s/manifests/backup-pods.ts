@@ -97,8 +97,13 @@ const RECEIVE = receiver('receive', 'tee "$0" | sha256sum > "$0.sha256"');
  * length check catches it (etcdutl checks the snapshot's own SHA-256 too). Hashing in busybox as
  * well took a third of the transfer's rate on two cores. Taking exactly the length ends the step
  * with the last byte: the end of a port-forward stream reaches the pod a second after it closed.
+ * `dd` in 1 MiB blocks, not `head -c`: busybox's head copies in small reads and took a full core
+ * for 256 MiB in 1.2 s (dd: 0.3 s), which bounded the transfer.
  */
-const RECEIVE_SIZED = receiver('receive_sized', 'IFS= read -r -t 30 n; echo "$n" > "$0.size"; case "$n" in ""|*[!0-9]*) exit 3;; esac; head -c "$n" > "$0"');
+const RECEIVE_SIZED = receiver('receive_sized', 'IFS= read -r -t 30 n; echo "$n" > "$0.size"; case "$n" in ""|*[!0-9]*) exit 3;; esac; dd bs=1M iflag=fullblock,count_bytes count="$n" of="$0"');
+
+/** A file's size in bytes, from its metadata: busybox's `wc -c` reads the whole file (1.7 s for 256 MiB). */
+const sizeOf = (file: string) => `$(stat -c %s "${file}")`;
 
 /** What a receiving container needs: the token file and the port, as env vars. */
 const receiveEnv = { PORT: String(HELPER_PORT), TOKEN_FILE: `${TRANSFER_MOUNT}/${TRANSFER_TOKEN_KEY}` };
@@ -184,7 +189,7 @@ export function snapshotReceiverPod(i: VolumeFilePodInput & { transfer: Transfer
     'f="$BACKUP_MOUNT/$FILE"',
     'mkdir -p "$(dirname "$f")"',
     'receive "$f.part"',
-    'echo "$(cut -d" " -f1 "$f.part.sha256") $(wc -c < "$f.part")" > /dev/termination-log',
+    `echo "$(cut -d" " -f1 "$f.part.sha256") ${sizeOf('$f.part')}" > /dev/termination-log`,
     'rm -f "$f.part.sha256"',
     'mv "$f.part" "$f"',
   ].join('\n');
@@ -236,14 +241,14 @@ export function restorePod(i: RestorePodInput): V1Pod {
     ...(stream
       ? [
         'receive_sized "$SNAPSHOT"',
-        'want=$(cat "$SNAPSHOT.size"); got=$(wc -c < "$SNAPSHOT")',
+        `want=$(cat "$SNAPSHOT.size"); got=${sizeOf('$SNAPSHOT')}`,
         'case "$want" in ""|*[!0-9]*) echo "snapshot stream without a length" > /dev/termination-log; exit 3;; esac',
         'if [ "$got" != "$want" ]; then echo "snapshot truncated: $got of $want bytes arrived" > /dev/termination-log; exit 3; fi',
       ]
       : [
         'set -o pipefail; tee "$SNAPSHOT" < "$BACKUP_MOUNT/$FILE" | sha256sum > "$SNAPSHOT.sha256"',
         'got=$(cut -d" " -f1 "$SNAPSHOT.sha256")',
-        'if [ "$got" != "$SHA256" ]; then echo "snapshot sha256 mismatch: expected $SHA256, got $got ($(wc -c < "$SNAPSHOT") bytes)" > /dev/termination-log; exit 3; fi',
+        `if [ "$got" != "$SHA256" ]; then echo "snapshot sha256 mismatch: expected $SHA256, got $got (${sizeOf('$SNAPSHOT')} bytes)" > /dev/termination-log; exit 3; fi`,
       ]),
   ].join('\n');
   const dataMount = { name: DATA_VOLUME, mountPath: DATA_MOUNT_PATH };

@@ -118,7 +118,7 @@ describe('helper pods', () => {
   // The receiver hashes what it writes; a restore pod takes a length line, then the bytes (the operator hashed them).
   for (const [what, pod, take] of [
     ['the backup receiver', receiver, / tee "\$0" \| sha256sum > "\$0\.sha256"/],
-    ['a restore pod fed a stream', streamRestore, / IFS= read -r -t 30 n; echo "\$n" > "\$0\.size"; case "\$n" in ""\|\*\[!0-9\]\*\) exit 3;; esac; head -c "\$n" > "\$0"/],
+    ['a restore pod fed a stream', streamRestore, / IFS= read -r -t 30 n; echo "\$n" > "\$0\.size"; case "\$n" in ""\|\*\[!0-9\]\*\) exit 3;; esac; dd bs=1M iflag=fullblock,count_bytes count="\$n" of="\$0"/],
   ] as const) {
     it(`${what} takes bytes only after the transfer token of its own Secret, and exposes no port`, () => {
       const p = pod('port-forward');
