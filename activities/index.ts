@@ -40,24 +40,26 @@ export const DEFAULT_TOOLS_IMAGE = 'busybox:1.36';
 const noTemporal = (): Promise<Client> => Promise.reject(new Error('no Temporal client configured for schedule activities'));
 
 /**
- * Each attempt of these looks again every 0.5 s for 5 s: the waits (the `poll` group of
- * workflows/activity-options.ts) on a cluster as a whole, on helper pods and restored members.
+ * Each attempt of these waits looks again every 0.25 s for 5 s (the `poll` and member-step groups of
+ * workflows/activity-options.ts), so a wait ends within a quarter second of its condition: the
+ * waits on a cluster as a whole, on helper pods and restored members (each look a few reads; the
+ * end of a create, a restore or a quorum-loss recovery waits on them, one after the other), the
+ * steps of a member's join and removal, and the checks that end a failover, a scale or replace step
+ * and each member of a rollout (is the member a healthy voter again): each look reads the member's
+ * pod (and the cluster's pods and Secrets to ask etcd a few questions), for the second or two each
+ * wait lasts, and each look saved is time the cluster runs a member short. `addLearner` waits for
+ * the pod's address, then for etcd, which refuses an add ("unhealthy cluster") until it has been
+ * connected to every voter for 5 s, e.g. right after the previous member joined; `promoteLearner`
+ * is refused while the learner lags.
  */
-const POLLS = ['checkClusterReady', 'checkClientEndpoints', 'waitPodsGone', 'openRestoredGates'] as const;
-/**
- * The steps of a member's join and removal, and the checks that end a failover, a scale or replace
- * step and each member of a rollout (is the member a healthy voter again), look every 0.25 s: each
- * look reads the member's pod (and the cluster's pods and Secrets to ask etcd a few questions), for
- * the second or two each wait lasts, and each look saved is time the cluster runs a member short.
- * `addLearner` waits for the pod's address, then for etcd, which refuses an add ("unhealthy
- * cluster") until it has been connected to every voter for 5 s, e.g. right after the previous
- * member joined; `promoteLearner` is refused while the learner lags.
- */
-const MEMBER_POLLS = ['addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'waitMemberPodGone', 'checkMemberHealthy', 'checkMemberUpdated'] as const;
-const MEMBER_POLL: PollWithin = { everyMs: 250, forMs: 5000 };
+const POLLS = [
+  'checkClusterReady', 'checkClientEndpoints', 'waitPodsGone', 'openRestoredGates',
+  'addLearner', 'checkLearnerCaughtUp', 'promoteLearner', 'waitMemberPodGone', 'checkMemberHealthy', 'checkMemberUpdated',
+] as const;
+const POLL: PollWithin = { everyMs: 250, forMs: 5000 };
 
 export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT_TOOLS_IMAGE, temporal = noTemporal, taskQueue = 'etcd-operator', now = () => new Date() }: ActivityDeps) {
-  return withKubeErrors(pollingWithin(pollingWithin({
+  return withKubeErrors(pollingWithin({
     ...clusterActivities({ kube, defaultRepository, now }),
     ...certificateActivities({ kube, now }),
     ...statusActivities({ kube, now }),
@@ -76,7 +78,7 @@ export function createActivities({ kube, defaultRepository, toolsImage = DEFAULT
     ...authActivities({ kube }),
     ...userActivities({ kube, now }),
     ...volumeOwnerActivities({ kube }),
-  }, POLLS), MEMBER_POLLS, MEMBER_POLL));
+  }, POLLS, POLL));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -30,14 +30,14 @@ export const etcdApi: ActivityOptions = {
 };
 
 /**
- * Waits: each attempt looks every 0.5 s for 5 s (activities/poll-within.ts), then fails NotYet and
- * is retried 0.5 s later (the same cadence: no gap in which a met condition goes unseen), until the
+ * Waits: each attempt looks every 0.25 s for 5 s (activities/poll-within.ts), then fails NotYet and
+ * is retried 0.25 s later (the same cadence: no gap in which a met condition goes unseen), until the
  * total bound. 15 s per attempt covers the 5 s and one slow last look.
  */
 export const waitPoll: ActivityOptions = {
   startToCloseTimeout: '15s',
   scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '500ms', backoffCoefficient: 1, maximumInterval: '500ms' },
+  retry: { initialInterval: '250ms', backoffCoefficient: 1, maximumInterval: '250ms' },
 };
 
 /** The reconcile loop's observation: bounded per attempt (each etcd call has a 2s deadline), retried until done. */
