@@ -4,7 +4,7 @@
 // (newest revision first; one that is missing, corrupt, unreadable or of another version is skipped,
 // with why) and restored onto the fresh members' volumes. Only then do the old pods go; their volumes
 // are set aside (they may hold writes newer than the backup) and never deleted by the operator.
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import { setAsideListCommand } from '../k8s/api.ts';
 import type { RestoreSource, SkippedBackup } from '../domain/backups.ts';
 import { kubeBounded, poll } from './activity-proxies.ts';
@@ -12,6 +12,9 @@ import { failureType, message } from '../domain/failures.ts';
 import { operationProgress, type Progress } from './progress.ts';
 import { restoreVolumes, restoredWhat, startRestoredMembers, type RestoredStart } from './restore-steps.ts';
 import type { RecoverInput } from '../domain/types.ts';
+
+/** Since 0.2.0 the old members' pods are deleted and their volumes set aside together, not one after another. */
+export const OLD_MEMBERS_TOGETHER_PATCH = 'old-members-removed-together';
 
 export interface RecoverResult { backup?: string; revision?: number; members: string[]; skipped?: SkippedBackup[] }
 
@@ -42,10 +45,19 @@ export async function recoverClusterWorkflow(input: RecoverInput): Promise<Recov
   // From here on the recovery can finish: the fresh volumes hold the verified snapshot.
   const { source } = restored;
   await progress.step('RemoveOldMembers', { reason: 'RecoveryStarted', message: `Recovering from ${restoredWhat(source)}: ${reason}` });
-  for (const member of oldMembers) {
-    await kubeBounded.deleteMemberPod(key, member);
-    await poll.waitMemberPodGone(key, member);
-    await kubeBounded.setAsideMemberVolume(key, member);
+  if (patched(OLD_MEMBERS_TOGETHER_PATCH)) {
+    // All at once: none of them can serve (their quorum is gone), and each pod's end is a kubelet's wait.
+    await Promise.all(oldMembers.map(async (member) => {
+      await kubeBounded.deleteMemberPod(key, member);
+      await poll.waitMemberPodGone(key, member);
+      await kubeBounded.setAsideMemberVolume(key, member);
+    }));
+  } else {
+    for (const member of oldMembers) {
+      await kubeBounded.deleteMemberPod(key, member);
+      await poll.waitMemberPodGone(key, member);
+      await kubeBounded.setAsideMemberVolume(key, member);
+    }
   }
   await startMembers(key, progress, restored, members);
   await kubeBounded.reportRestore(key, {

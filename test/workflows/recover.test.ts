@@ -56,6 +56,21 @@ describe('quorum-loss recovery', () => {
     }
   });
 
+  it('the survivors\' pods are deleted together, not one after another (3 of 5 lost their data)', TIMEOUT, async () => {
+    const { c, handle } = await created({ size: 5 });
+    c.latestBackup = backup;
+    c.podTerminationPolls = 2;
+    c.loseData('demo-2').loseData('demo-3').loseData('demo-4');
+    await handle.signal(membersChangedSignal);
+    await waitFor('awaiting approval', async () => (await handle.query(stateQuery)).awaitingApproval, { timeoutMs: 20_000 });
+    await handle.executeUpdate(approveRecoveryUpdate);
+    assert.equal((await outcome(c, opId(c, 'Recover', 2), 60_000)).result, 'Succeeded');
+    const at = (w: string) => c.writes.indexOf(w);
+    assert.ok(at('delete Pod/demo-1') >= 0 && at('delete Pod/demo-1') < at('set aside PersistentVolumeClaim/data-demo-0'), `both deleted before either volume is set aside: ${c.writes.join(' | ')}`);
+    assert.ok(c.pvcs.get('data-demo-0')?.setAside && c.pvcs.get('data-demo-1')?.setAside, 'both survivors\' volumes kept, set aside');
+    assert.deepEqual([...c.pods.keys()].sort(), ['demo-5', 'demo-6', 'demo-7', 'demo-8', 'demo-9']);
+  });
+
   it('the approveRecovery signal (the Temporal UI\'s way) approves like etcdop approve; sent when nothing waits it changes nothing', TIMEOUT, async () => {
     const { c, handle } = await created();
     c.latestBackup = backup;
