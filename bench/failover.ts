@@ -113,6 +113,9 @@ try {
     kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
   }
 } finally {
+  // A run that failed leaves its cluster: deleted while the operator runs (its finalizer needs it),
+  // or the namespace's deletion times out and its error hides the run's own.
+  kubectl(['delete', 'etcdclusters.etcd.operator.dev', '--all', '-n', ns, '--wait=true', '--timeout=180s']);
   await operator.stop();
   cleanup();
 }
