@@ -49,7 +49,18 @@ interface Event { seconds: number; serving: number; failedWrites: number; unavai
  * (etcd-io/etcd#18534, open upstream). Possible once the leader's log no longer starts at its first
  * entry (etcd 3.6 keeps the last 5000), i.e. on any cluster that has been written to; a race decides.
  */
-const publishRetried = (ns: string, member: string) => /failed to publish local member to cluster through raft/.test(kubectl(['logs', '-n', ns, member, '-c', ETCD_CONTAINER]));
+async function publishRetried(ns: string, member: string): Promise<boolean> {
+  // The pod's status can lag etcd itself: a member already promoted and healthy may still be
+  // reported at its init container, whose logs the API server then refuses for a moment.
+  const { log } = await waitFor(`${member}'s etcd log`, () => {
+    try {
+      return { log: kubectl(['logs', '-n', ns, member, '-c', ETCD_CONTAINER]) };
+    } catch {
+      return undefined;
+    }
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  return /failed to publish local member to cluster through raft/.test(log);
+}
 
 ensureStack();
 Object.assign(process.env, OperatorProcess.prebuiltBundleEnv());
@@ -89,13 +100,13 @@ try {
     }
     const resize = (size: number) => async () => { kubectl(['patch', 'etcdcluster', '-n', ns, name, '--type=merge', '-p', JSON.stringify({ spec: { size } })]); return undefined; };
     const members = () => new Set(getCluster(ns, name).status!.members!.map((m) => m.name));
-    const markJoin = (what: string, before: Set<string>) => {
+    const markJoin = async (what: string, before: Set<string>) => {
       const joined = [...members()].find((m) => !before.has(m))!;
-      results[what]!.at(-1)!.publishRetried = publishRetried(ns, joined);
+      results[what]!.at(-1)!.publishRetried = await publishRetried(ns, joined);
     };
     const beforeScaleUp = members();
     await measure('scaleUp', resize(4), () => waitConverged(ns, name, 4, 180_000, LOOK_MS));
-    markJoin('scaleUp', beforeScaleUp);
+    await markJoin('scaleUp', beforeScaleUp);
     await measure('scaleDown', resize(3), () => waitConverged(ns, name, 3, 180_000, LOOK_MS));
     const lostData = getCluster(ns, name).status!.members!.find((m) => !m.leader)!.name;
     const beforeReplace = members();
@@ -107,7 +118,7 @@ try {
       const c = await waitConverged(ns, name, 3, 240_000, LOOK_MS);
       return !c.status!.members!.some((m) => m.name === lostData) && c;
     }, { timeoutMs: 240_000, intervalMs: LOOK_MS }));
-    markJoin('replace', beforeReplace);
+    await markJoin('replace', beforeReplace);
     await writer.stop();
     lost += (await writer.verify()).missing.length;
     kubectl(['delete', 'etcdcluster', '-n', ns, name, '--wait=true', '--timeout=180s']);
