@@ -47,17 +47,9 @@ export async function recoverClusterWorkflow(input: RecoverInput): Promise<Recov
   await progress.step('RemoveOldMembers', { reason: 'RecoveryStarted', message: `Recovering from ${restoredWhat(source)}: ${reason}` });
   if (patched(OLD_MEMBERS_TOGETHER_PATCH)) {
     // All at once: none of them can serve (their quorum is gone), and each pod's end is a kubelet's wait.
-    await Promise.all(oldMembers.map(async (member) => {
-      await kubeBounded.deleteMemberPod(key, member);
-      await poll.waitMemberPodGone(key, member);
-      await kubeBounded.setAsideMemberVolume(key, member);
-    }));
+    await Promise.all(oldMembers.map((member) => removeOldMember(key, member)));
   } else {
-    for (const member of oldMembers) {
-      await kubeBounded.deleteMemberPod(key, member);
-      await poll.waitMemberPodGone(key, member);
-      await kubeBounded.setAsideMemberVolume(key, member);
-    }
+    for (const member of oldMembers) await removeOldMember(key, member);
   }
   await startMembers(key, progress, restored, members);
   await kubeBounded.reportRestore(key, {
@@ -72,6 +64,13 @@ export async function recoverClusterWorkflow(input: RecoverInput): Promise<Recov
       + (kept ? ` Old volumes set aside (never deleted by the operator; read what you need, then delete them): ${kept}; list them with: ${setAsideListCommand(key.name, key.namespace)}` : ''),
   });
   return { backup: source.backupName, revision: source.revision, members, ...(skipped.length && { skipped }) };
+}
+
+/** An old member's pod deleted (and gone), its volume set aside: never deleted, it may hold writes newer than the backup. */
+async function removeOldMember(key: RecoverInput['key'], member: string): Promise<void> {
+  await kubeBounded.deleteMemberPod(key, member);
+  await poll.waitMemberPodGone(key, member);
+  await kubeBounded.setAsideMemberVolume(key, member);
 }
 
 /** The members restored and started on their volumes, then their quorum. */
