@@ -24,8 +24,9 @@ export async function restoreVolumes(key: ClusterKey, progress: Progress, source
   const plans = members.map((member) => ({ member, initialMembers: members, source }));
   let gated = false;
   if (patched('restore-pods-beside-verify')) {
-    // Volumes provisioned and restore pods started while the snapshot is read (seconds each): a
-    // fresh volume and a pod waiting for its stream hold no data, and no byte goes in before the check.
+    // Volumes provisioned while the snapshot is read (seconds each): a fresh volume holds no data,
+    // and no byte goes in before the check. Each restore pod follows in restoreMemberVolume (an
+    // earlier operator made it here; restoreMemberVolume takes such a pod on).
     // Since GATED_RESTORE_PATCH each member's pod too, on its volume, held at its join gate: no etcd
     // runs before every gate opens together, and its scheduling and sandbox overlap the restore.
     // Nothing is cancelled: a bad snapshot waits for the pods to be made, then deletes them.

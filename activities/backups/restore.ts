@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat, sleep } from '@temporalio/activity';
 import { GROUP, pvcName } from '../../k8s/api.ts';
 import { imageFor, minorOf } from '../../k8s/cluster-spec.ts';
 import { restorePod, restorePodFetched, restorePodName, restorePodSha256, transferPathFor } from '../../k8s/manifests/backup-pods.ts';
@@ -31,6 +31,10 @@ export interface RestorePlan { member: string; initialMembers: string[]; source:
 export const RESTORED_ANNOTATION = `${GROUP}/restored-sha256`;
 
 /** The header of a member's data claim. */
+/** How long a restore pod waits for its member's pod to get the volume bound; then it is made anyway. */
+export const BIND_WAIT_MS = 10_000;
+const BIND_POLL_MS = 100;
+
 export const claimOf = (key: ClusterKey, member: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(member) } });
 
 const major = (v: string) => v.split('.')[0];
@@ -100,7 +104,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
    * failed, is going away or restores another snapshot (a recovery trying its next backup), else a
    * new one. 'already' when the volume holds this snapshot.
    */
-  const startRestore = async (key: ClusterKey, plan: RestorePlan): Promise<'already' | V1Pod> => {
+  const startRestore = async (key: ClusterKey, plan: RestorePlan, makePod = true): Promise<'already' | V1Pod | 'prepared'> => {
     // Heartbeat from the first step, not only once bytes flow: on a loaded API server the reads and
     // applies before the pod exists can outlast a short heartbeat timeout on their own.
     heartbeat({ step: `${plan.member}: preparing its volume` });
@@ -118,7 +122,9 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     const pvc = parsePvcLocation(plan.source.location);
     const existing = await readPod(kube, key.namespace, name);
     if (existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) !== 'Failed') return existing;
+    if (!makePod) return 'prepared';
     if (existing) await deleteHelperPod(kube, key.namespace, name);
+    await untilBoundByMember(key, plan.member);
     return ensurePod(kube, restorePod({
       namespace: key.namespace,
       name,
@@ -130,6 +136,25 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       etcdImage: imageFor(c.spec, defaultRepository),
       member: { name: plan.member, initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(c.spec.tls)), token: key.uid, peerURL: peerURL(key.name, key.namespace, plan.member, Boolean(c.spec.tls)) },
     }));
+  };
+
+  /**
+   * When the member's own pod is on the volume (made beside the restore, held at its join gate), waits
+   * until the volume is bound, up to BIND_WAIT_MS. A pod made while its volume waits for its first
+   * consumer fails scheduling and backs off (1 s, then 2 s...): the restore pod, made first, was
+   * scheduled 0.7-1.2 s after the member's pod on the same volume, and only the restore is on the
+   * critical path. Made once the volume is bound, it is scheduled at its first attempt.
+   */
+  const untilBoundByMember = async (key: ClusterKey, member: string): Promise<void> => {
+    const deadline = Date.now() + BIND_WAIT_MS;
+    for (;;) {
+      const claim = await kube.read<V1PersistentVolumeClaim>(claimOf(key, member));
+      if (!claim || claim.status?.phase === 'Bound' || Date.now() >= deadline) return;
+      const pod = await readPod(kube, key.namespace, member);
+      if (!pod || pod.metadata?.deletionTimestamp || !belongsTo(pod.metadata, key.uid)) return;
+      heartbeat({ step: `${member}: waiting for its volume to be bound` });
+      await sleep(BIND_POLL_MS);
+    }
   };
 
   return {
@@ -190,12 +215,12 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     },
 
     /**
-     * Provisions `member`'s volume and starts its restore pod, which then waits for the snapshot.
-     * Runs beside verifySnapshot: neither a fresh volume nor a waiting pod holds data, and nothing is
-     * sent into the pod before restoreMemberVolume (after the check).
+     * Applies `member`'s volume (its restore pod follows in restoreMemberVolume, once the member's
+     * pod made meanwhile got the volume bound). Runs beside verifySnapshot: a fresh volume holds no
+     * data, and nothing is sent into it before restoreMemberVolume (after the check).
      */
     async prepareRestoreVolume(key: ClusterKey, plan: RestorePlan): Promise<'prepared' | 'already'> {
-      return (await startRestore(key, plan)) === 'already' ? 'already' : 'prepared';
+      return (await startRestore(key, plan, false)) === 'already' ? 'already' : 'prepared';
     },
 
     /**
@@ -226,6 +251,7 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     async restoreMemberVolume(key: ClusterKey, plan: RestorePlan): Promise<'restored' | 'already'> {
       const pod = await startRestore(key, plan);
       if (pod === 'already') return 'already';
+      if (pod === 'prepared') throw new Error('unreachable: startRestore made no pod');
       const name = pod.metadata!.name!;
       const fromVolume = Boolean(parsePvcLocation(plan.source.location));
       if (helperPodOutcome(pod) !== 'Succeeded') {

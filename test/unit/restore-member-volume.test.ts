@@ -26,7 +26,42 @@ function world(onCreate: (pod: V1Pod, put: (o: Obj) => void) => void) {
   return { k, run, restored };
 }
 
+/** The member's own pod on the volume (made beside the restore, held at its join gate). */
+const memberPod = (): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-3', namespace: 'prod', ownerReferences: [{ apiVersion: 'etcd.operator.dev/v1alpha1', kind: 'EtcdCluster', name: 'db', uid: UID }] } });
+const bind = (k: ReturnType<typeof fakeKube>) => {
+  const claim = k.objects.get('PersistentVolumeClaim/prod/data-db-3')!;
+  claim.status = { phase: 'Bound' };
+};
+
 describe('restoreMemberVolume', () => {
+  it('makes the restore pod only once the member\'s pod got the volume bound (the scheduler backs off a pod made before)', async () => {
+    const events: string[] = [];
+    const w = world((pod, put) => { events.push('restore pod made'); put(succeeded(pod) as Obj); });
+    w.k.put(memberPod());
+    const done = w.run('a');
+    await new Promise((res) => setTimeout(res, 400));
+    assert.equal(events.length, 0, 'no restore pod while the volume is unbound and the member\'s pod waits for it');
+    events.push('bound');
+    bind(w.k);
+    assert.equal(await done, 'restored');
+    assert.deepEqual(events, ['bound', 'restore pod made']);
+  });
+
+  it('makes the restore pod at once when no member pod is on the volume (nothing else would get it bound)', async () => {
+    const w = world((pod, put) => put(succeeded(pod) as Obj));
+    const t0 = Date.now();
+    assert.equal(await w.run('a'), 'restored');
+    assert.ok(Date.now() - t0 < 2000, 'did not wait for a binding');
+  });
+
+  it('prepareRestoreVolume applies the volume and makes no restore pod (restoreMemberVolume does, after the check)', async () => {
+    const w = world(() => assert.fail('no pod is made while the snapshot is checked'));
+    const prepare = restoreActivities({ kube: w.k.kube, toolsImage: 'busybox', defaultRepository: 'etcd' }).prepareRestoreVolume;
+    assert.equal(await new MockActivityEnvironment().run(prepare, key, { member: 'db-3', initialMembers: ['db-3'], source: source('a') }), 'prepared');
+    assert.ok(w.k.objects.has('PersistentVolumeClaim/prod/data-db-3'));
+    assert.equal(w.k.objects.has('Pod/prod/db-3-restore'), false);
+  });
+
   it('marks the volume with the snapshot its own restore pod restored', async () => {
     const w = world((pod, put) => put(succeeded(pod) as Obj));
     assert.equal(await w.run('a'), 'restored');
