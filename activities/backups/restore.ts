@@ -30,11 +30,11 @@ export interface RestorePlan { member: string; initialMembers: string[]; source:
 /** On a member volume once a snapshot was restored onto it: the SHA-256 restored. */
 export const RESTORED_ANNOTATION = `${GROUP}/restored-sha256`;
 
-/** The header of a member's data claim. */
 /** How long a restore pod waits for its member's pod to get the volume bound; then it is made anyway. */
-export const BIND_WAIT_MS = 10_000;
+const BIND_WAIT_MS = 10_000;
 const BIND_POLL_MS = 100;
 
+/** The header of a member's data claim. */
 export const claimOf = (key: ClusterKey, member: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { namespace: key.namespace, name: pvcName(member) } });
 
 const major = (v: string) => v.split('.')[0];
@@ -99,12 +99,8 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     return out;
   };
 
-  /**
-   * Applies `member`'s volume; returns its restore pod for this snapshot: the one there unless it
-   * failed, is going away or restores another snapshot (a recovery trying its next backup), else a
-   * new one. 'already' when the volume holds this snapshot.
-   */
-  const startRestore = async (key: ClusterKey, plan: RestorePlan, makePod = true): Promise<'already' | V1Pod | 'prepared'> => {
+  /** Applies `member`'s volume; 'already' when it holds this snapshot, else the cluster it is applied for. */
+  const applyRestoreVolume = async (key: ClusterKey, plan: RestorePlan): Promise<'already' | NonNullable<Awaited<ReturnType<typeof loadCluster>>>> => {
     // Heartbeat from the first step, not only once bytes flow: on a loaded API server the reads and
     // applies before the pod exists can outlast a short heartbeat timeout on their own.
     heartbeat({ step: `${plan.member}: preparing its volume` });
@@ -117,14 +113,23 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     }
     await kube.apply(memberPVC(c.ref, plan.member));
     heartbeat({ step: `${plan.member}: volume ready` });
+    return c;
+  };
 
+  /**
+   * Applies `member`'s volume; returns its restore pod for this snapshot: the one there unless it
+   * failed, is going away or restores another snapshot (a recovery trying its next backup), else a
+   * new one, made once the member's pod got the volume bound (untilBoundByMember). 'already' when
+   * the volume holds this snapshot.
+   */
+  const startRestore = async (key: ClusterKey, plan: RestorePlan): Promise<'already' | V1Pod> => {
+    const c = await applyRestoreVolume(key, plan);
+    if (c === 'already') return 'already';
+    const existing = await usableRestorePod(key, plan);
+    if (existing) return existing;
+    await untilBoundByMember(key, plan.member);
     const name = restorePodName(plan.member);
     const pvc = parsePvcLocation(plan.source.location);
-    const existing = await readPod(kube, key.namespace, name);
-    if (existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) !== 'Failed') return existing;
-    if (!makePod) return 'prepared';
-    if (existing) await deleteHelperPod(kube, key.namespace, name);
-    await untilBoundByMember(key, plan.member);
     return ensurePod(kube, restorePod({
       namespace: key.namespace,
       name,
@@ -136,6 +141,18 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
       etcdImage: imageFor(c.spec, defaultRepository),
       member: { name: plan.member, initialCluster: initialCluster(key.name, key.namespace, plan.initialMembers, Boolean(c.spec.tls)), token: key.uid, peerURL: peerURL(key.name, key.namespace, plan.member, Boolean(c.spec.tls)) },
     }));
+  };
+
+  /**
+   * The member's restore pod for this snapshot, when one is there that has not failed and is not
+   * going away; any other under its name (failed, going away, another snapshot's) is deleted.
+   */
+  const usableRestorePod = async (key: ClusterKey, plan: RestorePlan): Promise<V1Pod | undefined> => {
+    const name = restorePodName(plan.member);
+    const existing = await readPod(kube, key.namespace, name);
+    if (existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) !== 'Failed') return existing;
+    if (existing) await deleteHelperPod(kube, key.namespace, name);
+    return undefined;
   };
 
   /**
@@ -215,12 +232,15 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     },
 
     /**
-     * Applies `member`'s volume (its restore pod follows in restoreMemberVolume, once the member's
-     * pod made meanwhile got the volume bound). Runs beside verifySnapshot: a fresh volume holds no
-     * data, and nothing is sent into it before restoreMemberVolume (after the check).
+     * Applies `member`'s volume and deletes a restore pod there that this snapshot cannot use (an
+     * earlier candidate's); this snapshot's own follows in restoreMemberVolume, once the member's pod
+     * made meanwhile got the volume bound. Runs beside verifySnapshot: a fresh volume holds no data,
+     * and nothing is sent into it before restoreMemberVolume (after the check).
      */
     async prepareRestoreVolume(key: ClusterKey, plan: RestorePlan): Promise<'prepared' | 'already'> {
-      return (await startRestore(key, plan, false)) === 'already' ? 'already' : 'prepared';
+      if ((await applyRestoreVolume(key, plan)) === 'already') return 'already';
+      await usableRestorePod(key, plan);
+      return 'prepared';
     },
 
     /**
@@ -251,7 +271,6 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
     async restoreMemberVolume(key: ClusterKey, plan: RestorePlan): Promise<'restored' | 'already'> {
       const pod = await startRestore(key, plan);
       if (pod === 'already') return 'already';
-      if (pod === 'prepared') throw new Error('unreachable: startRestore made no pod');
       const name = pod.metadata!.name!;
       const fromVolume = Boolean(parsePvcLocation(plan.source.location));
       if (helperPodOutcome(pod) !== 'Succeeded') {

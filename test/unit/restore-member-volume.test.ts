@@ -49,17 +49,33 @@ describe('restoreMemberVolume', () => {
 
   it('makes the restore pod at once when no member pod is on the volume (nothing else would get it bound)', async () => {
     const w = world((pod, put) => put(succeeded(pod) as Obj));
-    const t0 = Date.now();
-    assert.equal(await w.run('a'), 'restored');
-    assert.ok(Date.now() - t0 < 2000, 'did not wait for a binding');
+    const env = new MockActivityEnvironment();
+    const steps: string[] = [];
+    env.on('heartbeat', (d: { step?: string }) => { if (d?.step) steps.push(d.step); });
+    const restore = restoreActivities({ kube: w.k.kube, toolsImage: 'busybox', defaultRepository: 'etcd' }).restoreMemberVolume;
+    assert.equal(await env.run(restore, key, { member: 'db-3', initialMembers: ['db-3'], source: source('a') }), 'restored');
+    assert.deepEqual(steps.filter((x) => /bound/.test(x)), [], 'no wait for a binding');
   });
+
+  const prepare = (w: ReturnType<typeof world>, sha: string) =>
+    new MockActivityEnvironment().run(restoreActivities({ kube: w.k.kube, toolsImage: 'busybox', defaultRepository: 'etcd' }).prepareRestoreVolume, key, { member: 'db-3', initialMembers: ['db-3'], source: source(sha) });
 
   it('prepareRestoreVolume applies the volume and makes no restore pod (restoreMemberVolume does, after the check)', async () => {
     const w = world(() => assert.fail('no pod is made while the snapshot is checked'));
-    const prepare = restoreActivities({ kube: w.k.kube, toolsImage: 'busybox', defaultRepository: 'etcd' }).prepareRestoreVolume;
-    assert.equal(await new MockActivityEnvironment().run(prepare, key, { member: 'db-3', initialMembers: ['db-3'], source: source('a') }), 'prepared');
+    assert.equal(await prepare(w, 'a'), 'prepared');
     assert.ok(w.k.objects.has('PersistentVolumeClaim/prod/data-db-3'));
     assert.equal(w.k.objects.has('Pod/prod/db-3-restore'), false);
+  });
+
+  it('prepareRestoreVolume deletes an earlier candidate\'s restore pod and keeps one of its own snapshot', async () => {
+    const w = world(() => assert.fail('no pod is made while the snapshot is checked'));
+    const restorePodOf = (sha: string): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-3-restore', namespace: 'prod' }, spec: { initContainers: [{ name: 'fetch', env: [{ name: 'SHA256', value: sha.repeat(64) }] }], containers: [] } });
+    w.k.put(restorePodOf('b'));
+    assert.equal(await prepare(w, 'a'), 'prepared');
+    assert.equal(w.k.objects.has('Pod/prod/db-3-restore'), false, 'another snapshot\'s pod is gone');
+    w.k.put(restorePodOf('a'));
+    assert.equal(await prepare(w, 'a'), 'prepared');
+    assert.ok(w.k.objects.has('Pod/prod/db-3-restore'), 'this snapshot\'s own pod is kept');
   });
 
   it('marks the volume with the snapshot its own restore pod restored', async () => {
