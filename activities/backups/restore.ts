@@ -157,10 +157,10 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
 
   /**
    * When the member's own pod is on the volume (made beside the restore, held at its join gate), waits
-   * until the volume is bound, up to BIND_WAIT_MS. A pod made while its volume waits for its first
-   * consumer fails scheduling and backs off (1 s, then 2 s...): the restore pod, made first, was
-   * scheduled 0.7-1.2 s after the member's pod on the same volume, and only the restore is on the
-   * critical path. Made once the volume is bound, it is scheduled at its first attempt.
+   * until the volume is bound, up to BIND_WAIT_MS. The restore pod, made first, was scheduled
+   * 0.7-1.2 s after the member's pod on the same volume (our reading: turned down while the volume
+   * waited for its first consumer, then tried again only after the scheduler's back-off), and only
+   * the restore is on the critical path. Made once the volume is bound, it is scheduled at once.
    */
   const untilBoundByMember = async (key: ClusterKey, member: string): Promise<void> => {
     const deadline = Date.now() + BIND_WAIT_MS;
