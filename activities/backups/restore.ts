@@ -145,11 +145,15 @@ export function restoreActivities({ kube, toolsImage, defaultRepository }: { kub
 
   /**
    * The member's restore pod for this snapshot, when one is there that has not failed and is not
-   * going away; any other under its name (failed, going away, another snapshot's) is deleted.
+   * going away; any other of this cluster under its name (failed, going away, another snapshot's)
+   * is deleted. A pod under that name that is not this cluster's is left alone: a conflict.
    */
   const usableRestorePod = async (key: ClusterKey, plan: RestorePlan): Promise<V1Pod | undefined> => {
     const name = restorePodName(plan.member);
     const existing = await readPod(kube, key.namespace, name);
+    if (existing && !belongsTo(existing.metadata, key.uid)) {
+      throw ApplicationFailure.nonRetryable(`Pod ${name} belongs to another cluster: it is left as it is, and ${plan.member} cannot be restored while it is there`, 'PodConflict');
+    }
     if (existing && !existing.metadata?.deletionTimestamp && restorePodSha256(existing) === plan.source.sha256 && helperPodOutcome(existing) !== 'Failed') return existing;
     if (existing) await deleteHelperPod(kube, key.namespace, name);
     return undefined;

@@ -69,13 +69,23 @@ describe('restoreMemberVolume', () => {
 
   it('prepareRestoreVolume deletes an earlier candidate\'s restore pod and keeps one of its own snapshot', async () => {
     const w = world(() => assert.fail('no pod is made while the snapshot is checked'));
-    const restorePodOf = (sha: string): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-3-restore', namespace: 'prod' }, spec: { initContainers: [{ name: 'fetch', env: [{ name: 'SHA256', value: sha.repeat(64) }] }], containers: [] } });
+    const restorePodOf = (sha: string): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-3-restore', namespace: 'prod', ownerReferences: memberPod().metadata!.ownerReferences }, spec: { initContainers: [{ name: 'fetch', env: [{ name: 'SHA256', value: sha.repeat(64) }] }], containers: [] } });
     w.k.put(restorePodOf('b'));
     assert.equal(await prepare(w, 'a'), 'prepared');
     assert.equal(w.k.objects.has('Pod/prod/db-3-restore'), false, 'another snapshot\'s pod is gone');
     w.k.put(restorePodOf('a'));
     assert.equal(await prepare(w, 'a'), 'prepared');
     assert.ok(w.k.objects.has('Pod/prod/db-3-restore'), 'this snapshot\'s own pod is kept');
+  });
+
+  it('a pod under the restore pod\'s name that is not this cluster\'s is never deleted: PodConflict', async () => {
+    const w = world(() => assert.fail('no restore pod is made over another cluster\'s pod'));
+    const foreign: Obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-3-restore', namespace: 'prod', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'other', uid: 'other-uid' }] } };
+    w.k.put(foreign);
+    await assert.rejects(prepare(w, 'a'), /belongs to another cluster/);
+    await assert.rejects(w.run('a'), /belongs to another cluster/);
+    assert.ok(w.k.objects.has('Pod/prod/db-3-restore'), 'the other pod is still there');
+    assert.equal(w.k.writes.some((x) => x.startsWith('delete Pod/')), false);
   });
 
   it('marks the volume with the snapshot its own restore pod restored', async () => {
