@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { ensureStack, repoRoot } from '../test/support/stack.ts';
-import { etcdImage, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
+import { kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
 import { OperatorProcess } from '../test/support/operator.ts';
 import { clusterYaml, getCluster, readCluster, waitAvailable } from '../test/support/clusters.ts';
 import { LOOK_MS } from './support/look.ts';
@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { benchArgs } from './support/args.ts';
 import { median } from './support/stats.ts';
 import { emitRows, rowsOf, targetsMet } from './support/rows.ts';
+import { restoreBaseline, waitVolumesGone } from './support/restore-baseline.ts';
 
 const kube = Kube.fromDefault();
 const args = benchArgs({ sizes: '64,256', runs: 3 });
@@ -90,39 +91,10 @@ async function cronJobPipeline(ns: string, pod: string, key: string): Promise<{ 
   return { seconds: seconds(t0), bytes: statSync(file).size, file };
 }
 
-/** Baseline of a restore: `etcdutl snapshot restore` of the file, plus a pod with a new volume started (what a restore must at least do). */
+/** Baseline of a restore (bench/support/restore-baseline.ts), after the stack settled. */
 function restoreFloor(ns: string, file: string, r: number): number {
   settle();
-  const out = mkdtempSync(join(tmpdir(), 'bench-restore-'));
-  const t0 = performance.now();
-  execFileSync('etcdutl', ['snapshot', 'restore', file, '--data-dir', join(out, 'data'), '--skip-hash-check=false'], { stdio: 'ignore' });
-  const restored = seconds(t0);
-  rmSync(out, { recursive: true, force: true });
-  const name = `floor-${r}`;
-  const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
-    { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } },
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: etcdImage('3.6.16'), command: ['etcd', '--data-dir=/data/etcd'], volumeMounts: [{ name: 'd', mountPath: '/data' }] }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: name } }] } },
-  ] });
-  const t1 = performance.now();
-  kubectl(['apply', '-n', ns, '-f', '-'], manifest);
-  kubectl(['wait', '-n', ns, '--for=condition=Ready', `pod/${name}`, '--timeout=180s']);
-  const started = seconds(t1);
-  // Gone, volume included, before the next measurement: the provisioner deleting 300 MiB must not
-  // run beside the operator's backup or restore that follows.
-  kubectl(['delete', '-n', ns, `pod/${name}`, `pvc/${name}`, '--wait=true', '--timeout=180s']);
-  waitVolumesGone(ns, name);
-  return restored + started;
-}
-
-/** Waits until no PersistentVolume is bound to the claim any more (the provisioner deleted its data). */
-function waitVolumesGone(ns: string, claim: string): void {
-  const deadline = Date.now() + 180_000;
-  const bound = () => kubectlJson<{ items: { spec?: { claimRef?: { namespace?: string; name?: string } } }[] }>(['get', 'pv']).items
-    .some((pv) => pv.spec?.claimRef?.namespace === ns && pv.spec.claimRef.name === claim);
-  while (bound()) {
-    if (Date.now() > deadline) throw new Error(`the volume of ${ns}/${claim} was not deleted within 180 s`);
-    execFileSync('sleep', ['0.5']);
-  }
+  return restoreBaseline(ns, file, `floor-${r}`, '3.6.16');
 }
 
 /**

@@ -4,8 +4,8 @@
 // image), on a new volume. The stream comes straight from this process, not from S3, and no
 // operator, workflow or status is involved: whatever the operator adds comes on top. It tells
 // whether that design could meet issue 22's target for a restore (1.5x the baseline).
-// Baseline (as bench/backup.ts): `etcdutl snapshot restore` of the file on this machine + a pod with
-// a new volume started until ready.
+// Baseline (bench/support/restore-baseline.ts, as in bench/backup.ts): `etcdutl snapshot restore` of
+// the file on this machine + a pod with a new volume started until ready.
 // Usage: node --import tsx bench/restore-floor.ts [--runs N] [--mib M]   (needs the stack)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { benchArgs } from './support/args.ts';
 import { LOOK_MS } from './support/look.ts';
 import { median } from './support/stats.ts';
 import { emitRows, rowsOf } from './support/rows.ts';
+import { claimAndPod, removeClaimAndPod, restoreBaseline } from './support/restore-baseline.ts';
 
 const { runs, mib } = benchArgs({ runs: 3, mib: 64 });
 const VERSION = '3.6.16';
@@ -52,42 +53,6 @@ async function snapshotFile(dir: string): Promise<string> {
     client.close();
     etcd.kill('SIGKILL');
   }
-}
-
-const claimAndPod = (name: string, spec: object) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
-  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } },
-  { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 0, ...spec } },
-] });
-
-/** Pod and claim gone, the volume's data deleted by the provisioner, before the next measurement. */
-function remove(name: string): void {
-  kubectl(['delete', '-n', ns, `pod/${name}`, `pvc/${name}`, '--wait=true', '--timeout=180s']);
-  const deadline = Date.now() + 180_000;
-  const bound = () => kubectlJson<{ items: { spec?: { claimRef?: { namespace?: string; name?: string } } }[] }>(['get', 'pv']).items
-    .some((pv) => pv.spec?.claimRef?.namespace === ns && pv.spec.claimRef.name === name);
-  while (bound()) {
-    if (Date.now() > deadline) throw new Error(`the volume of ${ns}/${name} was not deleted within 180 s`);
-    execFileSync('sleep', ['0.5']);
-  }
-}
-
-/** The baseline, as bench/backup.ts times it. */
-function baseline(file: string, r: number): number {
-  const out = mkdtempSync(join(tmpdir(), 'bench-restore-floor-'));
-  const t0 = performance.now();
-  execFileSync('etcdutl', ['snapshot', 'restore', file, '--data-dir', join(out, 'data')], { stdio: 'ignore' });
-  const restored = seconds(t0);
-  rmSync(out, { recursive: true, force: true });
-  const name = `baseline-${r}`;
-  const t1 = performance.now();
-  kubectl(['apply', '-n', ns, '-f', '-'], claimAndPod(name, {
-    containers: [{ name: 'etcd', image: etcdImage(VERSION), command: ['etcd', '--data-dir=/data/etcd'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
-    volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }],
-  }));
-  kubectl(['wait', '-n', ns, '--for=condition=Ready', `pod/${name}`, '--timeout=180s']);
-  const started = seconds(t1);
-  remove(name);
-  return restored + started;
 }
 
 // Receive exactly SIZE bytes, restore them, then become etcd; a restart after the restore only execs etcd.
@@ -140,7 +105,7 @@ async function oneContainer(snapshot: Buffer, r: number): Promise<number> {
   };
   while (!(await healthy())) await notYet('etcd not healthy');
   const s = seconds(t0);
-  remove(name);
+  removeClaimAndPod(ns, name);
   return s;
 }
 
@@ -151,7 +116,7 @@ try {
   const file = await snapshotFile(dir);
   const snapshot = readFileSync(file);
   for (let r = 0; r < runs; r++) {
-    baselines.push(baseline(file, r));
+    baselines.push(restoreBaseline(ns, file, `baseline-${r}`, VERSION));
     floors.push(await oneContainer(snapshot, r));
   }
 } finally {
