@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { ensureStack } from '../test/support/stack.ts';
 import { etcdImage, kubectl, kubectlJson, tempNamespace } from '../test/support/kube.ts';
+import { waitFor } from '../test/support/wait.ts';
 import { benchArgs } from './support/args.ts';
 import { LOOK_MS } from './support/look.ts';
 import { median } from './support/stats.ts';
@@ -27,7 +28,6 @@ const VERSION = '3.6.16';
 const TOOLS_IMAGE = 'etcd-operator.local/busybox:1.35';
 const PORT = 2390;
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 ensureStack();
 const { ns, cleanup } = tempNamespace('bench-restore-floor');
@@ -38,9 +38,7 @@ async function snapshotFile(dir: string): Promise<string> {
     '--listen-peer-urls', 'http://127.0.0.1:23800', '--initial-advertise-peer-urls', 'http://127.0.0.1:23800', '--initial-cluster', 'default=http://127.0.0.1:23800', '--quota-backend-bytes', String(4 * 2 ** 30)], { stdio: 'ignore' });
   const client = new Etcd3({ hosts: 'http://127.0.0.1:23790' });
   try {
-    for (let i = 0; ; i++) {
-      try { await client.get('up'); break; } catch (err) { if (i > 100) throw new Error(`the loopback etcd did not start: ${String(err)}`); await sleep(100); }
-    }
+    await waitFor('the loopback etcd to start', () => client.get('up').then(() => true), { timeoutMs: 10_000, intervalMs: 100 });
     const value = Buffer.alloc(512 * 1024);
     for (let i = 0; i < mib * 2; i++) {
       for (let k = 0; k < value.length; k++) value[k] = (i * 7 + k * 31) & 255;
@@ -82,28 +80,17 @@ async function oneContainer(snapshot: Buffer, r: number): Promise<number> {
     }],
     volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }, { name: 'shell', emptyDir: {} }],
   }));
-  const deadline = Date.now() + 180_000;
-  const notYet = async (what: string) => {
-    if (Date.now() > deadline) throw new Error(`${name}: ${what} within 180 s`);
-    await sleep(LOOK_MS / 2);
-  };
-  let ip: string | undefined;
-  while (!(ip = kubectlJson<{ status: { podIP?: string } }>(['get', 'pod', '-n', ns, name]).status.podIP)) await notYet('no address');
-  const sent = (address: string) => new Promise<boolean>((resolve) => {
-    const socket = connect(PORT, address);
+  const look = { timeoutMs: 180_000, intervalMs: LOOK_MS / 2 };
+  const ip = await waitFor(`${name} to have an address`, () => kubectlJson<{ status: { podIP?: string } }>(['get', 'pod', '-n', ns, name]).status.podIP, look);
+  await waitFor(`${name} to take the snapshot`, () => new Promise<boolean>((resolve) => {
+    const socket = connect(PORT, ip);
     socket.once('error', () => resolve(false));
     socket.once('connect', () => socket.end(snapshot, () => resolve(true)));
-  });
-  while (!(await sent(ip))) await notYet('no listener');
-  const healthy = async () => {
-    try {
-      const res = await fetch(`http://${ip}:2379/health`, { signal: AbortSignal.timeout(500) });
-      return res.ok && (await res.json() as { health?: string }).health === 'true';
-    } catch {
-      return false;
-    }
-  };
-  while (!(await healthy())) await notYet('etcd not healthy');
+  }), look);
+  await waitFor(`etcd in ${name} to be healthy`, async () => {
+    const res = await fetch(`http://${ip}:2379/health`, { signal: AbortSignal.timeout(500) });
+    return res.ok && (await res.json() as { health?: string }).health === 'true';
+  }, look);
   const s = seconds(t0);
   removeClaimAndPod(ns, name);
   return s;
