@@ -19,7 +19,7 @@ import { backupYaml, bucket, createS3Secret, s3, type Backup } from '../test/sup
 import { Kube } from '../k8s/kube-client.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchArgs } from './support/args.ts';
-import { median } from './support/stats.ts';
+import { median, seconds } from './support/stats.ts';
 import { emitRows, rowsOf, targetsMet } from './support/rows.ts';
 import { restoreBaseline, waitVolumesGone } from './support/restore-baseline.ts';
 
@@ -27,7 +27,6 @@ const kube = Kube.fromDefault();
 const args = benchArgs({ sizes: '64,256', runs: 3 });
 const sizesMiB = args.sizes.split(',').map(Number);
 const runs = args.runs;
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const MiB = 1024 * 1024;
 
 /** Fills the cluster with ~`mib` MiB of values (512 KiB each, random so they do not compress). */

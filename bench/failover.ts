@@ -14,11 +14,10 @@ import { memberServing } from '../test/support/member-serving.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { Writer, clientServiceEndpoint } from '../test/support/writer.ts';
 import { benchArgs } from './support/args.ts';
-import { median } from './support/stats.ts';
+import { median, seconds } from './support/stats.ts';
 import { emitRows, rowsOf, targetsMet } from './support/rows.ts';
 
 const { runs } = benchArgs({ runs: 3 });
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const manifest = new URL('../test/e2e/fixtures/etcd-3pod.yaml', import.meta.url);
 
 

@@ -18,8 +18,9 @@ import { etcdImage, kubectl, kubectlJson, tempNamespace } from '../test/support/
 import { waitFor } from '../test/support/wait.ts';
 import { benchArgs } from './support/args.ts';
 import { LOOK_MS } from './support/look.ts';
-import { median } from './support/stats.ts';
+import { seconds } from './support/stats.ts';
 import { emitRows, rowsOf } from './support/rows.ts';
+import { renderTable } from './support/report.ts';
 import { claimAndPod, removeClaimAndPod, restoreBaseline } from './support/restore-baseline.ts';
 
 const { runs, mib } = benchArgs({ runs: 3, mib: 64 });
@@ -27,7 +28,6 @@ const VERSION = '3.6.16';
 // The local stack's tools image: Debian's busybox-static (the default busybox:1.36 is not static).
 const TOOLS_IMAGE = 'etcd-operator.local/busybox:1.35';
 const PORT = 2390;
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 ensureStack();
 const { ns, cleanup } = tempNamespace('bench-restore-floor');
@@ -115,7 +115,5 @@ const rowOf = rowsOf('restore-floor');
 const base = rowOf(`etcdutl snapshot restore + a pod with a new volume, ${mib} MiB`, 's', baselines);
 const floor = rowOf(`one etcd-image container: stream -> etcdutl -> etcd, no operator, ${mib} MiB`, 's', floors, { baseline: base });
 console.log(JSON.stringify({ bench: 'restore-floor', runs, mib, baselineSeconds: baselines, oneContainerSeconds: floors, ratio: floor.ratio }, null, 2));
-console.log(`\n| measure | median | min-max | ratio |\n|---|---|---|---|`);
-for (const x of [base, floor]) console.log(`| ${x.measure} | ${x.median.toFixed(2)} s | ${x.min.toFixed(2)}-${x.max.toFixed(2)} s | ${x.ratio === undefined ? '' : `${x.ratio.toFixed(2)}x`} |`);
-console.log(`\nmedians: baseline ${median(baselines).toFixed(2)} s; a restore made this way, before any operator overhead, ${median(floors).toFixed(2)} s`);
+console.log(`\n${renderTable([base, floor])}`);
 emitRows([base, floor]);

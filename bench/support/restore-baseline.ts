@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdImage, kubectl, kubectlJson } from '../../test/support/kube.ts';
+import { seconds } from './stats.ts';
 
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 /** A new 2 GiB claim and a pod mounting it at /data, as one apply. */
 export const claimAndPod = (name: string, spec: object): string => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [

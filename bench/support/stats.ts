@@ -20,3 +20,6 @@ export function summary(xs: readonly number[]): Summary {
     all: [...xs],
   };
 }
+
+/** Seconds since `t0`, a `performance.now()` reading: what every bench times with. */
+export const seconds = (t0: number): number => (performance.now() - t0) / 1000;
