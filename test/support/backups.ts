@@ -7,6 +7,7 @@ import { Etcd3 } from 'etcd3';
 import { LocalEtcd } from './etcd-processes.ts';
 import { kubectl, kubectlJson } from './kube.ts';
 import { toolDir } from './stack.ts';
+import { answered } from './etcd-answer.ts';
 import { waitFor } from './wait.ts';
 
 export interface Backup {
@@ -95,20 +96,16 @@ export const valueOf = (i: number, size = 100) => `v${i}-`.padEnd(size, String.f
 /** Every key under the prefix and its value. */
 export async function readKeys(endpoint: string, prefix: string): Promise<Map<string, string>> {
   // Right after a cluster turns Available its client Service may not be programmed on the node yet
-  // (kube-proxy lags the endpoints: ECONNREFUSED on the ClusterIP): unreachable is tried again for
-  // a while; any answer is returned as it is.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
+  // (kube-proxy lags the endpoints: ECONNREFUSED on the ClusterIP): read again until etcd answers.
+  // A fresh client each time, so its circuit breaker does not hold on to an early refusal.
+  return answered(`read of ${prefix}/`, async () => {
     const c = new Etcd3({ hosts: endpoint });
     try {
       return new Map(Object.entries(await c.getAll().prefix(`${prefix}/`).strings()));
-    } catch (err) {
-      if (!/UNAVAILABLE|ECONNREFUSED|EHOSTUNREACH/.test(String(err)) || Date.now() > deadline) throw err;
     } finally {
       c.close();
     }
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  });
 }
 
 /** Stores `body` under `key` in the test bucket; its s3:// location. */

@@ -1,7 +1,9 @@
-// A test's call to etcd through a client Service, retried until etcd itself answers. With four
+// A test's call to etcd through a client Service, made again until etcd itself answers. With four
 // suites side by side on two cores, a connection through the Service now and then does not come up
-// within the client's dial timeout (CI saw it twice in six runs, at random lines). A user's client
-// retries that; a test asserting etcd's verdict (a value, a refusal) must not take it for one.
+// within the client's dial timeout (full runs saw it three times, in two suites). kube-proxy
+// puts an endpoint change into place 0.25-3 s after it there (its network-programming histogram),
+// so a Service right after a rollout may still lead to a pod that is gone. A user's client retries
+// that; a test asserting etcd's verdict (a value, a refusal) must not take it for one.
 import { GRPCDeadlineExceededError, isRecoverableError } from 'etcd3';
 
 /** No answer from etcd (no connection, a reset, a deadline): anything else is etcd's own answer. */
